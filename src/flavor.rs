@@ -1,0 +1,196 @@
+//! Python flavors as the ports tree names them (`py39`, `py311`, ...), and the
+//! facts that follow from a flavor alone, without starting any interpreter.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+
+use crate::error::Error;
+
+/// The oldest CPython this project keeps bytecode for (PEP 3147 caches with
+/// a 12-byte header exist since 3.3; the ports tree supports nothing older
+/// than 3.6).
+pub const OLDEST_MINOR: u8 = 6;
+
+/// A CPython flavor: `py311` is CPython 3.11.
+///
+/// Parsing is strict because a flavor becomes paths and file names: `py3`,
+/// `py2`, `python311` or `py3x` are rejected with the expected form shown.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Flavor {
+    major: u8,
+    minor: u8,
+}
+
+impl Flavor {
+    /// The flavor of CPython `major.minor`, checked like a parsed name.
+    pub fn new(major: u8, minor: u8) -> Result<Flavor, Error> {
+        let name = format!("py{major}{minor}");
+        if major != 3 {
+            return Err(Error::invalid_flavor(&name, "only CPython 3 is supported"));
+        }
+        if minor < OLDEST_MINOR {
+            return Err(Error::invalid_flavor(
+                &name,
+                "CPython older than 3.6 is not supported",
+            ));
+        }
+        Ok(Flavor { major, minor })
+    }
+
+    /// Parses a ports flavor name such as `py39` or `py311`.
+    pub fn parse(name: &str) -> Result<Flavor, Error> {
+        let digits = name
+            .strip_prefix("py")
+            .ok_or_else(|| Error::invalid_flavor(name, "it does not start with \"py\""))?;
+        if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(Error::invalid_flavor(
+                name,
+                "\"py\" must be followed by the version digits only",
+            ));
+        }
+        if digits.len() < 2 {
+            return Err(Error::invalid_flavor(
+                name,
+                "it names no minor version",
+            ));
+        }
+        if digits.len() > 3 || digits[1..].starts_with('0') && digits.len() > 2 {
+            return Err(Error::invalid_flavor(name, "the version is malformed"));
+        }
+        let major = digits[..1].parse().expect("one ASCII digit");
+        let minor = digits[1..].parse().expect("at most two ASCII digits");
+        Flavor::new(major, minor)
+    }
+
+    /// Major version (always 3).
+    pub fn major(self) -> u8 {
+        self.major
+    }
+
+    /// Minor version: 11 for `py311`.
+    pub fn minor(self) -> u8 {
+        self.minor
+    }
+
+    /// The flavor name, `py311`.
+    pub fn name(self) -> String {
+        format!("py{}{}", self.major, self.minor)
+    }
+
+    /// `3.11`, as in `PYTHON_VER`.
+    pub fn version(self) -> String {
+        format!("{}.{}", self.major, self.minor)
+    }
+
+    /// `311`, as in `PYTHON_SUFFIX`.
+    pub fn suffix(self) -> String {
+        format!("{}{}", self.major, self.minor)
+    }
+
+    /// `python3.11`, the interpreter's file name (`PYTHON_VERSION`).
+    pub fn python_name(self) -> String {
+        format!("python{}.{}", self.major, self.minor)
+    }
+
+    /// `cpython-311`: `sys.implementation.cache_tag` of this CPython.
+    pub fn cache_tag(self) -> String {
+        format!("cpython-{}{}", self.major, self.minor)
+    }
+
+    /// `PREFIX/bin/python3.11`.
+    pub fn interpreter(self, prefix: &Path) -> PathBuf {
+        prefix.join("bin").join(self.python_name())
+    }
+
+    /// `PREFIX/lib/python3.11/site-packages` (`PYTHON_SITELIBDIR`).
+    pub fn site_packages(self, prefix: &Path) -> PathBuf {
+        prefix
+            .join("lib")
+            .join(self.python_name())
+            .join("site-packages")
+    }
+
+    /// The magic number of this version's final releases, when known.
+    ///
+    /// Pre-releases use other numbers: the interpreter's own
+    /// `importlib.util.MAGIC_NUMBER` stays the authority, and the compile
+    /// step checks it (see `compile`).
+    pub fn magic(self) -> Option<[u8; 4]> {
+        let number: u16 = match (self.major, self.minor) {
+            (3, 6) => 3379,
+            (3, 7) => 3394,
+            (3, 8) => 3413,
+            (3, 9) => 3425,
+            (3, 10) => 3439,
+            (3, 11) => 3495,
+            (3, 12) => 3531,
+            (3, 13) => 3571,
+            (3, 14) => 3627,
+            _ => return None,
+        };
+        let [lo, hi] = number.to_le_bytes();
+        Some([lo, hi, b'\r', b'\n'])
+    }
+}
+
+impl FromStr for Flavor {
+    type Err = Error;
+
+    fn from_str(s: &str) -> Result<Flavor, Error> {
+        Flavor::parse(s)
+    }
+}
+
+impl fmt::Display for Flavor {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "py{}{}", self.major, self.minor)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_ports_names() {
+        let f = Flavor::parse("py311").unwrap();
+        assert_eq!((f.major(), f.minor()), (3, 11));
+        assert_eq!(f.version(), "3.11");
+        assert_eq!(f.suffix(), "311");
+        assert_eq!(f.cache_tag(), "cpython-311");
+        assert_eq!(
+            f.site_packages(Path::new("/usr/local")),
+            Path::new("/usr/local/lib/python3.11/site-packages")
+        );
+        assert_eq!(
+            f.interpreter(Path::new("/usr/local")),
+            Path::new("/usr/local/bin/python3.11")
+        );
+        assert_eq!(Flavor::parse("py39").unwrap().version(), "3.9");
+        assert_eq!(Flavor::parse("py36").unwrap().cache_tag(), "cpython-36");
+        assert_eq!("py313".parse::<Flavor>().unwrap().to_string(), "py313");
+    }
+
+    #[test]
+    fn rejects_malformed_names_showing_the_form() {
+        for bad in [
+            "", "py", "py3", "py2", "py27", "py35", "python311", "py3x", "PY311", "py 311",
+            "py3111", "py-311", "py300", "311",
+        ] {
+            let err = Flavor::parse(bad).unwrap_err().to_string();
+            assert!(err.contains("expected pyXY"), "{bad:?}: {err}");
+            assert!(err.contains(&format!("{bad:?}")), "{bad:?}: {err}");
+        }
+    }
+
+    #[test]
+    fn magic_numbers_match_the_reference_table() {
+        let m = |v: &str| Flavor::parse(v).unwrap().magic().unwrap();
+        assert_eq!(m("py36"), [0x33, 0x0d, 0x0d, 0x0a]);
+        assert_eq!(m("py311"), [0xa7, 0x0d, 0x0d, 0x0a]);
+        assert_eq!(m("py313"), [0xf3, 0x0d, 0x0d, 0x0a]);
+        assert_eq!(m("py314"), [0x2b, 0x0e, 0x0d, 0x0a]);
+        assert_eq!(Flavor::parse("py399").unwrap().magic(), None);
+    }
+}
