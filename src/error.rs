@@ -9,12 +9,19 @@ use std::time::Duration;
 /// Everything that can stop a whole job. Problems with single files (an
 /// unreadable pyc, a syntax error) are not errors but entries in the
 /// [`Report`](crate::Report).
+///
+/// Variant fields are named for what they hold: `path` and `interpreter`
+/// are what the message leads with.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
+#[allow(missing_docs)]
 pub enum Error {
     /// A flavor name that is not of the form `pyXY`.
     #[error("invalid flavor {flavor:?}: {reason}; expected pyXY such as py39 or py311")]
-    InvalidFlavor { flavor: String, reason: &'static str },
+    InvalidFlavor {
+        flavor: String,
+        reason: &'static str,
+    },
 
     /// An optimization level outside 0, 1, 2.
     #[error("invalid optimization level {value:?}: expected 0, 1 or 2 (e.g. --optimize 0,1,2)")]
@@ -36,10 +43,6 @@ pub enum Error {
     #[error("{}: not a directory", path.display())]
     NotADirectory { path: PathBuf },
 
-    /// A path that must lie inside the root or site-packages does not.
-    #[error("{}: outside {}; refusing to work there", path.display(), root.display())]
-    OutsideTree { path: PathBuf, root: PathBuf },
-
     /// Any other I/O failure on a path that stops the whole job.
     #[error("{}: {source}", path.display())]
     Io {
@@ -58,11 +61,17 @@ pub enum Error {
 
     /// The interpreter ran but did not answer as CPython 3.6+ would.
     #[error("{}: {detail}", interpreter.display())]
-    InterpreterFailed { interpreter: PathBuf, detail: String },
+    InterpreterFailed {
+        interpreter: PathBuf,
+        detail: String,
+    },
 
     /// A compile worker did not say it was ready in time.
     #[error("{}: compile worker did not start within {}s", interpreter.display(), after.as_secs())]
-    StartupTimeout { interpreter: PathBuf, after: Duration },
+    StartupTimeout {
+        interpreter: PathBuf,
+        after: Duration,
+    },
 
     /// The interpreter is another Python than the flavor asked for.
     #[error("{}: is {found}, but {expected} was asked for; pass the matching --python or --flavor", interpreter.display())]
@@ -97,7 +106,6 @@ impl Error {
         match self {
             Error::SitePackagesMissing { path }
             | Error::NotADirectory { path }
-            | Error::OutsideTree { path, .. }
             | Error::Io { path, .. } => Some(path),
             Error::InterpreterNotFound { interpreter, .. }
             | Error::InterpreterFailed { interpreter, .. }

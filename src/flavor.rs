@@ -50,10 +50,7 @@ impl Flavor {
             ));
         }
         if digits.len() < 2 {
-            return Err(Error::invalid_flavor(
-                name,
-                "it names no minor version",
-            ));
+            return Err(Error::invalid_flavor(name, "it names no minor version"));
         }
         if digits.len() > 3 || digits[1..].starts_with('0') && digits.len() > 2 {
             return Err(Error::invalid_flavor(name, "the version is malformed"));
@@ -175,8 +172,20 @@ mod tests {
     #[test]
     fn rejects_malformed_names_showing_the_form() {
         for bad in [
-            "", "py", "py3", "py2", "py27", "py35", "python311", "py3x", "PY311", "py 311",
-            "py3111", "py-311", "py300", "311",
+            "",
+            "py",
+            "py3",
+            "py2",
+            "py27",
+            "py35",
+            "python311",
+            "py3x",
+            "PY311",
+            "py 311",
+            "py3111",
+            "py-311",
+            "py300",
+            "311",
         ] {
             let err = Flavor::parse(bad).unwrap_err().to_string();
             assert!(err.contains("expected pyXY"), "{bad:?}: {err}");

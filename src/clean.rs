@@ -1,0 +1,62 @@
+//! Removing what a [`Plan`](crate::Plan) found: orphaned bytecode, then the
+//! caches it leaves empty, then the directories those leave empty.
+//!
+//! Each removal re-checks what it removes: a file must still be a regular
+//! file (a symlink is never deleted, nor deleted through), and directories go
+//! with `rmdir`, which removes nothing but an empty directory. Anything that
+//! changed since the scan is reported and left in place.
+
+use std::fs;
+use std::io;
+use std::path::{Path, PathBuf};
+
+use crate::report::Failure;
+use crate::scan::Plan;
+
+/// What a clean did.
+#[derive(Debug, Default)]
+pub struct Cleaned {
+    /// Files removed.
+    pub files: Vec<PathBuf>,
+    /// Directories removed, deepest first.
+    pub dirs: Vec<PathBuf>,
+    /// Removals that failed.
+    pub failures: Vec<Failure>,
+}
+
+/// Removes the plan's orphans, empty caches and empty directories.
+pub fn clean(plan: &Plan) -> Cleaned {
+    let mut done = Cleaned::default();
+    for file in &plan.orphans {
+        match remove_file(file) {
+            Ok(true) => done.files.push(file.clone()),
+            Ok(false) => {}
+            Err(e) => done
+                .failures
+                .push(Failure::new(file, format!("not removed: {e}"))),
+        }
+    }
+    let mut dirs: Vec<&PathBuf> = plan.empty_caches.iter().chain(&plan.empty_dirs).collect();
+    // Children before parents, whatever order the scan found them in.
+    dirs.sort_by_key(|d| std::cmp::Reverse(d.components().count()));
+    for dir in dirs {
+        match fs::remove_dir(dir) {
+            Ok(()) => done.dirs.push(dir.clone()),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+            Err(e) => done
+                .failures
+                .push(Failure::new(dir, format!("not removed: {e}"))),
+        }
+    }
+    done
+}
+
+/// Removes `path` if it is still a regular file; `false` when already gone.
+fn remove_file(path: &Path) -> io::Result<bool> {
+    match path.symlink_metadata() {
+        Ok(meta) if meta.is_file() => fs::remove_file(path).map(|()| true),
+        Ok(_) => Err(io::Error::other("no longer a regular file")),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(false),
+        Err(e) => Err(e),
+    }
+}

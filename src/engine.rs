@@ -1,0 +1,323 @@
+//! The three jobs, `check`, `update` and `clean`, each one call: locate the
+//! tree, scan it, then clean and compile as the job says, and report.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use glob::Pattern;
+
+use crate::clean;
+use crate::compile::{self, CompileOptions, Expect};
+use crate::error::Error;
+use crate::pyc::{InvalidationMode, Magic, Verdict};
+use crate::report::{Command, Compiled, Pending, PendingLevel, PythonInfo, Report};
+use crate::scan::{Plan, Scan};
+use crate::target::{Location, Target};
+
+/// Runs jobs on one [`Target`]. Options are set with a consuming builder;
+/// every setter states its default.
+///
+/// ```no_run
+/// use pycache::{Engine, Flavor, Target};
+/// let target = Target::from_flavor(Flavor::parse("py311")?, "/usr/local".as_ref());
+/// let report = Engine::new(target).levels(&[0, 1, 2])?.update(&|_, _| {})?;
+/// println!("{}", report.lines.join("\n"));
+/// # Ok::<(), pycache::Error>(())
+/// ```
+#[derive(Clone, Debug)]
+pub struct Engine {
+    target: Target,
+    levels: Vec<u8>,
+    mode: InvalidationMode,
+    jobs: usize,
+    excludes: Vec<Pattern>,
+    touched: Option<Vec<PathBuf>>,
+    dry_run: bool,
+    timeout: Duration,
+}
+
+impl Engine {
+    /// An engine for `target` with every default.
+    pub fn new(target: Target) -> Engine {
+        Engine {
+            target,
+            levels: vec![0, 1, 2],
+            mode: InvalidationMode::Timestamp,
+            jobs: std::thread::available_parallelism().map_or(1, |n| n.get()),
+            excludes: Vec::new(),
+            touched: None,
+            dry_run: false,
+            timeout: Duration::from_secs(120),
+        }
+    }
+
+    /// Optimization levels to keep fresh. By default `0, 1, 2`. Each must be
+    /// 0, 1 or 2; duplicates are dropped.
+    pub fn levels(mut self, levels: &[u8]) -> Result<Engine, Error> {
+        if let Some(bad) = levels.iter().find(|&&l| l > 2) {
+            return Err(Error::InvalidLevel {
+                value: bad.to_string(),
+            });
+        }
+        let mut levels = levels.to_vec();
+        levels.sort_unstable();
+        levels.dedup();
+        if levels.is_empty() {
+            return Err(Error::InvalidLevel {
+                value: String::new(),
+            });
+        }
+        self.levels = levels;
+        Ok(self)
+    }
+
+    /// How written pycs are validated. By default timestamps.
+    pub fn invalidation_mode(mut self, mode: InvalidationMode) -> Engine {
+        self.mode = mode;
+        self
+    }
+
+    /// Compile workers at most. By default the number of cores; 0 means
+    /// the default.
+    pub fn jobs(mut self, jobs: usize) -> Engine {
+        if jobs > 0 {
+            self.jobs = jobs;
+        }
+        self
+    }
+
+    /// Never compiles sources whose path below site-packages matches `glob`
+    /// (`*` also matches `/`). By default nothing is excluded.
+    pub fn exclude(mut self, glob: &str) -> Result<Engine, Error> {
+        let pattern = Pattern::new(glob).map_err(|source| Error::InvalidGlob {
+            glob: glob.to_string(),
+            source,
+        })?;
+        self.excludes.push(pattern);
+        Ok(self)
+    }
+
+    /// Looks only at these directories (pkg's touched directories, on the
+    /// running system or on disk; missing ones are fine). By default the
+    /// whole site-packages.
+    pub fn touched(mut self, dirs: Option<Vec<PathBuf>>) -> Engine {
+        self.touched = dirs;
+        self
+    }
+
+    /// Reports what would change, changes nothing. Off by default.
+    pub fn dry_run(mut self, dry_run: bool) -> Engine {
+        self.dry_run = dry_run;
+        self
+    }
+
+    /// Longest time one file may take to compile. By default 120 s.
+    pub fn timeout(mut self, timeout: Duration) -> Engine {
+        self.timeout = timeout;
+        self
+    }
+
+    /// The target.
+    pub fn target(&self) -> &Target {
+        &self.target
+    }
+
+    /// Reports what is missing, stale, orphaned or empty; changes nothing.
+    pub fn check(&self) -> Result<Report, Error> {
+        let started = Instant::now();
+        let (location, magic, error) = self.prepare(true)?;
+        let plan = self.scan(&location, magic);
+        let mut report = self.report(Command::Check, &location, &plan);
+        report.error = error;
+        Ok(report.finish(started.elapsed()))
+    }
+
+    /// Removes orphaned bytecode and empty caches. Never starts Python.
+    pub fn clean(&self) -> Result<Report, Error> {
+        let started = Instant::now();
+        let (location, magic, _) = self.prepare(false)?;
+        let mut plan = self.scan(&location, magic);
+        plan.jobs.clear();
+        let mut report = self.report(Command::Clean, &location, &plan);
+        report.to_compile.clear();
+        self.remove(&plan, &mut report);
+        Ok(report.finish(started.elapsed()))
+    }
+
+    /// Cleans, then compiles what is missing or stale. `progress(done,
+    /// total)` is called after each compiled file. When the interpreter is
+    /// missing, cleaning still happens and the report says so.
+    pub fn update(&self, progress: &(dyn Fn(usize, usize) + Sync)) -> Result<Report, Error> {
+        let started = Instant::now();
+        let (location, magic, error) = self.prepare(true)?;
+        let plan = self.scan(&location, magic);
+        let mut report = self.report(Command::Update, &location, &plan);
+        self.remove(&plan, &mut report);
+        if self.dry_run || plan.jobs.is_empty() {
+            return Ok(report.finish(started.elapsed()));
+        }
+        if let Some(error) = error {
+            report.error = Some(error);
+            return Ok(report.finish(started.elapsed()));
+        }
+        let options = CompileOptions {
+            jobs: self.jobs,
+            mode: self.mode,
+            timeout: self.timeout,
+            startup_timeout: Duration::from_secs(60),
+        };
+        let expect = Expect {
+            tag: self.target.tag(),
+            magic: magic.map(|m| m.bytes),
+        };
+        match compile::compile(
+            self.target.interpreter(),
+            &expect,
+            &plan.jobs,
+            &options,
+            progress,
+        ) {
+            Ok(outcome) => {
+                report.compiled = outcome
+                    .compiled
+                    .into_iter()
+                    .map(|(path, levels)| Compiled { path, levels })
+                    .collect();
+                report.failures.extend(outcome.failures);
+                report.warnings.extend(outcome.warnings);
+                report.interpreters_started = outcome.started;
+            }
+            Err(e) => report.error = Some(self.not_compiled(&e, plan.jobs.len())),
+        }
+        Ok(report.finish(started.elapsed()))
+    }
+
+    /// Locates the tree and settles the magic number. A flavor of a version
+    /// the table does not know asks its interpreter; when that fails, the
+    /// error is returned for the report (cleaning needs no interpreter).
+    fn prepare(&self, judge: bool) -> Result<(Location, Option<Magic>, Option<String>), Error> {
+        let location = self.target.locate()?;
+        if let Some(magic) = self.target.magic() {
+            return Ok((location, Some(magic), None));
+        }
+        if !judge {
+            return Ok((location, None, None));
+        }
+        match Target::from_interpreter(self.target.interpreter()) {
+            Ok(asked) => Ok((location, asked.magic(), None)),
+            Err(e) => Ok((
+                location,
+                None,
+                Some(format!("{e}; cannot judge or compile bytecode")),
+            )),
+        }
+    }
+
+    fn scan(&self, location: &Location, magic: Option<Magic>) -> Plan {
+        let mut plan = Scan {
+            location,
+            tag: self.target.tag(),
+            magic,
+            levels: &self.levels,
+            excludes: &self.excludes,
+        }
+        .run(self.touched.as_deref());
+        if let Some(note) = &location.note {
+            plan.notes.insert(0, note.clone());
+        }
+        plan
+    }
+
+    fn remove(&self, plan: &Plan, report: &mut Report) {
+        if self.dry_run {
+            return;
+        }
+        let cleaned = clean::clean(plan);
+        report.removed_files = cleaned.files;
+        report.removed_dirs = cleaned.dirs;
+        report.failures.extend(cleaned.failures);
+    }
+
+    fn not_compiled(&self, error: &Error, files: usize) -> String {
+        let what = format!("{files} source(s) not compiled");
+        match error {
+            Error::InterpreterNotFound { interpreter, .. } => format!(
+                "{}: interpreter not found; {what} (is the Python {} package being removed? \
+                 cleaning was still done)",
+                interpreter.display(),
+                self.target.version()
+            ),
+            e => format!("{e}; {what}"),
+        }
+    }
+
+    fn report(&self, command: Command, location: &Location, plan: &Plan) -> Report {
+        let pending = plan
+            .jobs
+            .iter()
+            .map(|job| Pending {
+                path: job.source.clone(),
+                levels: job
+                    .levels
+                    .iter()
+                    .map(|l| PendingLevel {
+                        level: l.level,
+                        state: if l.verdict == Verdict::Missing {
+                            "missing"
+                        } else {
+                            "stale"
+                        },
+                        reason: match &l.verdict {
+                            Verdict::Stale(why) => why.to_string(),
+                            _ => String::new(),
+                        },
+                    })
+                    .collect(),
+            })
+            .collect::<Vec<_>>();
+        let mut to_compile = pending;
+        to_compile.sort_by(|a, b| a.path.cmp(&b.path));
+        let mut empty_dirs: Vec<PathBuf> = plan
+            .empty_caches
+            .iter()
+            .chain(&plan.empty_dirs)
+            .cloned()
+            .collect();
+        empty_dirs.sort();
+        let mut orphans = plan.orphans.clone();
+        orphans.sort();
+        let mut failures = plan.problems.clone();
+        failures.sort_by(|a, b| a.path.cmp(&b.path));
+        Report {
+            schema: 1,
+            command,
+            dry_run: self.dry_run,
+            python: PythonInfo {
+                version: self.target.version(),
+                tag: self.target.tag().to_string(),
+                interpreter: self.target.interpreter().to_path_buf(),
+                site_packages: location.runtime.clone(),
+                directory: location.dir.clone(),
+                root: self.target.root().map(Path::to_path_buf),
+            },
+            touched: self.touched.clone(),
+            sources: plan.sources,
+            fresh: plan.fresh,
+            to_compile,
+            compiled: Vec::new(),
+            orphans,
+            empty_dirs,
+            removed_files: Vec::new(),
+            removed_dirs: Vec::new(),
+            failures,
+            error: None,
+            warnings: Vec::new(),
+            notes: plan.notes.clone(),
+            interpreters_started: 0,
+            elapsed_ms: 0,
+            levels: self.levels.clone(),
+            lines: Vec::new(),
+            exit_code: 0,
+        }
+    }
+}

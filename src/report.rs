@@ -1,0 +1,430 @@
+//! What a run found and did: a [`Report`] prints as a few lines in pkg's
+//! style, or as JSON for scripts (schema below), and says the exit code.
+//!
+//! # JSON schema (`"schema": 1`)
+//! Paths are strings; bytes that are not UTF-8 are written as `\udcXX`
+//! escapes (Python's `surrogateescape`), so `os.fsencode(value)` gives back
+//! the exact bytes. Levels are integers 0 to 2.
+//! ```text
+//! schema         1
+//! command        "check" | "update" | "clean"
+//! dry_run        bool
+//! python         {version "3.11", tag "cpython-311", interpreter PATH,
+//!                 site_packages PATH (running system), directory PATH (on disk),
+//!                 root PATH|null}
+//! touched        [PATH] | null           null: the whole tree was scanned
+//! sources        int                     sources judged
+//! fresh          int                     of those, fresh at every level
+//! to_compile     [{path, levels: [{level, state "missing"|"stale", reason}]}]
+//! compiled       [{path, levels: [int]}]
+//! orphans        [PATH]                  this tag's bytecode without source
+//! empty_dirs     [PATH]                  caches and directories left empty
+//! removed_files  [PATH]
+//! removed_dirs   [PATH]
+//! failures       [{path, reason}]        per-file problems
+//! error          string|null             what kept the job from finishing
+//! warnings       [string]
+//! notes          [string]                what verbose output adds
+//! interpreters_started  int
+//! elapsed_ms     int
+//! lines          [string]                the human summary, as printed
+//! exit_code      0 | 1 | 3
+//! ```
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::ser::Error as _;
+use serde::{Serialize, Serializer};
+use serde_json::value::RawValue;
+
+/// The exit code when everything went well.
+pub const EXIT_OK: i32 = 0;
+/// Some files failed, or (`check`) something is out of sync.
+pub const EXIT_FAILED: i32 = 1;
+/// Bad usage: flags, flavor, level, glob.
+pub const EXIT_USAGE: i32 = 2;
+/// The environment: interpreter not runnable, site-packages unreadable...
+pub const EXIT_ENVIRONMENT: i32 = 3;
+
+/// A problem with one path that did not stop the run.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Failure {
+    /// The file or directory.
+    #[serde(serialize_with = "path")]
+    pub path: PathBuf,
+    /// What went wrong, in plain words.
+    pub reason: String,
+}
+
+impl Failure {
+    pub(crate) fn new(path: &Path, reason: String) -> Failure {
+        Failure {
+            path: path.to_path_buf(),
+            reason,
+        }
+    }
+}
+
+/// Which command produced a report.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Command {
+    /// Report only.
+    Check,
+    /// Clean, then compile.
+    Update,
+    /// Remove orphans and empty caches only.
+    Clean,
+}
+
+/// The interpreter and tree a report is about.
+#[derive(Clone, Debug, Serialize)]
+pub struct PythonInfo {
+    /// `3.11`.
+    pub version: String,
+    /// `cpython-311`.
+    pub tag: String,
+    /// The interpreter that compiles (or would).
+    #[serde(serialize_with = "path")]
+    pub interpreter: PathBuf,
+    /// site-packages on the running system.
+    #[serde(serialize_with = "path")]
+    pub site_packages: PathBuf,
+    /// site-packages on disk (below the root, symlinks resolved).
+    #[serde(serialize_with = "path")]
+    pub directory: PathBuf,
+    /// The root, if any.
+    #[serde(serialize_with = "opt_path")]
+    pub root: Option<PathBuf>,
+}
+
+/// A source that needs compiling.
+#[derive(Clone, Debug, Serialize)]
+pub struct Pending {
+    /// The source.
+    #[serde(serialize_with = "path")]
+    pub path: PathBuf,
+    /// The levels that need it, and why.
+    pub levels: Vec<PendingLevel>,
+}
+
+/// One level of a [`Pending`] source.
+#[derive(Clone, Debug, Serialize)]
+pub struct PendingLevel {
+    /// 0, 1 or 2.
+    pub level: u8,
+    /// `missing` or `stale`.
+    pub state: &'static str,
+    /// Why stale; empty when missing.
+    pub reason: String,
+}
+
+/// A source compiled.
+#[derive(Clone, Debug, Serialize)]
+pub struct Compiled {
+    /// The source.
+    #[serde(serialize_with = "path")]
+    pub path: PathBuf,
+    /// Levels written.
+    pub levels: Vec<u8>,
+}
+
+/// Everything one run found and did.
+#[derive(Clone, Debug, Serialize)]
+pub struct Report {
+    /// Version of this layout.
+    pub schema: u32,
+    /// The command.
+    pub command: Command,
+    /// Whether changes were only reported.
+    pub dry_run: bool,
+    /// Interpreter and tree.
+    pub python: PythonInfo,
+    /// Directories scanned (`None`: the whole tree).
+    #[serde(serialize_with = "opt_paths")]
+    pub touched: Option<Vec<PathBuf>>,
+    /// Sources judged.
+    pub sources: usize,
+    /// Sources fresh at every level.
+    pub fresh: usize,
+    /// Sources found missing or stale.
+    pub to_compile: Vec<Pending>,
+    /// Sources compiled.
+    pub compiled: Vec<Compiled>,
+    /// Orphaned bytecode found.
+    #[serde(serialize_with = "paths")]
+    pub orphans: Vec<PathBuf>,
+    /// Caches and directories found to be (or become) empty.
+    #[serde(serialize_with = "paths")]
+    pub empty_dirs: Vec<PathBuf>,
+    /// Files removed.
+    #[serde(serialize_with = "paths")]
+    pub removed_files: Vec<PathBuf>,
+    /// Directories removed.
+    #[serde(serialize_with = "paths")]
+    pub removed_dirs: Vec<PathBuf>,
+    /// Per-path problems.
+    pub failures: Vec<Failure>,
+    /// What kept the job from finishing (e.g. no interpreter).
+    pub error: Option<String>,
+    /// Worth saying, not failures.
+    pub warnings: Vec<String>,
+    /// What verbose output adds.
+    pub notes: Vec<String>,
+    /// Interpreters started.
+    pub interpreters_started: usize,
+    /// Wall time in milliseconds.
+    pub elapsed_ms: u128,
+    /// The optimization levels kept.
+    pub levels: Vec<u8>,
+    /// The human summary at normal verbosity.
+    pub lines: Vec<String>,
+    /// 0 ok, 1 failures or out of sync, 3 environment.
+    pub exit_code: i32,
+}
+
+impl Report {
+    /// Finishes a report: computes the exit code and the summary lines.
+    pub(crate) fn finish(mut self, elapsed: Duration) -> Report {
+        self.elapsed_ms = elapsed.as_millis();
+        self.exit_code = if self.error.is_some() {
+            EXIT_ENVIRONMENT
+        } else if !self.failures.is_empty()
+            || (self.command == Command::Check
+                && !(self.to_compile.is_empty()
+                    && self.orphans.is_empty()
+                    && self.empty_dirs.is_empty()))
+        {
+            EXIT_FAILED
+        } else {
+            EXIT_OK
+        };
+        self.lines = self.render(false);
+        self
+    }
+
+    /// Whether the run changed, or (dry run, check) would change, nothing.
+    pub fn in_sync(&self) -> bool {
+        self.to_compile.is_empty() && self.orphans.is_empty() && self.empty_dirs.is_empty()
+    }
+
+    /// The human output: a summary line, then one line per failure; with
+    /// `verbose`, what was found or done file by file and the notes.
+    pub fn render(&self, verbose: bool) -> Vec<String> {
+        let mut lines = vec![format!(
+            ">=> Python {}: {}",
+            self.python.version,
+            self.summary()
+        )];
+        if verbose {
+            lines.extend(self.details());
+        }
+        for w in &self.warnings {
+            lines.push(format!("pycache: warning: {w}"));
+        }
+        for f in &self.failures {
+            lines.push(format!("pycache: {}: {}", f.path.display(), f.reason));
+        }
+        if let Some(e) = &self.error {
+            lines.push(format!("pycache: {e}"));
+        }
+        lines
+    }
+
+    fn summary(&self) -> String {
+        let levels = self.levels.len();
+        let plural =
+            |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+        let removal = |files: usize, dirs: usize| {
+            let mut parts = Vec::new();
+            if files > 0 {
+                parts.push(plural(files, "orphaned file", "orphaned files"));
+            }
+            if dirs > 0 {
+                parts.push(plural(dirs, "empty dir", "empty dirs"));
+            }
+            parts.join(", ")
+        };
+        let mut parts: Vec<String> = Vec::new();
+        match (self.command, self.dry_run) {
+            (Command::Check, _) => {
+                if !self.to_compile.is_empty() {
+                    let (missing, stale) = self.pending_counts();
+                    parts.push(format!(
+                        "{} to compile ({missing} missing, {stale} stale)",
+                        plural(self.to_compile.len(), "file", "files")
+                    ));
+                }
+                let found = removal(self.orphans.len(), self.empty_dirs.len());
+                if !found.is_empty() {
+                    parts.push(found);
+                }
+            }
+            (_, true) => {
+                if !self.to_compile.is_empty() {
+                    parts.push(format!(
+                        "would compile {} ({levels} levels)",
+                        plural(self.to_compile.len(), "file", "files")
+                    ));
+                }
+                let found = removal(self.orphans.len(), self.empty_dirs.len());
+                if !found.is_empty() {
+                    parts.push(format!("would remove {found}"));
+                }
+            }
+            (_, false) => {
+                if !self.compiled.is_empty() {
+                    parts.push(format!(
+                        "compiled {} ({levels} levels) in {:.1} s",
+                        plural(self.compiled.len(), "file", "files"),
+                        self.elapsed_ms as f64 / 1000.0
+                    ));
+                }
+                let done = removal(self.removed_files.len(), self.removed_dirs.len());
+                if !done.is_empty() {
+                    parts.push(format!("removed {done}"));
+                }
+            }
+        }
+        let failed = self.failures.len();
+        if parts.is_empty() && failed == 0 && self.error.is_none() {
+            return match self.command {
+                Command::Clean => "nothing to remove".to_string(),
+                _ => format!(
+                    "bytecode up to date ({})",
+                    plural(self.sources, "source", "sources")
+                ),
+            };
+        }
+        if failed > 0 {
+            parts.push(format!("{failed} failed"));
+        }
+        if parts.is_empty() {
+            parts.push("not done".to_string());
+        }
+        parts.join("; ")
+    }
+
+    fn pending_counts(&self) -> (usize, usize) {
+        let all = self.to_compile.iter().flat_map(|p| &p.levels);
+        let missing = all.clone().filter(|l| l.state == "missing").count();
+        (missing, all.count() - missing)
+    }
+
+    fn details(&self) -> Vec<String> {
+        let mut lines = Vec::new();
+        let levels = |ls: &[u8]| ls.iter().map(u8::to_string).collect::<Vec<_>>().join(",");
+        for note in &self.notes {
+            lines.push(format!("  note: {note}"));
+        }
+        for p in &self.to_compile {
+            let mut line = format!("  {}:", p.path.display());
+            for l in &p.levels {
+                let _ = write!(line, " opt-{} {}", l.level, l.state);
+                if !l.reason.is_empty() {
+                    let _ = write!(line, " ({})", l.reason);
+                }
+            }
+            lines.push(line);
+        }
+        for c in &self.compiled {
+            lines.push(format!(
+                "  compiled {} [{}]",
+                c.path.display(),
+                levels(&c.levels)
+            ));
+        }
+        let (orphans, empties) = if self.command == Command::Check || self.dry_run {
+            (&self.orphans, &self.empty_dirs)
+        } else {
+            (&self.removed_files, &self.removed_dirs)
+        };
+        for f in orphans {
+            lines.push(format!("  orphan {}", f.display()));
+        }
+        for d in empties {
+            lines.push(format!("  empty {}", d.display()));
+        }
+        if self.interpreters_started > 0 {
+            lines.push(format!(
+                "  started {} interpreter(s)",
+                self.interpreters_started
+            ));
+        }
+        lines
+    }
+
+    /// The report as one line of JSON (schema in the module docs).
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).expect("a report always serializes")
+    }
+}
+
+/// A path as a JSON string, non-UTF-8 bytes as `\udcXX`.
+fn json_string(path: &Path) -> String {
+    use std::os::unix::ffi::OsStrExt;
+    let mut out = String::with_capacity(path.as_os_str().len() + 2);
+    out.push('"');
+    for chunk in path.as_os_str().as_bytes().utf8_chunks() {
+        for c in chunk.valid().chars() {
+            match c {
+                '"' => out.push_str("\\\""),
+                '\\' => out.push_str("\\\\"),
+                c if (c as u32) < 0x20 => {
+                    let _ = write!(out, "\\u{:04x}", c as u32);
+                }
+                c => out.push(c),
+            }
+        }
+        for b in chunk.invalid() {
+            let _ = write!(out, "\\udc{b:02x}");
+        }
+    }
+    out.push('"');
+    out
+}
+
+fn path<S: Serializer>(p: &Path, s: S) -> Result<S::Ok, S::Error> {
+    RawValue::from_string(json_string(p))
+        .map_err(S::Error::custom)?
+        .serialize(s)
+}
+
+#[allow(clippy::ptr_arg)] // serde passes `&Vec<PathBuf>`
+fn paths<S: Serializer>(ps: &Vec<PathBuf>, s: S) -> Result<S::Ok, S::Error> {
+    use serde::ser::SerializeSeq;
+    let mut seq = s.serialize_seq(Some(ps.len()))?;
+    for p in ps {
+        seq.serialize_element(&RawValue::from_string(json_string(p)).map_err(S::Error::custom)?)?;
+    }
+    seq.end()
+}
+
+fn opt_path<S: Serializer>(p: &Option<PathBuf>, s: S) -> Result<S::Ok, S::Error> {
+    match p {
+        Some(p) => path(p, s),
+        None => s.serialize_none(),
+    }
+}
+
+fn opt_paths<S: Serializer>(ps: &Option<Vec<PathBuf>>, s: S) -> Result<S::Ok, S::Error> {
+    match ps {
+        Some(ps) => paths(ps, s),
+        None => s.serialize_none(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::ffi::OsStr;
+    use std::os::unix::ffi::OsStrExt;
+
+    #[test]
+    fn json_paths_keep_every_byte() {
+        let p = Path::new(OsStr::from_bytes(b"/a\"b\\c\nd\xff\xc3\xa9"));
+        assert_eq!(json_string(p), r#""/a\"b\\c\u000ad\udcffé""#);
+    }
+}

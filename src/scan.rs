@@ -1,0 +1,400 @@
+//! Turning a site-packages (or the directories pkg touched in it) into a
+//! [`Plan`]: what to compile, what to remove.
+//!
+//! A directory is examined when it is the whole tree's (full scan) or pkg
+//! touched it: its sources are judged level by level, the files of its
+//! `__pycache__` carrying this interpreter's tag and no source are orphans.
+//! Below a touched directory, pkg does not report subpackages an upgrade
+//! dropped, so each untouched subdirectory is *probed*: one read tells
+//! whether it holds files of its own; a live package stops the probe there,
+//! and only a directory holding nothing but subdirectories and a cache is
+//! looked into further. That finds dropped subtrees at the cost of one read
+//! per subdirectory, whatever the size of the packages below.
+//!
+//! A directory is to be removed only when it would end up empty because
+//! everything in it was a cache about to be emptied or a directory removed
+//! by the same rule; an empty directory that was already empty is left alone,
+//! and so is the site-packages itself.
+
+use std::collections::{HashMap, HashSet};
+use std::ffi::{OsStr, OsString};
+use std::fs;
+use std::os::unix::ffi::OsStrExt;
+use std::path::{Component, Path, PathBuf};
+
+use glob::Pattern;
+
+use crate::pyc::{self, Magic, SourceStamp, Verdict};
+use crate::report::Failure;
+use crate::target::Location;
+use crate::walk::{self, Cache, Entry, Listing, PYCACHE};
+
+/// Everything a run found, before anything is changed.
+#[derive(Debug, Default)]
+pub struct Plan {
+    /// Sources judged (not counting excluded ones).
+    pub sources: usize,
+    /// Of those, sources whose every requested level is fresh.
+    pub fresh: usize,
+    /// Sources with at least one level missing or stale.
+    pub jobs: Vec<Job>,
+    /// This interpreter's bytecode whose source is gone.
+    pub orphans: Vec<PathBuf>,
+    /// `__pycache__` directories that will be empty once orphans are gone.
+    pub empty_caches: Vec<PathBuf>,
+    /// Directories that will be empty once their caches are gone, deepest
+    /// first.
+    pub empty_dirs: Vec<PathBuf>,
+    /// Directories or files that could not be examined.
+    pub problems: Vec<Failure>,
+    /// What verbose output explains (skipped symlinks, excluded sources...).
+    pub notes: Vec<String>,
+}
+
+/// One source to compile, with the levels it needs.
+#[derive(Clone, Debug)]
+pub struct Job {
+    /// The source on disk.
+    pub source: PathBuf,
+    /// The path compiled code records: the source's path on the running
+    /// system (differs from `source` under a root).
+    pub dfile: PathBuf,
+    /// Source size, to hand out large files first.
+    pub size: u64,
+    /// The levels to write, each with its cache file and why.
+    pub levels: Vec<Level>,
+}
+
+/// One cache file to (re)write.
+#[derive(Clone, Debug)]
+pub struct Level {
+    /// Optimization level, 0 to 2.
+    pub level: u8,
+    /// The cache file to write.
+    pub cfile: PathBuf,
+    /// `Missing` or `Stale`.
+    pub verdict: Verdict,
+}
+
+/// What is needed to scan.
+pub struct Scan<'a> {
+    /// Where the tree is.
+    pub location: &'a Location,
+    /// Cache tag whose files are this interpreter's.
+    pub tag: &'a str,
+    /// Magic number current pycs carry (`None`: every pyc is stale).
+    pub magic: Option<Magic>,
+    /// Optimization levels to keep.
+    pub levels: &'a [u8],
+    /// Sources never compiled, matched against the path below site-packages.
+    pub excludes: &'a [Pattern],
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    /// Examine, and examine every subdirectory.
+    Full,
+    /// Examine; probe untouched subdirectories.
+    Touched,
+    /// Examine only when the directory holds no files of its own.
+    Probe,
+}
+
+impl Scan<'_> {
+    /// Scans the whole tree (`touched` = `None`) or the directories pkg
+    /// touched, given as paths on the running system or on disk. Touched
+    /// directories outside the tree, missing or behind a symlink are noted
+    /// and skipped.
+    pub fn run(&self, touched: Option<&[PathBuf]>) -> Plan {
+        let mut scanner = Scanner {
+            scan: self,
+            root: &self.location.dir,
+            plan: Plan::default(),
+            visited: HashMap::new(),
+            touched: HashSet::new(),
+        };
+        match touched {
+            None => {
+                scanner.visit(self.location.dir.clone(), Mode::Full);
+            }
+            Some(dirs) => {
+                let mut dirs: Vec<PathBuf> =
+                    dirs.iter().filter_map(|d| scanner.on_disk(d)).collect();
+                dirs.sort();
+                dirs.dedup();
+                scanner.touched = dirs.iter().cloned().collect();
+                for dir in &dirs {
+                    if scanner.visit(dir.clone(), Mode::Touched) {
+                        scanner.climb(dir);
+                    }
+                }
+            }
+        }
+        let mut plan = scanner.plan;
+        // Large sources first: the pool then ends with small files only.
+        plan.jobs
+            .sort_by(|a, b| b.size.cmp(&a.size).then_with(|| a.source.cmp(&b.source)));
+        plan
+    }
+}
+
+struct Scanner<'s, 'a> {
+    scan: &'s Scan<'a>,
+    root: &'s Path,
+    plan: Plan,
+    /// Directories visited, and whether each is to be removed.
+    visited: HashMap<PathBuf, bool>,
+    touched: HashSet<PathBuf>,
+}
+
+impl Scanner<'_, '_> {
+    /// The on-disk path of a touched directory, when it is inside the tree
+    /// and no component below the site-packages is a symlink.
+    fn on_disk(&mut self, dir: &Path) -> Option<PathBuf> {
+        let location = self.scan.location;
+        let rel = dir
+            .strip_prefix(&location.runtime)
+            .or_else(|_| dir.strip_prefix(&location.dir))
+            .ok();
+        let Some(rel) = rel.filter(|r| r.components().all(|c| matches!(c, Component::Normal(_))))
+        else {
+            self.plan.notes.push(format!(
+                "{}: not below {}; ignored",
+                dir.display(),
+                location.runtime.display()
+            ));
+            return None;
+        };
+        let mut path = self.root.to_path_buf();
+        for part in rel.components() {
+            path.push(part);
+            match path.symlink_metadata() {
+                Ok(meta) if meta.file_type().is_symlink() => {
+                    self.plan.notes.push(format!(
+                        "{}: behind the symlink {}; ignored",
+                        dir.display(),
+                        path.display()
+                    ));
+                    return None;
+                }
+                Ok(_) => {}
+                // Gone (pkg deleted it); its parents are looked at by climb.
+                Err(_) => return Some(self.root.join(rel)),
+            }
+        }
+        Some(path)
+    }
+
+    /// After `dir` was found removable, looks at its parents: a parent that
+    /// held only what is being removed goes too.
+    fn climb(&mut self, dir: &Path) {
+        let mut current = dir.parent();
+        while let Some(parent) = current {
+            if parent == self.root || !parent.starts_with(self.root) {
+                break;
+            }
+            if !self.visit(parent.to_path_buf(), Mode::Probe) {
+                break;
+            }
+            current = parent.parent();
+        }
+    }
+
+    /// Examines `dir` as `mode` says; returns whether it is to be removed.
+    fn visit(&mut self, dir: PathBuf, mode: Mode) -> bool {
+        if let Some(&removable) = self.visited.get(&dir) {
+            return removable;
+        }
+        let removable = self.examine(&dir, mode);
+        self.visited.insert(dir, removable);
+        removable
+    }
+
+    fn examine(&mut self, dir: &Path, mode: Mode) -> bool {
+        let listing = match walk::list(dir) {
+            Ok(Some(listing)) => listing,
+            Ok(None) => {
+                // A touched directory that no longer exists: its parent may
+                // now hold only caches.
+                if mode == Mode::Touched {
+                    self.climb_from_missing(dir);
+                }
+                return false;
+            }
+            Err(e) => {
+                self.plan
+                    .problems
+                    .push(Failure::new(dir, format!("cannot read directory: {e}")));
+                return false;
+            }
+        };
+        if mode == Mode::Probe && !listing.holds_no_files() {
+            return false;
+        }
+        let compiling = self.judge_sources(dir, &listing);
+        let cache_empties = self.sort_cache(dir, &listing, compiling);
+        let mut subdirs_go = true;
+        for name in &listing.subdirs {
+            let child = dir.join(name);
+            let child_mode = match mode {
+                Mode::Full => Mode::Full,
+                _ if self.touched.contains(&child) => Mode::Touched,
+                _ => Mode::Probe,
+            };
+            // Every subdirectory is visited, even after one is found live.
+            subdirs_go &= self.visit(child, child_mode);
+        }
+        let removable = dir != self.root
+            && listing.holds_no_files()
+            && cache_empties
+            && subdirs_go
+            && (listing.cache.is_some() || !listing.subdirs.is_empty());
+        if removable {
+            self.plan.empty_dirs.push(dir.to_path_buf());
+        }
+        removable
+    }
+
+    fn climb_from_missing(&mut self, dir: &Path) {
+        let mut current = dir.parent();
+        while let Some(parent) = current {
+            if parent == self.root || !parent.starts_with(self.root) {
+                break;
+            }
+            if parent.symlink_metadata().is_ok() {
+                if self.visit(parent.to_path_buf(), Mode::Probe) {
+                    self.climb(parent);
+                }
+                break;
+            }
+            current = parent.parent();
+        }
+    }
+
+    /// Judges every source of `dir`; returns whether any needs compiling.
+    fn judge_sources(&mut self, dir: &Path, listing: &Listing) -> bool {
+        let cached: HashSet<&OsStr> = match &listing.cache {
+            Some(Cache::Dir(files)) => files
+                .iter()
+                .filter(|f| !f.symlink)
+                .map(|f| f.name.as_os_str())
+                .collect(),
+            _ => HashSet::new(),
+        };
+        let mut compiling = false;
+        for entry in &listing.sources {
+            if let Some(job) = self.judge_source(dir, entry, &cached) {
+                if matches!(listing.cache, Some(Cache::NotDir)) {
+                    self.plan.problems.push(Failure::new(
+                        &dir.join(PYCACHE),
+                        "not a directory (a symlink or a file); not compiling through it".into(),
+                    ));
+                    return false;
+                }
+                self.plan.jobs.push(job);
+                compiling = true;
+            }
+        }
+        compiling
+    }
+
+    fn judge_source(&mut self, dir: &Path, entry: &Entry, cached: &HashSet<&OsStr>) -> Option<Job> {
+        let source = dir.join(&entry.name);
+        let rel = source.strip_prefix(self.root).unwrap_or(&source);
+        if self.scan.excludes.iter().any(|p| p.matches_path(rel)) {
+            self.plan
+                .notes
+                .push(format!("{}: excluded", source.display()));
+            return None;
+        }
+        let meta = if entry.symlink {
+            match (source.canonicalize(), fs::metadata(&source)) {
+                (Ok(real), Ok(meta)) if real.starts_with(self.root) && meta.is_file() => meta,
+                _ => {
+                    self.plan.notes.push(format!(
+                        "{}: symlink to outside the tree or to nothing; not compiled",
+                        source.display()
+                    ));
+                    return None;
+                }
+            }
+        } else {
+            match source.symlink_metadata() {
+                Ok(meta) => meta,
+                Err(e) => {
+                    self.plan
+                        .problems
+                        .push(Failure::new(&source, format!("cannot stat: {e}")));
+                    return None;
+                }
+            }
+        };
+        self.plan.sources += 1;
+        let stamp = SourceStamp::from_metadata(&meta);
+        let stem = source_stem(&entry.name);
+        let cache_dir = dir.join(PYCACHE);
+        let mut levels = Vec::new();
+        for &level in self.scan.levels {
+            let name = pyc::cache_name(stem, self.scan.tag, level);
+            let cfile = cache_dir.join(&name);
+            let verdict = match self.scan.magic {
+                _ if !cached.contains(name.as_os_str()) => Verdict::Missing,
+                Some(magic) => pyc::judge(&cfile, &source, stamp, magic),
+                None => Verdict::Stale(pyc::Stale::Magic),
+            };
+            if verdict != Verdict::Fresh {
+                levels.push(Level {
+                    level,
+                    cfile,
+                    verdict,
+                });
+            }
+        }
+        if levels.is_empty() {
+            self.plan.fresh += 1;
+            return None;
+        }
+        Some(Job {
+            dfile: self.scan.location.runtime.join(rel),
+            source,
+            size: meta.len(),
+            levels,
+        })
+    }
+
+    /// Finds the orphans in `dir`'s cache; returns whether the cache will be
+    /// empty (or is absent) once they are gone.
+    fn sort_cache(&mut self, dir: &Path, listing: &Listing, compiling: bool) -> bool {
+        let files = match &listing.cache {
+            None => return true,
+            Some(Cache::NotDir) => return false,
+            Some(Cache::Dir(files)) => files,
+        };
+        let stems: HashSet<&OsStr> = listing
+            .sources
+            .iter()
+            .map(|s| source_stem(&s.name))
+            .collect();
+        let cache_dir = dir.join(PYCACHE);
+        let mut all_orphans = true;
+        for file in files {
+            match pyc::cache_stem(&file.name, self.scan.tag) {
+                Some(stem) if !file.symlink && !stems.contains(stem) => {
+                    self.plan.orphans.push(cache_dir.join(&file.name));
+                }
+                _ => all_orphans = false,
+            }
+        }
+        let empties = all_orphans && !compiling;
+        if empties {
+            self.plan.empty_caches.push(cache_dir);
+        }
+        empties
+    }
+}
+
+/// `mod` for `mod.py`.
+fn source_stem(name: &OsString) -> &OsStr {
+    let bytes = name.as_bytes();
+    OsStr::from_bytes(&bytes[..bytes.len() - 3])
+}

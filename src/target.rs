@@ -1,0 +1,376 @@
+//! Which interpreter and which site-packages a job is about, and where that
+//! site-packages is on disk (below `--root`, behind a symlink).
+
+use std::ffi::OsString;
+use std::io::Read;
+use std::os::unix::ffi::OsStringExt;
+use std::path::{Component, Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::error::Error;
+use crate::flavor::Flavor;
+use crate::pyc::Magic;
+
+/// How long asking an interpreter about itself may take.
+const ASK_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// Symlinks followed while resolving one path inside a root, as Linux's
+/// and FreeBSD's own limit (ELOOP) for a lookup.
+const MAX_SYMLINKS: usize = 32;
+
+/// The interpreter and site-packages a job works on.
+///
+/// Built from a flavor (no interpreter is started: layout, cache tag and
+/// magic number follow from the flavor) or from an interpreter, which is then
+/// asked once for its version, cache tag, magic number and site-packages.
+#[derive(Clone, Debug)]
+pub struct Target {
+    minor: u8,
+    tag: String,
+    magic: Option<[u8; 4]>,
+    interpreter: PathBuf,
+    site_packages: PathBuf,
+    root: Option<PathBuf>,
+}
+
+/// Where the site-packages of a [`Target`] is on this machine, resolved.
+#[derive(Clone, Debug)]
+pub struct Location {
+    /// The directory the engine reads and writes (symlinks resolved, inside
+    /// the root when there is one).
+    pub dir: PathBuf,
+    /// The site-packages path as the running system sees it: what compiled
+    /// code objects record and what pkg's touched directories start with.
+    pub runtime: PathBuf,
+    /// Set when `dir` differs from the path given, to say so in verbose output.
+    pub note: Option<String>,
+}
+
+impl Target {
+    /// The target of `flavor` installed below `prefix` (usually `/usr/local`):
+    /// `PREFIX/bin/python3.11` and `PREFIX/lib/python3.11/site-packages`.
+    pub fn from_flavor(flavor: Flavor, prefix: &Path) -> Target {
+        Target {
+            minor: flavor.minor(),
+            tag: flavor.cache_tag(),
+            magic: flavor.magic(),
+            interpreter: flavor.interpreter(prefix),
+            site_packages: flavor.site_packages(prefix),
+            root: None,
+        }
+    }
+
+    /// The target of an interpreter, asked for its version, cache tag, magic
+    /// number and site-packages (`sysconfig`'s `purelib`).
+    pub fn from_interpreter(python: &Path) -> Result<Target, Error> {
+        let answer = ask(python)?;
+        let mut fields = answer.split(|&b| b == 0);
+        let mut next = || fields.next().unwrap_or_default().to_vec();
+        let (major, minor, tag, magic, purelib) = (next(), next(), next(), next(), next());
+        let failed = |detail: &str| Error::InterpreterFailed {
+            interpreter: python.to_path_buf(),
+            detail: detail.to_string(),
+        };
+        let number = |b: Vec<u8>| String::from_utf8(b).ok().and_then(|s| s.parse::<u8>().ok());
+        let (major, minor) = match (number(major), number(minor)) {
+            (Some(major), Some(minor)) => (major, minor),
+            _ => {
+                return Err(failed(
+                    "did not report its version; is it CPython 3.6 or later?",
+                ));
+            }
+        };
+        Flavor::new(major, minor).map_err(|_| {
+            failed(&format!(
+                "is Python {major}.{minor}; CPython 3.6 or later is needed"
+            ))
+        })?;
+        let tag = String::from_utf8(tag).map_err(|_| failed("reported a malformed cache tag"))?;
+        if tag.is_empty() || tag == "None" {
+            return Err(failed(
+                "has no bytecode cache tag (sys.implementation.cache_tag is None)",
+            ));
+        }
+        let magic = hex4(&magic).ok_or_else(|| failed("reported a malformed magic number"))?;
+        Ok(Target {
+            minor,
+            tag,
+            magic: Some(magic),
+            interpreter: python.to_path_buf(),
+            site_packages: PathBuf::from(OsString::from_vec(purelib)),
+            root: None,
+        })
+    }
+
+    /// Compiles with this interpreter instead (for a flavor: another path to
+    /// the same Python; the compile workers check its cache tag).
+    pub fn with_interpreter(mut self, python: impl Into<PathBuf>) -> Target {
+        self.interpreter = python.into();
+        self
+    }
+
+    /// Works on this site-packages instead of the default one.
+    pub fn with_site_packages(mut self, dir: impl Into<PathBuf>) -> Target {
+        self.site_packages = dir.into();
+        self
+    }
+
+    /// Works on `root/<site-packages>` (a staged image); compiled files
+    /// still record the site-packages path of the running system.
+    pub fn with_root(mut self, root: impl Into<PathBuf>) -> Target {
+        self.root = Some(root.into());
+        self
+    }
+
+    /// `3.11`.
+    pub fn version(&self) -> String {
+        format!("3.{}", self.minor)
+    }
+
+    /// Minor version of CPython 3.
+    pub fn minor(&self) -> u8 {
+        self.minor
+    }
+
+    /// The cache tag whose files this target owns, `cpython-311`.
+    pub fn tag(&self) -> &str {
+        &self.tag
+    }
+
+    /// The magic number pycs must carry, when known without starting Python.
+    pub fn magic(&self) -> Option<Magic> {
+        self.magic.map(|bytes| Magic {
+            bytes,
+            minor: self.minor,
+        })
+    }
+
+    /// The interpreter that compiles.
+    pub fn interpreter(&self) -> &Path {
+        &self.interpreter
+    }
+
+    /// The site-packages path as given (runtime spelling).
+    pub fn site_packages(&self) -> &Path {
+        &self.site_packages
+    }
+
+    /// The root given with [`Target::with_root`].
+    pub fn root(&self) -> Option<&Path> {
+        self.root.as_deref()
+    }
+
+    /// Resolves where the site-packages is on disk. It must exist and be a
+    /// directory. Without a root, a symlinked path is resolved once, here;
+    /// with a root, every symlink on the way is resolved inside the root, so
+    /// no link can lead outside it.
+    pub fn locate(&self) -> Result<Location, Error> {
+        let runtime = absolute(&self.site_packages)?;
+        let dir = match &self.root {
+            Some(root) => {
+                let root = root
+                    .canonicalize()
+                    .map_err(|e| Error::io(root.clone(), e))?;
+                resolve_in_root(&root, &runtime)?
+            }
+            None => match runtime.canonicalize() {
+                Ok(dir) => dir,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                    return Err(Error::SitePackagesMissing { path: runtime });
+                }
+                Err(e) => return Err(Error::io(runtime, e)),
+            },
+        };
+        match dir.metadata() {
+            Ok(meta) if meta.is_dir() => {}
+            Ok(_) => return Err(Error::NotADirectory { path: dir }),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Err(Error::SitePackagesMissing { path: dir });
+            }
+            Err(e) => return Err(Error::io(dir, e)),
+        }
+        let note = (dir != runtime)
+            .then(|| format!("working on {} for {}", dir.display(), runtime.display()));
+        Ok(Location { dir, runtime, note })
+    }
+}
+
+fn absolute(path: &Path) -> Result<PathBuf, Error> {
+    if path.is_absolute() {
+        return Ok(path.to_path_buf());
+    }
+    std::env::current_dir()
+        .map(|cwd| cwd.join(path))
+        .map_err(|e| Error::io(path, e))
+}
+
+/// Resolves the absolute `path` as if `root` were `/`: `..` stops at the
+/// root, absolute symlink targets restart from the root. The result is
+/// always inside `root` (a canonical path). Components that do not exist are
+/// kept as they are.
+pub fn resolve_in_root(root: &Path, path: &Path) -> Result<PathBuf, Error> {
+    let mut pending: Vec<OsString> = components(path);
+    pending.reverse();
+    let mut current = root.to_path_buf();
+    let mut links = 0;
+    while let Some(name) = pending.pop() {
+        if name == ".." {
+            if current != root {
+                current.pop();
+            }
+            continue;
+        }
+        let candidate = current.join(&name);
+        match candidate.symlink_metadata() {
+            Ok(meta) if meta.file_type().is_symlink() => {
+                links += 1;
+                if links > MAX_SYMLINKS {
+                    return Err(Error::io(
+                        candidate,
+                        std::io::Error::other("too many levels of symbolic links"),
+                    ));
+                }
+                let target = candidate
+                    .read_link()
+                    .map_err(|e| Error::io(candidate.clone(), e))?;
+                if target.is_absolute() {
+                    current = root.to_path_buf();
+                }
+                let mut more = components(&target);
+                more.reverse();
+                pending.extend(more);
+            }
+            _ => current = candidate,
+        }
+    }
+    Ok(current)
+}
+
+fn components(path: &Path) -> Vec<OsString> {
+    path.components()
+        .filter_map(|c| match c {
+            Component::Normal(n) => Some(n.to_os_string()),
+            Component::ParentDir => Some(OsString::from("..")),
+            _ => None,
+        })
+        .collect()
+}
+
+fn hex4(text: &[u8]) -> Option<[u8; 4]> {
+    let text = std::str::from_utf8(text).ok()?;
+    if text.len() != 8 {
+        return None;
+    }
+    let mut out = [0u8; 4];
+    for (i, byte) in out.iter_mut().enumerate() {
+        *byte = u8::from_str_radix(&text[2 * i..2 * i + 2], 16).ok()?;
+    }
+    Some(out)
+}
+
+/// What the interpreter prints about itself: NUL-separated major, minor,
+/// cache tag, magic (hex) and purelib (file system bytes).
+const ASK: &str = "import sys, sysconfig, importlib.util as u, os
+w = sys.stdout.buffer.write
+for f in (str(sys.version_info[0]), str(sys.version_info[1]), str(sys.implementation.cache_tag), u.MAGIC_NUMBER.hex()):
+    w(f.encode() + b'\\0')
+w(os.fsencode(sysconfig.get_paths()['purelib']))
+";
+
+/// Runs `python -I -c ASK` with a clean environment and a time limit.
+fn ask(python: &Path) -> Result<Vec<u8>, Error> {
+    let mut child = Command::new(python)
+        .args(["-I", "-c", ASK])
+        .env_clear()
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| spawn_error(python, e))?;
+    let mut stdout = child.stdout.take().expect("piped");
+    let mut stderr = child.stderr.take().expect("piped");
+    let reader = std::thread::spawn(move || {
+        let mut out = Vec::new();
+        let _ = stdout.read_to_end(&mut out);
+        out
+    });
+    let started = Instant::now();
+    let status = loop {
+        match child.try_wait() {
+            Ok(Some(status)) => break status,
+            Ok(None) if started.elapsed() < ASK_TIMEOUT => {
+                std::thread::sleep(Duration::from_millis(5))
+            }
+            Ok(None) => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return Err(Error::StartupTimeout {
+                    interpreter: python.to_path_buf(),
+                    after: ASK_TIMEOUT,
+                });
+            }
+            Err(e) => return Err(Error::io(python, e)),
+        }
+    };
+    let out = reader.join().unwrap_or_default();
+    if !status.success() {
+        let mut err = String::new();
+        let _ = stderr.read_to_string(&mut err);
+        let last = err.lines().last().unwrap_or("no message").to_string();
+        return Err(Error::InterpreterFailed {
+            interpreter: python.to_path_buf(),
+            detail: format!("failed ({status}): {last}"),
+        });
+    }
+    Ok(out)
+}
+
+/// The error for an interpreter that could not be started.
+pub(crate) fn spawn_error(python: &Path, e: std::io::Error) -> Error {
+    if e.kind() == std::io::ErrorKind::NotFound {
+        Error::InterpreterNotFound {
+            interpreter: python.to_path_buf(),
+            hint: None,
+        }
+    } else {
+        Error::InterpreterFailed {
+            interpreter: python.to_path_buf(),
+            detail: format!("cannot be run: {e}"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::symlink;
+
+    #[test]
+    fn root_resolution_never_leaves_the_root() {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = tmp.path().canonicalize().unwrap();
+        std::fs::create_dir_all(root.join("real/lib")).unwrap();
+        symlink("/real", root.join("abs")).unwrap();
+        symlink("../../../../..", root.join("real/up")).unwrap();
+        symlink("/host-etc", root.join("etc")).unwrap();
+        assert_eq!(
+            resolve_in_root(&root, Path::new("/abs/lib")).unwrap(),
+            root.join("real/lib")
+        );
+        assert_eq!(
+            resolve_in_root(&root, Path::new("/real/up/real")).unwrap(),
+            root.join("real")
+        );
+        assert_eq!(
+            resolve_in_root(&root, Path::new("/../../x")).unwrap(),
+            root.join("x")
+        );
+        assert_eq!(
+            resolve_in_root(&root, Path::new("/etc/passwd")).unwrap(),
+            root.join("host-etc/passwd")
+        );
+        symlink("loop", root.join("loop")).unwrap();
+        assert!(resolve_in_root(&root, Path::new("/loop")).is_err());
+    }
+}
