@@ -9,10 +9,11 @@ use glob::Pattern;
 use crate::clean;
 use crate::compile::{self, CompileOptions, Expect};
 use crate::error::Error;
-use crate::pyc::{InvalidationMode, Magic, Verdict};
+use crate::pyc::{self, InvalidationMode, Magic, SourceStamp, Verdict};
 use crate::report::{Command, Compiled, Pending, PendingLevel, PythonInfo, Report};
 use crate::scan::{Plan, Scan};
 use crate::target::{Location, Target};
+use std::os::unix::ffi::OsStrExt;
 
 /// Runs jobs on one [`Target`]. Options are set with a consuming builder;
 /// every setter states its default.
@@ -144,15 +145,72 @@ impl Engine {
         Ok(report.finish(started.elapsed()))
     }
 
+    /// Compiles what is missing or stale; removes nothing.
+    pub fn compile(&self, progress: &(dyn Fn(usize, usize) + Sync)) -> Result<Report, Error> {
+        self.run_update(Command::Compile, progress)
+    }
+
+    /// The state of one source at each level, as `check` would judge it:
+    /// `fresh`, `missing` or `stale` with the reason. Starts no interpreter
+    /// for a flavor of a known version.
+    pub fn freshness(&self, source: &Path) -> Result<Vec<PendingLevel>, Error> {
+        let (_, magic, error) = self.prepare(true)?;
+        if let (None, Some(error)) = (magic, error) {
+            return Err(Error::InterpreterFailed {
+                interpreter: self.target.interpreter().to_path_buf(),
+                detail: error,
+            });
+        }
+        let meta = std::fs::metadata(source).map_err(|e| Error::io(source, e))?;
+        let stamp = SourceStamp::from_metadata(&meta);
+        let (dir, name) = match (source.parent(), source.file_name()) {
+            (Some(dir), Some(name)) if crate::walk::is_source_name(name) => (dir, name),
+            _ => {
+                return Err(Error::io(
+                    source,
+                    std::io::Error::other("not a Python source (NAME.py)"),
+                ));
+            }
+        };
+        let stem = std::ffi::OsStr::from_bytes(&name.as_bytes()[..name.len() - 3]);
+        Ok(self
+            .levels
+            .iter()
+            .map(|&level| {
+                let cfile = dir.join(crate::walk::PYCACHE).join(pyc::cache_name(
+                    stem,
+                    self.target.tag(),
+                    level,
+                ));
+                let verdict = match magic {
+                    _ if cfile.symlink_metadata().is_err() => Verdict::Missing,
+                    Some(magic) => pyc::judge(&cfile, source, stamp, magic),
+                    None => Verdict::Stale(pyc::Stale::Magic),
+                };
+                pending_level(level, &verdict)
+            })
+            .collect())
+    }
+
     /// Cleans, then compiles what is missing or stale. `progress(done,
     /// total)` is called after each compiled file. When the interpreter is
     /// missing, cleaning still happens and the report says so.
     pub fn update(&self, progress: &(dyn Fn(usize, usize) + Sync)) -> Result<Report, Error> {
+        self.run_update(Command::Update, progress)
+    }
+
+    fn run_update(
+        &self,
+        command: Command,
+        progress: &(dyn Fn(usize, usize) + Sync),
+    ) -> Result<Report, Error> {
         let started = Instant::now();
         let (location, magic, error) = self.prepare(true)?;
         let plan = self.scan(&location, magic);
-        let mut report = self.report(Command::Update, &location, &plan);
-        self.remove(&plan, &mut report);
+        let mut report = self.report(command, &location, &plan);
+        if command == Command::Update {
+            self.remove(&plan, &mut report);
+        }
         if self.dry_run || plan.jobs.is_empty() {
             return Ok(report.finish(started.elapsed()));
         }
@@ -260,18 +318,7 @@ impl Engine {
                 levels: job
                     .levels
                     .iter()
-                    .map(|l| PendingLevel {
-                        level: l.level,
-                        state: if l.verdict == Verdict::Missing {
-                            "missing"
-                        } else {
-                            "stale"
-                        },
-                        reason: match &l.verdict {
-                            Verdict::Stale(why) => why.to_string(),
-                            _ => String::new(),
-                        },
-                    })
+                    .map(|l| pending_level(l.level, &l.verdict))
                     .collect(),
             })
             .collect::<Vec<_>>();
@@ -319,5 +366,18 @@ impl Engine {
             lines: Vec::new(),
             exit_code: 0,
         }
+    }
+}
+
+fn pending_level(level: u8, verdict: &Verdict) -> PendingLevel {
+    let (state, reason) = match verdict {
+        Verdict::Fresh => ("fresh", String::new()),
+        Verdict::Missing => ("missing", String::new()),
+        Verdict::Stale(why) => ("stale", why.to_string()),
+    };
+    PendingLevel {
+        level,
+        state,
+        reason,
     }
 }

@@ -7,7 +7,7 @@
 //! the exact bytes. Levels are integers 0 to 2.
 //! ```text
 //! schema         1
-//! command        "check" | "update" | "clean"
+//! command        "check" | "update" | "clean" | "compile"
 //! dry_run        bool
 //! python         {version "3.11", tag "cpython-311", interpreter PATH,
 //!                 site_packages PATH (running system), directory PATH (on disk),
@@ -77,6 +77,8 @@ pub enum Command {
     Update,
     /// Remove orphans and empty caches only.
     Clean,
+    /// Compile only, remove nothing (library and Lua use).
+    Compile,
 }
 
 /// The interpreter and tree a report is about.
@@ -115,7 +117,7 @@ pub struct Pending {
 pub struct PendingLevel {
     /// 0, 1 or 2.
     pub level: u8,
-    /// `missing` or `stale`.
+    /// `fresh`, `missing` or `stale`.
     pub state: &'static str,
     /// Why stale; empty when missing.
     pub reason: String,
