@@ -290,7 +290,9 @@ impl Engine {
         if self.dry_run {
             return;
         }
-        let cleaned = clean::clean(plan);
+        let mut cleaned = clean::clean(plan);
+        cleaned.files.sort();
+        cleaned.dirs.sort();
         report.removed_files = cleaned.files;
         report.removed_dirs = cleaned.dirs;
         report.failures.extend(cleaned.failures);
