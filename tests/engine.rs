@@ -17,8 +17,14 @@ const LEVELS: [u8; 3] = [0, 1, 2];
 fn populate(tree: &Tree) -> Vec<PathBuf> {
     vec![
         tree.write("pkg/__init__.py", "from .mod import f\n"),
-        tree.write("pkg/mod.py", "def f():\n    assert True, 'x'\n    return 'doc'\n"),
-        tree.write("pkg/sub/__init__.py", "\"\"\"Docstring removed at -OO.\"\"\"\nX = 1\n"),
+        tree.write(
+            "pkg/mod.py",
+            "def f():\n    assert True, 'x'\n    return 'doc'\n",
+        ),
+        tree.write(
+            "pkg/sub/__init__.py",
+            "\"\"\"Docstring removed at -OO.\"\"\"\nX = 1\n",
+        ),
         tree.write("top.py", "import os\nVALUE = 42\n"),
     ]
 }
@@ -29,14 +35,26 @@ fn update_writes_what_importlib_uses_and_code_equals_compile() {
         let tree = Tree::new(&python);
         let sources = populate(&tree);
         let out = tree.pycache(&["update", "--json"]).expect(0).json();
-        assert_eq!(out["compiled"].as_array().unwrap().len(), sources.len(), "{python:?}");
+        assert_eq!(
+            out["compiled"].as_array().unwrap().len(),
+            sources.len(),
+            "{python:?}"
+        );
         for level in LEVELS {
             let verdicts = importlib_verdicts(&python, level, &sources);
-            assert_eq!(verdicts, vec!["fresh"; sources.len()], "{python:?} level {level}");
+            assert_eq!(
+                verdicts,
+                vec!["fresh"; sources.len()],
+                "{python:?} level {level}"
+            );
             for source in &sources {
                 let cfile = cache_of(source, &python.tag(), level);
                 let (same, filename) = code_matches(&python, source, &cfile, source, level);
-                assert!(same, "{python:?}: {} level {level} differs from compile()", cfile.display());
+                assert!(
+                    same,
+                    "{python:?}: {} level {level} differs from compile()",
+                    cfile.display()
+                );
                 assert_eq!(filename, source.to_string_lossy());
             }
         }
@@ -52,7 +70,12 @@ fn second_update_changes_nothing_and_starts_no_interpreter() {
         let before = tree.listing();
         let stamps: Vec<_> = before
             .iter()
-            .map(|p| fs::symlink_metadata(tree.site.join(p)).unwrap().modified().unwrap())
+            .map(|p| {
+                fs::symlink_metadata(tree.site.join(p))
+                    .unwrap()
+                    .modified()
+                    .unwrap()
+            })
             .collect();
         let out = tree.pycache(&["update", "--json"]).expect(0).json();
         assert_eq!(out["interpreters_started"], 0, "{python:?}");
@@ -61,11 +84,20 @@ fn second_update_changes_nothing_and_starts_no_interpreter() {
         assert_eq!(tree.listing(), before);
         let after: Vec<_> = before
             .iter()
-            .map(|p| fs::symlink_metadata(tree.site.join(p)).unwrap().modified().unwrap())
+            .map(|p| {
+                fs::symlink_metadata(tree.site.join(p))
+                    .unwrap()
+                    .modified()
+                    .unwrap()
+            })
             .collect();
         assert_eq!(stamps, after, "{python:?}: files were rewritten");
         let out = tree.pycache(&["check"]).expect(0);
-        assert!(out.stdout.contains("bytecode up to date (4 sources)"), "{}", out.stdout);
+        assert!(
+            out.stdout.contains("bytecode up to date (4 sources)"),
+            "{}",
+            out.stdout
+        );
     }
 }
 
@@ -73,7 +105,16 @@ fn second_update_changes_nothing_and_starts_no_interpreter() {
 fn freshness_agrees_with_importlib_for_every_kind_of_damage() {
     for python in pythons() {
         let tree = Tree::new(&python);
-        let names = ["fresh", "mtime", "size", "magic", "truncated", "empty", "garbage", "missing"];
+        let names = [
+            "fresh",
+            "mtime",
+            "size",
+            "magic",
+            "truncated",
+            "empty",
+            "garbage",
+            "missing",
+        ];
         let sources: Vec<PathBuf> = names
             .iter()
             .map(|n| tree.write(format!("{n}.py"), &format!("NAME = {n:?}\n")))
@@ -83,13 +124,24 @@ fn freshness_agrees_with_importlib_for_every_kind_of_damage() {
         let header = if python.minor < 7 { 12 } else { 16 };
         // Same size, later mtime: only the timestamp tells.
         let mtime = tree.site.join("mtime.py");
-        let t = fs::metadata(&mtime).unwrap().modified().unwrap() + std::time::Duration::from_secs(5);
-        fs::File::options().write(true).open(&mtime).unwrap().set_modified(t).unwrap();
+        let t =
+            fs::metadata(&mtime).unwrap().modified().unwrap() + std::time::Duration::from_secs(5);
+        fs::File::options()
+            .write(true)
+            .open(&mtime)
+            .unwrap()
+            .set_modified(t)
+            .unwrap();
         // Same mtime, other size.
         let size = tree.site.join("size.py");
         let t = fs::metadata(&size).unwrap().modified().unwrap();
         fs::write(&size, "NAME = 'size, longer'\n").unwrap();
-        fs::File::options().write(true).open(&size).unwrap().set_modified(t).unwrap();
+        fs::File::options()
+            .write(true)
+            .open(&size)
+            .unwrap()
+            .set_modified(t)
+            .unwrap();
         let mut data = fs::read(cache("magic")).unwrap();
         data[0] ^= 0x55;
         fs::write(cache("magic"), data).unwrap();
@@ -102,14 +154,23 @@ fn freshness_agrees_with_importlib_for_every_kind_of_damage() {
         fs::write(cache("garbage"), data).unwrap();
         fs::remove_file(cache("missing")).unwrap();
 
-        let out = tree.pycache(&["check", "-O", "0", "--json"]).expect(1).json();
+        let out = tree
+            .pycache(&["check", "-O", "0", "--json"])
+            .expect(1)
+            .json();
         let state = |n: &str| {
             out["to_compile"]
                 .as_array()
                 .unwrap()
                 .iter()
                 .find(|p| p["path"].as_str().unwrap().ends_with(&format!("/{n}.py")))
-                .map(|p| format!("{} {}", p["levels"][0]["state"].as_str().unwrap(), p["levels"][0]["reason"].as_str().unwrap()))
+                .map(|p| {
+                    format!(
+                        "{} {}",
+                        p["levels"][0]["state"].as_str().unwrap(),
+                        p["levels"][0]["reason"].as_str().unwrap()
+                    )
+                })
                 .unwrap_or_else(|| "fresh ".into())
         };
         assert_eq!(state("fresh"), "fresh ", "{python:?}");
@@ -132,7 +193,10 @@ fn freshness_agrees_with_importlib_for_every_kind_of_damage() {
         );
         // update repairs all of it; importlib then uses every file.
         tree.pycache(&["update", "-O", "0"]).expect(0);
-        assert_eq!(importlib_verdicts(&python, 0, &sources), vec!["fresh"; sources.len()]);
+        assert_eq!(
+            importlib_verdicts(&python, 0, &sources),
+            vec!["fresh"; sources.len()]
+        );
         let _ = names;
     }
 }
@@ -143,18 +207,28 @@ fn hash_based_pycs_are_judged_as_importlib_does() {
         for mode in ["checked-hash", "unchecked-hash"] {
             let tree = Tree::new(&python);
             let source = tree.write("h.py", "A = 1\n");
-            tree.pycache(&["update", "-O", "0", "--invalidation-mode", mode]).expect(0);
+            tree.pycache(&["update", "-O", "0", "--invalidation-mode", mode])
+                .expect(0);
             let flags = fs::read(tree.cache("h.py", 0)).unwrap()[4];
             assert_eq!(flags, if mode == "checked-hash" { 3 } else { 1 });
             tree.pycache(&["check", "-O", "0"]).expect(0);
             // Same size and mtime, other bytes: only the hash can tell.
             let t = fs::metadata(&source).unwrap().modified().unwrap();
             fs::write(&source, "A = 2\n").unwrap();
-            fs::File::options().write(true).open(&source).unwrap().set_modified(t).unwrap();
+            fs::File::options()
+                .write(true)
+                .open(&source)
+                .unwrap()
+                .set_modified(t)
+                .unwrap();
             let ours = tree.pycache(&["check", "-O", "0", "--json"]).json();
             let theirs = importlib_verdicts(&python, 0, std::slice::from_ref(&source));
             let stale = !ours["to_compile"].as_array().unwrap().is_empty();
-            assert_eq!(stale, theirs == ["stale"], "{python:?} {mode}: ours {ours} vs importlib {theirs:?}");
+            assert_eq!(
+                stale,
+                theirs == ["stale"],
+                "{python:?} {mode}: ours {ours} vs importlib {theirs:?}"
+            );
             assert_eq!(stale, mode == "checked-hash", "{python:?} {mode}");
         }
     }
@@ -167,7 +241,11 @@ fn orphans_of_this_tag_go_everything_else_stays() {
         populate(&tree);
         tree.pycache(&["update"]).expect(0);
         let tag = python.tag();
-        let other = if python.minor == 9 { "cpython-311" } else { "cpython-39" };
+        let other = if python.minor == 9 {
+            "cpython-311"
+        } else {
+            "cpython-39"
+        };
         // The source of gone.py was removed: its bytecode is an orphan.
         let pc = tree.site.join("pkg/__pycache__");
         for name in [
@@ -178,24 +256,33 @@ fn orphans_of_this_tag_go_everything_else_stays() {
             fs::write(pc.join(&name), b"x").unwrap();
         }
         let keep = [
-            format!("gone.{other}.pyc"),        // another version's
-            format!("mod.{other}.opt-1.pyc"),   // another version's, source present
-            "notes.txt".to_string(),            // stray file
-            format!("gone.{tag}.pyc.12345"),    // an interrupted write, not ours to judge
-            format!("gone.{tag}.py"),           // not bytecode
+            format!("gone.{other}.pyc"),      // another version's
+            format!("mod.{other}.opt-1.pyc"), // another version's, source present
+            "notes.txt".to_string(),          // stray file
+            format!("gone.{tag}.pyc.12345"),  // an interrupted write, not ours to judge
+            format!("gone.{tag}.py"),         // not bytecode
         ];
         for name in &keep {
             fs::write(pc.join(name), b"keep").unwrap();
         }
         symlink("/etc/hostname", pc.join(format!("link.{tag}.pyc"))).unwrap();
         tree.write("pkg/sourceless.pyc", "sourceless module");
-        tree.write(format!("pkg/__pycache__/sourceless.{tag}.pyc"), "orphan too");
+        tree.write(
+            format!("pkg/__pycache__/sourceless.{tag}.pyc"),
+            "orphan too",
+        );
         let out = tree.pycache(&["update", "--json"]).expect(0).json();
         let removed: Vec<String> = out["removed_files"]
             .as_array()
             .unwrap()
             .iter()
-            .map(|p| Path::new(p.as_str().unwrap()).file_name().unwrap().to_string_lossy().into_owned())
+            .map(|p| {
+                Path::new(p.as_str().unwrap())
+                    .file_name()
+                    .unwrap()
+                    .to_string_lossy()
+                    .into_owned()
+            })
             .collect();
         assert_eq!(
             removed,
@@ -210,7 +297,12 @@ fn orphans_of_this_tag_go_everything_else_stays() {
         for name in &keep {
             assert_eq!(fs::read(pc.join(name)).unwrap(), b"keep", "{name}");
         }
-        assert!(fs::symlink_metadata(pc.join(format!("link.{tag}.pyc"))).unwrap().file_type().is_symlink());
+        assert!(
+            fs::symlink_metadata(pc.join(format!("link.{tag}.pyc")))
+                .unwrap()
+                .file_type()
+                .is_symlink()
+        );
         assert!(Path::new("/etc/hostname").exists());
         assert!(tree.site.join("pkg/sourceless.pyc").exists());
     }
@@ -225,17 +317,30 @@ fn dropped_package_leaves_no_caches_or_empty_dirs() {
     fs::remove_file(tree.site.join("data_only/empty_before/.keep")).unwrap();
     tree.pycache(&["update"]).expect(0);
     // Another version's bytecode keeps one directory alive.
-    fs::write(tree.site.join("pkg/sub/__pycache__/x.cpython-39.pyc"), b"39").unwrap();
+    fs::write(
+        tree.site.join("pkg/sub/__pycache__/x.cpython-39.pyc"),
+        b"39",
+    )
+    .unwrap();
     for f in ["pkg/__init__.py", "pkg/mod.py", "pkg/sub/__init__.py"] {
         fs::remove_file(tree.site.join(f)).unwrap();
     }
     let out = tree.pycache(&["clean", "--json"]).expect(0).json();
     assert_eq!(out["interpreters_started"], 0);
     let listing = tree.listing();
-    assert!(listing.contains(&"pkg/sub/__pycache__/x.cpython-39.pyc".into()), "{listing:?}");
-    assert!(!listing.iter().any(|p| p.starts_with("pkg/__pycache__")), "{listing:?}");
+    assert!(
+        listing.contains(&"pkg/sub/__pycache__/x.cpython-39.pyc".into()),
+        "{listing:?}"
+    );
+    assert!(
+        !listing.iter().any(|p| p.starts_with("pkg/__pycache__")),
+        "{listing:?}"
+    );
     // A directory that was empty before is never removed.
-    assert!(listing.contains(&"data_only/empty_before/".into()), "{listing:?}");
+    assert!(
+        listing.contains(&"data_only/empty_before/".into()),
+        "{listing:?}"
+    );
     fs::remove_file(tree.site.join("pkg/sub/__pycache__/x.cpython-39.pyc")).unwrap();
     tree.pycache(&["clean"]).expect(0);
     let listing = tree.listing();
@@ -251,32 +356,79 @@ fn symlinks_are_never_followed_deleted_through_or_written_through() {
     let outdir = outside.path().join("ext");
     fs::create_dir_all(outdir.join("__pycache__")).unwrap();
     fs::write(outdir.join("m.py"), "X = 1\n").unwrap();
-    fs::write(outdir.join("__pycache__/gone.cpython-311.pyc"), b"outside orphan").unwrap();
+    fs::write(
+        outdir.join("__pycache__/gone.cpython-311.pyc"),
+        b"outside orphan",
+    )
+    .unwrap();
     fs::write(outside.path().join("lone.py"), "Y = 1\n").unwrap();
     populate(&tree);
     symlink(&outdir, tree.site.join("linked_dir")).unwrap();
-    symlink(outside.path().join("lone.py"), tree.site.join("linked_out.py")).unwrap();
+    symlink(
+        outside.path().join("lone.py"),
+        tree.site.join("linked_out.py"),
+    )
+    .unwrap();
     symlink("top.py", tree.site.join("linked_in.py")).unwrap();
     // A __pycache__ that is a symlink to outside: never written through.
     fs::create_dir_all(tree.site.join("trap")).unwrap();
     fs::write(tree.site.join("trap/t.py"), "T = 1\n").unwrap();
-    symlink(outdir.join("__pycache__"), tree.site.join("trap/__pycache__")).unwrap();
+    symlink(
+        outdir.join("__pycache__"),
+        tree.site.join("trap/__pycache__"),
+    )
+    .unwrap();
     let before_outside = common::listing(outside.path());
 
     let out = tree.pycache(&["update", "--json", "-v"]).expect(1).json();
-    assert_eq!(common::listing(outside.path()), before_outside, "something was written outside");
-    assert_eq!(fs::read(outdir.join("__pycache__/gone.cpython-311.pyc")).unwrap(), b"outside orphan");
+    assert_eq!(
+        common::listing(outside.path()),
+        before_outside,
+        "something was written outside"
+    );
+    assert_eq!(
+        fs::read(outdir.join("__pycache__/gone.cpython-311.pyc")).unwrap(),
+        b"outside orphan"
+    );
     let failures = out["failures"].to_string();
-    assert!(failures.contains("trap/__pycache__") && failures.contains("not compiling through it"), "{failures}");
+    assert!(
+        failures.contains("trap/__pycache__") && failures.contains("not compiling through it"),
+        "{failures}"
+    );
     // A link to a source inside the tree is compiled in place; one to outside is not.
     assert!(tree.cache("linked_in.py", 0).exists());
     assert!(!tree.cache("linked_out.py", 0).exists());
-    assert!(out["notes"].to_string().contains("linked_out.py: symlink to outside the tree"), "{}", out["notes"]);
-    assert!(fs::symlink_metadata(tree.site.join("linked_dir")).unwrap().file_type().is_symlink());
-    assert!(!tree.site.join("linked_dir/__pycache__/m.cpython-311.pyc").exists());
+    assert!(
+        out["notes"]
+            .to_string()
+            .contains("linked_out.py: symlink to outside the tree"),
+        "{}",
+        out["notes"]
+    );
+    assert!(
+        fs::symlink_metadata(tree.site.join("linked_dir"))
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+    assert!(
+        !tree
+            .site
+            .join("linked_dir/__pycache__/m.cpython-311.pyc")
+            .exists()
+    );
     // Touched directories behind a symlink are ignored too.
-    let out = tree.pycache(&["update", "--json", &tree.site.join("linked_dir").to_string_lossy()]).json();
-    assert!(out["notes"].to_string().contains("behind the symlink"), "{out}");
+    let out = tree
+        .pycache(&[
+            "update",
+            "--json",
+            &tree.site.join("linked_dir").to_string_lossy(),
+        ])
+        .json();
+    assert!(
+        out["notes"].to_string().contains("behind the symlink"),
+        "{out}"
+    );
     assert_eq!(common::listing(outside.path()), before_outside);
 }
 
@@ -297,12 +449,23 @@ fn any_byte_in_a_file_name_survives() {
             .collect();
         let run = tree.pycache(&["update", "--json"]).expect(0);
         let out = run.json();
-        assert_eq!(out["compiled"].as_array().unwrap().len(), 3, "{python:?}: {out}");
+        assert_eq!(
+            out["compiled"].as_array().unwrap().len(),
+            3,
+            "{python:?}: {out}"
+        );
         // JSON keeps the exact bytes as surrogate escapes.
         let raw = run.stdout;
-        assert!(raw.contains("latin\\udce9.py") && raw.contains("new\\u000aline.py"), "{raw}");
+        assert!(
+            raw.contains("latin\\udce9.py") && raw.contains("new\\u000aline.py"),
+            "{raw}"
+        );
         for level in LEVELS {
-            assert_eq!(importlib_verdicts(&python, level, &sources), ["fresh"; 3], "{python:?} {level}");
+            assert_eq!(
+                importlib_verdicts(&python, level, &sources),
+                ["fresh"; 3],
+                "{python:?} {level}"
+            );
         }
         tree.pycache(&["check"]).expect(0);
         for s in &sources {
@@ -325,8 +488,17 @@ fn a_syntax_error_is_reported_and_the_rest_compiles() {
             .lines()
             .find(|l| l.contains("py2only.py"))
             .unwrap_or_else(|| panic!("{}", out.stdout));
-        assert!(line.starts_with("pycache: /") && line.contains("SyntaxError") && line.contains("(line 1)"), "{line}");
-        assert!(out.stdout.contains("compiled 4 files (3 levels)"), "{}", out.stdout);
+        assert!(
+            line.starts_with("pycache: /")
+                && line.contains("SyntaxError")
+                && line.contains("(line 1)"),
+            "{line}"
+        );
+        assert!(
+            out.stdout.contains("compiled 4 files (3 levels)"),
+            "{}",
+            out.stdout
+        );
         for level in LEVELS {
             assert_eq!(importlib_verdicts(&python, level, &sources), ["fresh"; 4]);
         }
@@ -344,9 +516,14 @@ fn a_missing_interpreter_still_cleans_and_says_so() {
     fs::remove_file(tree.prefix.join("bin/python3.11")).unwrap();
     let out = tree.pycache(&["update"]).expect(3);
     assert!(!tree.cache("pkg/mod.py", 0).exists(), "orphan not removed");
-    assert!(out.stdout.contains("removed 3 orphaned files"), "{}", out.stdout);
     assert!(
-        out.stdout.contains("bin/python3.11: interpreter not found; 1 source(s) not compiled"),
+        out.stdout.contains("removed 3 orphaned files"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout
+            .contains("bin/python3.11: interpreter not found; 1 source(s) not compiled"),
         "{}",
         out.stdout
     );
@@ -362,7 +539,12 @@ fn a_missing_interpreter_still_cleans_and_says_so() {
             .unwrap(),
     )
     .expect(3);
-    assert!(run.stderr.contains("/nonexistent/python3.11: interpreter not found"), "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("/nonexistent/python3.11: interpreter not found"),
+        "{}",
+        run.stderr
+    );
 }
 
 #[test]
@@ -384,15 +566,33 @@ fn an_unreadable_directory_is_reported_and_the_rest_processed() {
     fs::set_permissions(&locked_dir, perms).unwrap();
     let mut cmd = if is_root {
         let mut c = std::process::Command::new("setpriv");
-        c.args(["--reuid=65534", "--regid=65534", "--clear-groups", env!("CARGO_BIN_EXE_pycache")]);
+        c.args([
+            "--reuid=65534",
+            "--regid=65534",
+            "--clear-groups",
+            env!("CARGO_BIN_EXE_pycache"),
+        ]);
         c
     } else {
         std::process::Command::new(env!("CARGO_BIN_EXE_pycache"))
     };
-    cmd.args(["update", "--python", "/usr/bin/python3.11", "--site-packages"]).arg(&tree.site);
-    let out = common::Run::of(cmd.output().expect("setpriv (util-linux) is needed to drop root")).expect(1);
+    cmd.args([
+        "update",
+        "--python",
+        "/usr/bin/python3.11",
+        "--site-packages",
+    ])
+    .arg(&tree.site);
+    let out = common::Run::of(
+        cmd.output()
+            .expect("setpriv (util-linux) is needed to drop root"),
+    )
+    .expect(1);
     assert!(
-        out.stdout.contains(&format!("pycache: {}: cannot read directory", locked_dir.display())),
+        out.stdout.contains(&format!(
+            "pycache: {}: cannot read directory",
+            locked_dir.display()
+        )),
         "{}",
         out.stdout
     );
@@ -428,7 +628,9 @@ fn a_root_records_runtime_paths_and_stays_inside() {
         symlink("/opt/local", root.join("usr-local-link")).unwrap();
         fs::create_dir_all(root.join("usr")).unwrap();
         symlink("/opt/local", root.join("usr/local")).unwrap();
-        let staged = root.join("opt/local").join(runtime.strip_prefix("/usr/local").unwrap());
+        let staged = root
+            .join("opt/local")
+            .join(runtime.strip_prefix("/usr/local").unwrap());
         fs::create_dir_all(staged.join("pkg")).unwrap();
         let source = staged.join("pkg/m.py");
         fs::write(&source, "def f():\n    return 1\n").unwrap();
@@ -443,12 +645,20 @@ fn a_root_records_runtime_paths_and_stays_inside() {
         )
         .expect(0)
         .json();
-        assert_eq!(out["python"]["directory"], staged.to_string_lossy().as_ref());
+        assert_eq!(
+            out["python"]["directory"],
+            staged.to_string_lossy().as_ref()
+        );
         for level in LEVELS {
             let cfile = cache_of(&source, &python.tag(), level);
-            let (same, filename) = code_matches(&python, &source, &cfile, &runtime.join("pkg/m.py"), level);
+            let (same, filename) =
+                code_matches(&python, &source, &cfile, &runtime.join("pkg/m.py"), level);
             assert!(same, "{python:?} level {level}");
-            assert_eq!(filename, runtime.join("pkg/m.py").to_string_lossy(), "{python:?}");
+            assert_eq!(
+                filename,
+                runtime.join("pkg/m.py").to_string_lossy(),
+                "{python:?}"
+            );
         }
     }
 }
@@ -469,15 +679,27 @@ fn touched_dirs_limit_the_work_and_find_dropped_subpackages() {
     fs::remove_file(tree.site.join("zzup/sub/deep/c.py")).unwrap();
     tree.write("zzup/__init__.py", "VERSION = 2\n");
     let zzup = tree.site.join("zzup");
-    let out = tree.pycache(&["update", "--json", &zzup.to_string_lossy()]).expect(0).json();
+    let out = tree
+        .pycache(&["update", "--json", &zzup.to_string_lossy()])
+        .expect(0)
+        .json();
     assert_eq!(out["compiled"].as_array().unwrap().len(), 1, "{out}");
     let listing = tree.listing();
-    assert!(!listing.iter().any(|p| p.starts_with("zzup/sub")), "{listing:?}");
+    assert!(
+        !listing.iter().any(|p| p.starts_with("zzup/sub")),
+        "{listing:?}"
+    );
     assert!(listing.contains(&"zzup/__pycache__/__init__.cpython-311.pyc".into()));
-    assert!(!tree.cache("other/untouched.py", 0).exists(), "an untouched dir was compiled");
+    assert!(
+        !tree.cache("other/untouched.py", 0).exists(),
+        "an untouched dir was compiled"
+    );
     // A top-level module install touches site-packages itself: no full walk.
     tree.write("six.py", "S = 6\n");
-    let out = tree.pycache(&["update", "--json", &tree.site.to_string_lossy()]).expect(0).json();
+    let out = tree
+        .pycache(&["update", "--json", &tree.site.to_string_lossy()])
+        .expect(0)
+        .json();
     assert_eq!(out["compiled"].as_array().unwrap().len(), 1, "{out}");
     assert!(!tree.cache("other/untouched.py", 0).exists());
     // Delete: the directories are gone or hold only caches.
@@ -485,18 +707,26 @@ fn touched_dirs_limit_the_work_and_find_dropped_subpackages() {
         fs::remove_file(tree.site.join(f)).unwrap();
     }
     let list = tree.tmp.path().join("touched");
-    let dirs = [tree.site.join("pkg"), tree.site.join("pkg/sub"), tree.site.join("never/existed")];
+    let dirs = [
+        tree.site.join("pkg"),
+        tree.site.join("pkg/sub"),
+        tree.site.join("never/existed"),
+    ];
     let mut bytes = Vec::new();
     for d in &dirs {
         bytes.extend_from_slice(d.as_os_str().as_bytes());
         bytes.push(0);
     }
     fs::write(&list, bytes).unwrap();
-    tree.pycache(&["update", "--dirs-from", &list.to_string_lossy()]).expect(0);
+    tree.pycache(&["update", "--dirs-from", &list.to_string_lossy()])
+        .expect(0);
     assert!(!tree.site.join("pkg").exists(), "{:?}", tree.listing());
     // An empty list means nothing was touched.
     fs::write(&list, b"").unwrap();
-    let out = tree.pycache(&["update", "--json", "--dirs-from", &list.to_string_lossy()]).expect(0).json();
+    let out = tree
+        .pycache(&["update", "--json", "--dirs-from", &list.to_string_lossy()])
+        .expect(0)
+        .json();
     assert_eq!(out["sources"], 0);
 }
 
@@ -507,10 +737,19 @@ fn check_exit_codes_and_dry_run() {
     populate(&tree);
     let before = tree.listing();
     let out = tree.pycache(&["update", "--dry-run"]).expect(0);
-    assert!(out.stdout.contains("would compile 4 files (3 levels)"), "{}", out.stdout);
+    assert!(
+        out.stdout.contains("would compile 4 files (3 levels)"),
+        "{}",
+        out.stdout
+    );
     assert_eq!(tree.listing(), before);
     let out = tree.pycache(&["check"]).expect(1);
-    assert!(out.stdout.starts_with(">=> Python 3.11: 4 files to compile (12 missing, 0 stale)"), "{}", out.stdout);
+    assert!(
+        out.stdout
+            .starts_with(">=> Python 3.11: 4 files to compile (12 missing, 0 stale)"),
+        "{}",
+        out.stdout
+    );
     tree.pycache(&["update", "-q"]).expect(0);
     tree.pycache(&["check"]).expect(0);
 }
@@ -520,12 +759,29 @@ fn usage_errors_show_the_expected_form() {
     for (args, needle) in [
         (vec!["check", "--flavor", "py3"], "invalid flavor \"py3\""),
         (vec!["check", "--flavor", "python311"], "expected pyXY"),
-        (vec!["check", "--flavor", "py311", "-O", "3"], "invalid optimization level \"3\""),
-        (vec!["check", "--flavor", "py311", "-x", "[", "--site-packages", "/"], "invalid exclude pattern \"[\""),
+        (
+            vec!["check", "--flavor", "py311", "-O", "3"],
+            "invalid optimization level \"3\"",
+        ),
+        (
+            vec![
+                "check",
+                "--flavor",
+                "py311",
+                "-x",
+                "[",
+                "--site-packages",
+                "/",
+            ],
+            "invalid exclude pattern \"[\"",
+        ),
         (vec!["frobnicate"], "unrecognized subcommand"),
     ] {
         let out = common::Run::of(
-            std::process::Command::new(env!("CARGO_BIN_EXE_pycache")).args(&args).output().unwrap(),
+            std::process::Command::new(env!("CARGO_BIN_EXE_pycache"))
+                .args(&args)
+                .output()
+                .unwrap(),
         )
         .expect(2);
         assert!(out.stderr.contains(needle), "{args:?}: {}", out.stderr);
@@ -537,7 +793,13 @@ fn usage_errors_show_the_expected_form() {
             .unwrap(),
     )
     .expect(3);
-    assert!(out.stderr.contains("/nonexistent/lib/python3.11/site-packages: site-packages directory does not exist"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains(
+            "/nonexistent/lib/python3.11/site-packages: site-packages directory does not exist"
+        ),
+        "{}",
+        out.stderr
+    );
 }
 
 #[test]
@@ -585,13 +847,35 @@ $6" "$7"
     std::os::unix::fs::PermissionsExt::set_mode(&mut perms, 0o755);
     fs::set_permissions(&wrapper, perms).unwrap();
     for jobs in ["1", "2"] {
-        let out = tree.pycache(&["update", "--timeout", "2", "-j", jobs, "--json"]).expect(1).json();
+        let out = tree
+            .pycache(&["update", "--timeout", "2", "-j", jobs, "--json"])
+            .expect(1)
+            .json();
         let failures = out["failures"].as_array().unwrap();
         assert_eq!(failures.len(), 2, "{out}");
-        assert!(failures[0]["path"].as_str().unwrap().ends_with("crash_me.py"));
-        assert!(failures[0]["reason"].as_str().unwrap().contains("compile worker crashed (signal: 9"), "{out}");
-        assert!(failures[1]["path"].as_str().unwrap().ends_with("hang_me.py"));
-        assert_eq!(failures[1]["reason"], "timed out after 2 s; worker restarted");
+        assert!(
+            failures[0]["path"]
+                .as_str()
+                .unwrap()
+                .ends_with("crash_me.py")
+        );
+        assert!(
+            failures[0]["reason"]
+                .as_str()
+                .unwrap()
+                .contains("compile worker crashed (signal: 9"),
+            "{out}"
+        );
+        assert!(
+            failures[1]["path"]
+                .as_str()
+                .unwrap()
+                .ends_with("hang_me.py")
+        );
+        assert_eq!(
+            failures[1]["reason"],
+            "timed out after 2 s; worker restarted"
+        );
         assert!(out["interpreters_started"].as_u64().unwrap() >= 3, "{out}");
         for level in LEVELS {
             assert_eq!(importlib_verdicts(&python, level, &sources), ["fresh"; 4]);
@@ -603,6 +887,9 @@ $6" "$7"
         }
     }
     // No worker is left behind (their command line carries the wrapper's code).
-    let ps = std::process::Command::new("ps").args(["-eo", "args"]).output().unwrap();
+    let ps = std::process::Command::new("ps")
+        .args(["-eo", "args"])
+        .output()
+        .unwrap();
     assert!(!String::from_utf8_lossy(&ps.stdout).contains("'hang_me' in file"));
 }

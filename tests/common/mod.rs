@@ -34,13 +34,17 @@ impl Python {
 pub fn pythons() -> Vec<Python> {
     let mut found: Vec<Python> = Vec::new();
     let mut add = |path: PathBuf| {
-        let Some(minor) = version_of(&path) else { return };
+        let Some(minor) = version_of(&path) else {
+            return;
+        };
         if minor >= 6 && !found.iter().any(|p| p.minor == minor) {
             found.push(Python { path, minor });
         }
     };
     add(PathBuf::from("/usr/bin/python3.11"));
-    let home = std::env::var_os("HOME").map(PathBuf::from).unwrap_or_default();
+    let home = std::env::var_os("HOME")
+        .map(PathBuf::from)
+        .unwrap_or_default();
     let mut dirs: Vec<PathBuf> = fs::read_dir(home.join(".pyenv/versions"))
         .map(|rd| rd.filter_map(|e| e.ok().map(|e| e.path())).collect())
         .unwrap_or_default();
@@ -64,13 +68,21 @@ pub fn pythons() -> Vec<Python> {
 /// The Debian interpreter every machine of the project has.
 pub fn debian_python() -> Python {
     let path = PathBuf::from("/usr/bin/python3.11");
-    assert!(path.exists(), "{} is missing: apt-get install python3.11", path.display());
+    assert!(
+        path.exists(),
+        "{} is missing: apt-get install python3.11",
+        path.display()
+    );
     Python { path, minor: 11 }
 }
 
 fn version_of(python: &Path) -> Option<u8> {
     let out = Command::new(python)
-        .args(["-I", "-c", "import sys; print(sys.version_info[0], sys.version_info[1])"])
+        .args([
+            "-I",
+            "-c",
+            "import sys; print(sys.version_info[0], sys.version_info[1])",
+        ])
         .output()
         .ok()?;
     let text = String::from_utf8(out.stdout).ok()?;
@@ -142,7 +154,11 @@ pub fn cache_of(source: &Path, tag: &str, level: u8) -> PathBuf {
         name.extend_from_slice(format!(".opt-{level}").as_bytes());
     }
     name.extend_from_slice(b".pyc");
-    source.parent().unwrap().join("__pycache__").join(OsStr::from_bytes(&name))
+    source
+        .parent()
+        .unwrap()
+        .join("__pycache__")
+        .join(OsStr::from_bytes(&name))
 }
 
 pub fn listing(root: &Path) -> Vec<String> {
@@ -152,8 +168,17 @@ pub fn listing(root: &Path) -> Vec<String> {
         .into_iter()
         .map(|e| {
             let e = e.unwrap();
-            let rel = e.path().strip_prefix(root).unwrap().to_string_lossy().into_owned();
-            if e.file_type().is_dir() { format!("{rel}/") } else { rel }
+            let rel = e
+                .path()
+                .strip_prefix(root)
+                .unwrap()
+                .to_string_lossy()
+                .into_owned();
+            if e.file_type().is_dir() {
+                format!("{rel}/")
+            } else {
+                rel
+            }
         })
         .collect();
     out.sort();
@@ -186,7 +211,11 @@ impl Run {
 
     #[track_caller]
     pub fn expect(self, code: i32) -> Run {
-        assert_eq!(self.code, code, "stdout:\n{}\nstderr:\n{}", self.stdout, self.stderr);
+        assert_eq!(
+            self.code, code,
+            "stdout:\n{}\nstderr:\n{}",
+            self.stdout, self.stderr
+        );
         self
     }
 }
@@ -234,14 +263,28 @@ for raw in sys.stdin.buffer.read().split(b"\0"):
         .flat_map(|s| s.as_os_str().as_bytes().iter().copied().chain([0]))
         .collect();
     let out = run_with_stdin(cmd.args(["-c", ORACLE]), &input);
-    assert!(out.status.success(), "oracle failed: {}", String::from_utf8_lossy(&out.stderr));
-    String::from_utf8(out.stdout).unwrap().lines().map(str::to_string).collect()
+    assert!(
+        out.status.success(),
+        "oracle failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(str::to_string)
+        .collect()
 }
 
 /// Whether the code object in `cfile` equals `compile()` of the source at
 /// `level` with `dfile` as file name (marshal bytes differ between
 /// processes; code objects compare by value).
-pub fn code_matches(python: &Python, source: &Path, cfile: &Path, dfile: &Path, level: u8) -> (bool, String) {
+pub fn code_matches(
+    python: &Python,
+    source: &Path,
+    cfile: &Path,
+    dfile: &Path,
+    level: u8,
+) -> (bool, String) {
     const CHECK: &str = r#"
 import sys, os, marshal
 src, cfile, dfile, level = (os.fsdecode(a) for a in sys.stdin.buffer.read().split(b"\0")[:4])
@@ -260,7 +303,11 @@ print("same" if code == want else "different", code.co_filename)
     ]
     .join(&0u8);
     let out = run_with_stdin(Command::new(&python.path).args(["-I", "-c", CHECK]), &input);
-    assert!(out.status.success(), "check failed: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "check failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let text = String::from_utf8_lossy(&out.stdout).trim().to_string();
     let (verdict, filename) = text.split_once(' ').unwrap_or((&text, ""));
     (verdict == "same", filename.to_string())

@@ -1,0 +1,112 @@
+# Render and install the pkg triggers of pycache, which keep the bytecode
+# (__pycache__) of each Python flavor's site-packages in sync whenever pkg
+# installs, upgrades or removes files there.
+#
+# Feature:	pycache
+# Usage:	USES=pycache
+# Valid ARGS:	none
+#
+# At build time, gen-triggers renders one trigger per flavor from
+# python-update-cache.ucl.in into ${WRKDIR}/pycache-triggers; at install time
+# they are installed as ${PYCACHE_TRIGGERDIR}/pycache-<flavor>.ucl (e.g.
+# pycache-py311.ucl) and added to the plist.  When such a file is removed,
+# its cleanup script removes that flavor's orphaned bytecode and empty
+# __pycache__ directories and leaves valid bytecode in place.
+#
+# USES=pycache reads the supported Python versions from USES=python: list
+# python (python:env is enough) before pycache in USES, or set
+# PYCACHE_FLAVORS.
+#
+# Variables a port may set:
+#
+# PYCACHE_FLAVORS	- Python flavors (pyXY words) to render triggers for.
+#			  Duplicates are ignored; anything that is not pyXY
+#			  with X.Y >= 3.6 sets IGNORE.  Empty: install no
+#			  trigger at all.
+#			  default: every Python 3 version USES=python supports,
+#			  ${_PYTHON_VERSIONS:M3.*} as flavors (py39 py310 ...)
+#
+# PYCACHE_GEN		- The gen-triggers program to run at build time.
+#			  default: ${CARGO_TARGET_DIR}/${CARGO_BUILD_TARGET}/release/gen-triggers
+#			  (the one the pycache port builds with USES=cargo);
+#			  another port sets ${LOCALBASE}/bin/gen-triggers and
+#			  adds the build dependency.
+#
+# PYCACHE_PREFIX	- Where pycache (program and Lua module) is installed.
+#			  default: ${PREFIX}
+#
+# PYCACHE_LUA_MODSHAREDIR
+#			- Directory of pycache.lua, which the triggers add to
+#			  package.path.
+#			  default: ${LUA_MODSHAREDIR} of USES=lua, else
+#			  ${PYCACHE_PREFIX}/share/lua/5.4
+#
+# PYCACHE_CMD		- The pycache program the triggers run.
+#			  default: ${PYCACHE_PREFIX}/bin/pycache
+#
+# Variables a port may read:
+#
+# PYCACHE_TRIGGERDIR	- Where pkg reads triggers from.
+#			  value: ${LOCALBASE}/share/pkg/triggers
+#
+# PYCACHE_TRIGGERS	- The trigger file names, sorted, e.g.
+#			  pycache-py311.ucl pycache-py39.ucl
+#
+# The Python interpreters and their site-packages are taken from
+# ${LOCALBASE} (${LOCALBASE}/bin/pythonX.Y, ${LOCALBASE}/lib/pythonX.Y/
+# site-packages), like PYTHON_CMD and PYTHON_SITELIBDIR of USES=python.
+#
+# MAINTAINER:	python@FreeBSD.org
+
+.if !defined(_INCLUDE_USES_PYCACHE_MK)
+_INCLUDE_USES_PYCACHE_MK=	yes
+
+.  if !empty(pycache_ARGS)
+IGNORE=	USES=pycache takes no arguments, got: ${pycache_ARGS}
+.  endif
+
+.  if !defined(PYCACHE_FLAVORS) && !defined(_PYTHON_VERSIONS)
+IGNORE=	USES=pycache needs the Python versions of USES=python (list python before pycache in USES) or PYCACHE_FLAVORS
+.  endif
+
+PYCACHE_FLAVORS?=	${_PYTHON_VERSIONS:M3.*:S/.//:S/^/py/}
+PYCACHE_GEN?=		${CARGO_TARGET_DIR}/${CARGO_BUILD_TARGET}/release/gen-triggers
+PYCACHE_PREFIX?=	${PREFIX}
+PYCACHE_LUA_MODSHAREDIR?=	${LUA_MODSHAREDIR:U${PYCACHE_PREFIX}/share/lua/5.4}
+PYCACHE_CMD?=		${PYCACHE_PREFIX}/bin/pycache
+
+PYCACHE_TRIGGERDIR=	${LOCALBASE}/share/pkg/triggers
+
+_PYCACHE_FLAVORS:=	${PYCACHE_FLAVORS:O:u}
+_PYCACHE_BAD_FLAVORS:=	${_PYCACHE_FLAVORS:Npy3[6-9]:Npy3[1-9][0-9]}
+.  if !empty(_PYCACHE_BAD_FLAVORS)
+IGNORE=	invalid PYCACHE_FLAVORS: ${_PYCACHE_BAD_FLAVORS}: expected pyXY such as py39 or py311
+.  endif
+
+PYCACHE_TRIGGERS:=	${_PYCACHE_FLAVORS:@f@pycache-${f}.ucl@}
+_PYCACHE_WRKDIR=	${WRKDIR}/pycache-triggers
+
+.  for t in ${PYCACHE_TRIGGERS}
+PLIST_FILES+=	${PYCACHE_TRIGGERDIR}/${t}
+.  endfor
+
+_USES_build+=	750:pycache-build
+_USES_install+=	650:pycache-post-install
+
+pycache-build:
+.  if !empty(_PYCACHE_FLAVORS)
+	${PYCACHE_GEN} --flavors ${_PYCACHE_FLAVORS:ts,} \
+	    --prefix ${PYCACHE_PREFIX} --localbase ${LOCALBASE} \
+	    --lua-modsharedir ${PYCACHE_LUA_MODSHAREDIR} \
+	    --pycache-cmd ${PYCACHE_CMD} --out ${_PYCACHE_WRKDIR}
+.  endif
+
+pycache-post-install:
+.  if !empty(_PYCACHE_FLAVORS)
+	${MKDIR} ${STAGEDIR}${PYCACHE_TRIGGERDIR}
+.    for t in ${PYCACHE_TRIGGERS}
+	${INSTALL_DATA} ${_PYCACHE_WRKDIR}/${t} ${STAGEDIR}${PYCACHE_TRIGGERDIR}/
+.    endfor
+.  endif
+
+.endif	# _INCLUDE_USES_PYCACHE_MK

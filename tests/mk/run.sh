@@ -1,0 +1,153 @@
+#!/bin/sh
+# bmake tests of Mk/Uses/pycache.mk against the framework stand-in in this
+# directory (framework.mk, Uses/, sys/), and of the example port in
+# Mk/examples/lang/python-pycache.  The last test runs the fragment's real
+# commands with a gen-triggers built by cargo (or $GEN_TRIGGERS when set).
+#
+# Usage: tests/mk/run.sh      Last line: "mk: N passed, N failed"; exit 1 on failure.
+
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+passed=0
+failed=0
+
+finish() {
+	echo "mk: $passed passed, $failed failed"
+	[ "$failed" -eq 0 ]
+	exit $?
+}
+
+if ! command -v bmake >/dev/null 2>&1; then
+	echo "mk: bmake is missing; installing it with apt-get"
+	if ! { apt-get update && apt-get install -y bmake; } >/dev/null 2>&1; then
+		echo "FAIL: bmake is missing and apt-get could not install it: run apt-get install -y bmake"
+		failed=1
+		finish
+	fi
+fi
+
+# check NAME EXPECTED ACTUAL: whitespace runs are squeezed on both sides.
+check() {
+	want=$(printf '%s' "$2" | tr -s ' \t' '  ' | sed 's/^ //; s/ $//')
+	got=$(printf '%s' "$3" | tr -s ' \t' '  ' | sed 's/^ //; s/ $//')
+	if [ "$want" = "$got" ]; then
+		passed=$((passed + 1))
+		echo "ok: $1"
+	else
+		failed=$((failed + 1))
+		echo "FAIL: $1"
+		echo "  expected: $want"
+		echo "  got:      $got"
+	fi
+}
+
+# mk ARGS...: bmake on the stand-in port, stderr included so errors show;
+# a clean environment, so CARGO_TARGET_DIR, PREFIX... of the caller stay out.
+mk() { env -i PATH="$PATH" bmake -f "$here/port.mk" "$@" 2>&1; }
+
+T=/usr/local/share/pkg/triggers
+W=/nonexistent/work
+S=/nonexistent/stage
+GEN=$W/target/amd64-unknown-freebsd/release/gen-triggers
+GEN_ARGS="--prefix /usr/local --localbase /usr/local --lua-modsharedir /usr/local/share/lua/5.4 --pycache-cmd /usr/local/bin/pycache --out $W/pycache-triggers"
+
+# --- default flavors: every Python 3 version of python.mk -------------------
+check "default flavors come from python.mk's versions" \
+	"pycache-py310.ucl pycache-py311.ucl pycache-py312.ucl pycache-py313.ucl pycache-py39.ucl" \
+	"$(mk -V '${PYCACHE_TRIGGERS}')"
+check "default: plist lists every trigger" \
+	"$T/pycache-py310.ucl $T/pycache-py311.ucl $T/pycache-py312.ucl $T/pycache-py313.ucl $T/pycache-py39.ucl" \
+	"$(mk -V '${PLIST_FILES}')"
+check "default: no IGNORE" "" "$(mk -V '${IGNORE}')"
+check "phases are hooked" "750:pycache-build 650:pycache-post-install" \
+	"$(mk -V '${_USES_build} ${_USES_install}')"
+check "default: build renders all flavors" \
+	"$GEN --flavors py310,py311,py312,py313,py39 $GEN_ARGS" \
+	"$(mk -n pycache-build)"
+
+# --- a given flavor list, with a duplicate ---------------------------------
+L='PYCACHE_FLAVORS=py39 py311 py39'
+check "list: triggers, sorted and de-duplicated" "pycache-py311.ucl pycache-py39.ucl" \
+	"$(mk "$L" -V '${PYCACHE_TRIGGERS}')"
+check "list: plist" "$T/pycache-py311.ucl $T/pycache-py39.ucl" "$(mk "$L" -V '${PLIST_FILES}')"
+check "list: no IGNORE" "" "$(mk "$L" -V '${IGNORE}')"
+check "list: build command" "$GEN --flavors py311,py39 $GEN_ARGS" "$(mk "$L" -n pycache-build)"
+check "list: install commands" \
+	"mkdir -p $S$T
+install -m 0444 $W/pycache-triggers/pycache-py311.ucl $S$T/
+install -m 0444 $W/pycache-triggers/pycache-py39.ucl $S$T/" \
+	"$(mk "$L" -n pycache-post-install)"
+check "knobs reach gen-triggers" \
+	"/opt/gen --flavors py313 --prefix /opt/pc --localbase /usr/local --lua-modsharedir /opt/lua --pycache-cmd /opt/pc/bin/pycache --out $W/pycache-triggers" \
+	"$(mk PYCACHE_FLAVORS=py313 PYCACHE_GEN=/opt/gen PYCACHE_PREFIX=/opt/pc PYCACHE_LUA_MODSHAREDIR=/opt/lua -n pycache-build)"
+check "without lua.mk the Lua dir follows PYCACHE_PREFIX" \
+	"$GEN --flavors py313 --prefix /opt/pc --localbase /usr/local --lua-modsharedir /opt/pc/share/lua/5.4 --pycache-cmd /opt/pc/bin/pycache --out $W/pycache-triggers" \
+	"$(mk USES='python:env pycache' PYCACHE_FLAVORS=py313 PYCACHE_PREFIX=/opt/pc -n pycache-build)"
+
+# --- an empty list: no trigger, no command, no error -----------------------
+check "empty: no triggers" "" "$(mk PYCACHE_FLAVORS= -V '${PYCACHE_TRIGGERS}')"
+check "empty: nothing in the plist" "" "$(mk PYCACHE_FLAVORS= -V '${PLIST_FILES}')"
+check "empty: no IGNORE" "" "$(mk PYCACHE_FLAVORS= -V '${IGNORE}')"
+check "empty: no commands" "" "$(mk PYCACHE_FLAVORS= -n pycache-build pycache-post-install)"
+
+# --- invalid lists and uses -----------------------------------------------
+check "invalid flavors set IGNORE naming them" \
+	"invalid PYCACHE_FLAVORS: py27 py3 py35 python311: expected pyXY such as py39 or py311" \
+	"$(mk 'PYCACHE_FLAVORS=py39 py3 python311 py27 py35 py314' -V '${IGNORE}')"
+check "arguments are rejected" "USES=pycache takes no arguments, got: foo bar" \
+	"$(mk 'USES=python:env pycache:foo,bar' -V '${IGNORE}')"
+check "no python.mk and no PYCACHE_FLAVORS sets IGNORE" \
+	"USES=pycache needs the Python versions of USES=python (list python before pycache in USES) or PYCACHE_FLAVORS" \
+	"$(mk 'USES=lua:5.4 pycache' -V '${IGNORE}')"
+check "no python.mk is fine with PYCACHE_FLAVORS" "pycache-py311.ucl" \
+	"$(mk 'USES=pycache' PYCACHE_FLAVORS=py311 -V '${PYCACHE_TRIGGERS}${IGNORE}')"
+check "included twice, counted once" "$T/pycache-py311.ucl" \
+	"$(mk 'USES=python:env pycache pycache' PYCACHE_FLAVORS=py311 -V '${PLIST_FILES}')"
+
+# --- the example port ------------------------------------------------------
+ex() { env -i PATH="$PATH" bmake -C "$root/Mk/examples/lang/python-pycache" -m "$here/sys" "$@" 2>&1; }
+check "example port: plist" \
+	"bin/pycache /usr/local/share/lua/5.4/pycache.lua /usr/local/lib/lua/5.4/pycache/core.so $T/pycache-py310.ucl $T/pycache-py311.ucl $T/pycache-py312.ucl $T/pycache-py313.ucl $T/pycache-py39.ucl" \
+	"$(ex -V '${PLIST_FILES}')"
+check "example port: no IGNORE" "" "$(ex -V '${IGNORE}')"
+R=$W/target/amd64-unknown-freebsd/release
+check "example port: install commands" \
+	"install -m 0555 $R/pycache $S/usr/local/bin/
+mkdir -p $S/usr/local/share/lua/5.4 $S/usr/local/lib/lua/5.4/pycache
+install -m 0444 $W/pycache-0.1.0/lua/pycache.lua $S/usr/local/share/lua/5.4/
+install -m 0444 $R/libpycache.so $S/usr/local/lib/lua/5.4/pycache/core.so" \
+	"$(ex -n do-install)"
+
+# --- the real commands, with a real gen-triggers ----------------------------
+gen=${GEN_TRIGGERS:-}
+if [ -z "$gen" ]; then
+	if ! command -v cargo >/dev/null 2>&1; then
+		failed=$((failed + 1))
+		echo "FAIL: real run: needs cargo to build gen-triggers (install Rust) or GEN_TRIGGERS=/path/to/gen-triggers"
+		finish
+	fi
+	if ! (cd "$root" && cargo build --quiet --bin gen-triggers); then
+		failed=$((failed + 1))
+		echo "FAIL: real run: cargo build --bin gen-triggers failed"
+		finish
+	fi
+	gen=${CARGO_TARGET_DIR:-$root/target}/debug/gen-triggers
+fi
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+out=$(mk 'PYCACHE_FLAVORS=py311 py39' PYCACHE_GEN="$gen" WRKDIR="$tmp/work" STAGEDIR="$tmp/stage" \
+	pycache-build pycache-post-install)
+echo "$out" | sed 's/^/  | /'
+check "real run: staged files are the plist" \
+	"$(mk 'PYCACHE_FLAVORS=py311 py39' -V '${PLIST_FILES}' | tr ' ' '\n' | sed '/^$/d' | sort)" \
+	"$(cd "$tmp/stage" 2>/dev/null && find . -type f | sed 's/^\.//' | sort)"
+check "real run: staged trigger equals gen-triggers --stdout" \
+	"$("$gen" --flavors py311 --stdout | cksum)" \
+	"$(cksum < "$tmp/stage$T/pycache-py311.ucl" 2>&1)"
+check "real run: gen-triggers rejects an invalid flavor and the build stops" \
+	"gen-triggers: invalid flavor \"py3\": it names no minor version; expected pyXY such as py39 or py311 failed" \
+	"$(mk PYCACHE_FLAVORS=py3 PYCACHE_GEN="$gen" WRKDIR="$tmp/w2" pycache-build 2>&1 | grep '^gen-triggers:') \
+$(mk PYCACHE_FLAVORS=py3 PYCACHE_GEN="$gen" WRKDIR="$tmp/w2" pycache-build >/dev/null 2>&1 && echo succeeded || echo failed)"
+
+finish

@@ -1,0 +1,6 @@
+# Stand-in for bsd.port.mk, so the example port in Mk/examples can be read
+# by bmake: the framework stand-in plus the install commands it uses.
+INSTALL_PROGRAM?=	install -m 0555
+INSTALL_LIB?=		install -m 0444
+WRKSRC?=		${WRKDIR}/${PORTNAME}-${DISTVERSION}
+.include "${.PARSEDIR}/../framework.mk"

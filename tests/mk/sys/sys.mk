@@ -1,0 +1,1 @@
+# Empty system rules: the ports framework stand-in needs none.
