@@ -150,8 +150,6 @@ pub enum Stale {
     Size,
     /// Recorded hash differs from the source's.
     Hash,
-    /// Not a regular file (a directory or a symlink is never written through).
-    NotRegular,
     /// Could not be read.
     Unreadable(String),
     /// Does not start a code object after the header.
@@ -167,7 +165,6 @@ impl fmt::Display for Stale {
             Stale::Mtime => f.write_str("source mtime changed"),
             Stale::Size => f.write_str("source size changed"),
             Stale::Hash => f.write_str("source hash changed"),
-            Stale::NotRegular => f.write_str("not a regular file"),
             Stale::Unreadable(e) => write!(f, "unreadable: {e}"),
             Stale::Garbage => f.write_str("no code object after the header"),
         }
@@ -191,19 +188,15 @@ const CODE_TYPES: [u8; 2] = [b'c', b'c' | 0x80];
 /// Judges the cache file `pyc` of `source` as importlib would.
 ///
 /// `source` is read only for a checked-hash pyc. The caller knows the file
-/// exists (from the directory listing); a file gone since is `Missing`.
+/// exists and is a regular file (from the directory listing); a file gone
+/// since is `Missing`.
 pub fn judge(pyc: &Path, source: &Path, stamp: SourceStamp, magic: Magic) -> Verdict {
     let header_len = magic.header_len();
     let mut buf = [0u8; 17];
     let want = header_len + 1;
-    let got = match File::open(pyc).and_then(|mut f| {
-        if !f.metadata()?.is_file() {
-            return Ok(None);
-        }
-        read_up_to(&mut f, &mut buf[..want]).map(Some)
-    }) {
-        Ok(Some(n)) => n,
-        Ok(None) => return Verdict::Stale(Stale::NotRegular),
+    // The directory listing showed a regular file: no fstat needed.
+    let got = match File::open(pyc).and_then(|mut f| read_up_to(&mut f, &mut buf[..want])) {
+        Ok(n) => n,
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Verdict::Missing,
         Err(e) => return Verdict::Stale(Stale::Unreadable(e.to_string())),
     };

@@ -112,6 +112,7 @@ impl Scan<'_> {
             plan: Plan::default(),
             visited: HashMap::new(),
             touched: HashSet::new(),
+            candidates: Vec::new(),
         };
         match touched {
             None => {
@@ -131,6 +132,7 @@ impl Scan<'_> {
             }
         }
         let mut plan = scanner.plan;
+        judge_all(scanner.candidates, self.magic, &mut plan);
         // Large sources first: the pool then ends with small files only.
         plan.jobs
             .sort_by(|a, b| b.size.cmp(&a.size).then_with(|| a.source.cmp(&b.source)));
@@ -145,6 +147,7 @@ struct Scanner<'s, 'a> {
     /// Directories visited, and whether each is to be removed.
     visited: HashMap<PathBuf, bool>,
     touched: HashSet<PathBuf>,
+    candidates: Vec<Candidate>,
 }
 
 impl Scanner<'_, '_> {
@@ -231,8 +234,8 @@ impl Scanner<'_, '_> {
         if mode == Mode::Probe && !listing.holds_no_files() {
             return false;
         }
-        let compiling = self.judge_sources(dir, &listing);
-        let cache_empties = self.sort_cache(dir, &listing, compiling);
+        self.collect_sources(dir, &listing);
+        let cache_empties = self.sort_cache(dir, &listing);
         let mut subdirs_go = true;
         for name in &listing.subdirs {
             let child = dir.join(name);
@@ -271,8 +274,10 @@ impl Scanner<'_, '_> {
         }
     }
 
-    /// Judges every source of `dir`; returns whether any needs compiling.
-    fn judge_sources(&mut self, dir: &Path, listing: &Listing) -> bool {
+    /// Collects every source of `dir` with what its cache holds; judging
+    /// the cache files (the costly part: one open and read each) is done
+    /// afterwards, in parallel, by [`judge_all`].
+    fn collect_sources(&mut self, dir: &Path, listing: &Listing) {
         let cached: HashSet<&OsStr> = match &listing.cache {
             Some(Cache::Dir(files)) => files
                 .iter()
@@ -281,24 +286,21 @@ impl Scanner<'_, '_> {
                 .collect(),
             _ => HashSet::new(),
         };
-        let mut compiling = false;
+        let writable = !matches!(listing.cache, Some(Cache::NotDir));
         for entry in &listing.sources {
-            if let Some(job) = self.judge_source(dir, entry, &cached) {
-                if matches!(listing.cache, Some(Cache::NotDir)) {
-                    self.plan.problems.push(Failure::new(
-                        &dir.join(PYCACHE),
-                        "not a directory (a symlink or a file); not compiling through it".into(),
-                    ));
-                    return false;
-                }
-                self.plan.jobs.push(job);
-                compiling = true;
+            if let Some(candidate) = self.candidate(dir, entry, &cached, writable) {
+                self.candidates.push(candidate);
             }
         }
-        compiling
     }
 
-    fn judge_source(&mut self, dir: &Path, entry: &Entry, cached: &HashSet<&OsStr>) -> Option<Job> {
+    fn candidate(
+        &mut self,
+        dir: &Path,
+        entry: &Entry,
+        cached: &HashSet<&OsStr>,
+        writable: bool,
+    ) -> Option<Candidate> {
         let source = dir.join(&entry.name);
         let rel = source.strip_prefix(self.root).unwrap_or(&source);
         if self.scan.excludes.iter().any(|p| p.matches_path(rel)) {
@@ -329,42 +331,32 @@ impl Scanner<'_, '_> {
                 }
             }
         };
-        self.plan.sources += 1;
-        let stamp = SourceStamp::from_metadata(&meta);
         let stem = source_stem(&entry.name);
         let cache_dir = dir.join(PYCACHE);
-        let mut levels = Vec::new();
-        for &level in self.scan.levels {
-            let name = pyc::cache_name(stem, self.scan.tag, level);
-            let cfile = cache_dir.join(&name);
-            let verdict = match self.scan.magic {
-                _ if !cached.contains(name.as_os_str()) => Verdict::Missing,
-                Some(magic) => pyc::judge(&cfile, &source, stamp, magic),
-                None => Verdict::Stale(pyc::Stale::Magic),
-            };
-            if verdict != Verdict::Fresh {
-                levels.push(Level {
-                    level,
-                    cfile,
-                    verdict,
-                });
-            }
-        }
-        if levels.is_empty() {
-            self.plan.fresh += 1;
-            return None;
-        }
-        Some(Job {
+        let levels = self
+            .scan
+            .levels
+            .iter()
+            .map(|&level| {
+                let name = pyc::cache_name(stem, self.scan.tag, level);
+                let present = cached.contains(name.as_os_str());
+                (level, cache_dir.join(name), present)
+            })
+            .collect();
+        Some(Candidate {
             dfile: self.scan.location.runtime.join(rel),
             source,
+            stamp: SourceStamp::from_metadata(&meta),
             size: meta.len(),
+            writable,
             levels,
         })
     }
 
     /// Finds the orphans in `dir`'s cache; returns whether the cache will be
-    /// empty (or is absent) once they are gone.
-    fn sort_cache(&mut self, dir: &Path, listing: &Listing, compiling: bool) -> bool {
+    /// empty (or is absent) once they are gone. A cache beside sources stays:
+    /// they are about to be compiled into it.
+    fn sort_cache(&mut self, dir: &Path, listing: &Listing) -> bool {
         let files = match &listing.cache {
             None => return true,
             Some(Cache::NotDir) => return false,
@@ -385,12 +377,94 @@ impl Scanner<'_, '_> {
                 _ => all_orphans = false,
             }
         }
-        let empties = all_orphans && !compiling;
+        let empties = all_orphans && listing.sources.is_empty();
         if empties {
             self.plan.empty_caches.push(cache_dir);
         }
         empties
     }
+}
+
+/// A source found by the walk, before its cache files are judged.
+struct Candidate {
+    source: PathBuf,
+    dfile: PathBuf,
+    stamp: SourceStamp,
+    size: u64,
+    /// False when `__pycache__` is a symlink or a file.
+    writable: bool,
+    /// Each level's cache file and whether the listing showed it.
+    levels: Vec<(u8, PathBuf, bool)>,
+}
+
+/// Below this many sources one thread judges them all.
+const PARALLEL_FROM: usize = 512;
+
+/// Judges every candidate's cache files (one open and short read each),
+/// spread over the cores; fills the plan's jobs, fresh count and problems.
+fn judge_all(candidates: Vec<Candidate>, magic: Option<Magic>, plan: &mut Plan) {
+    plan.sources += candidates.len();
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
+    let judged: Vec<Option<Job>> = if threads > 1 && candidates.len() >= PARALLEL_FROM {
+        let chunk = candidates.len().div_ceil(threads);
+        std::thread::scope(|s| {
+            let handles: Vec<_> = candidates
+                .chunks(chunk)
+                .map(|part| {
+                    s.spawn(move || part.iter().map(|c| judge(c, magic)).collect::<Vec<_>>())
+                })
+                .collect();
+            handles
+                .into_iter()
+                .flat_map(|h| h.join().expect("judging does not panic"))
+                .collect()
+        })
+    } else {
+        candidates.iter().map(|c| judge(c, magic)).collect()
+    };
+    let mut blocked: HashSet<&Path> = HashSet::new();
+    for (candidate, job) in candidates.iter().zip(judged) {
+        match job {
+            None => plan.fresh += 1,
+            Some(_) if !candidate.writable => {
+                let dir = candidate.source.parent().unwrap_or(Path::new("/"));
+                if blocked.insert(dir) {
+                    plan.problems.push(Failure::new(
+                        &dir.join(PYCACHE),
+                        "not a directory (a symlink or a file); not compiling through it".into(),
+                    ));
+                }
+            }
+            Some(job) => plan.jobs.push(job),
+        }
+    }
+}
+
+/// The levels of `c` that are missing or stale, as a job; `None` when all
+/// are fresh.
+fn judge(c: &Candidate, magic: Option<Magic>) -> Option<Job> {
+    let levels: Vec<Level> = c
+        .levels
+        .iter()
+        .filter_map(|(level, cfile, present)| {
+            let verdict = match magic {
+                _ if !present => Verdict::Missing,
+                Some(magic) => pyc::judge(cfile, &c.source, c.stamp, magic),
+                None => Verdict::Stale(pyc::Stale::Magic),
+            };
+            (verdict != Verdict::Fresh).then(|| Level {
+                level: *level,
+                cfile: cfile.clone(),
+                verdict,
+            })
+        })
+        .collect();
+    (!levels.is_empty()).then(|| Job {
+        source: c.source.clone(),
+        dfile: c.dfile.clone(),
+        size: c.size,
+        levels,
+    })
 }
 
 /// `mod` for `mod.py`.

@@ -67,7 +67,8 @@ impl Target {
         let answer = ask(python)?;
         let mut fields = answer.split(|&b| b == 0);
         let mut next = || fields.next().unwrap_or_default().to_vec();
-        let (major, minor, tag, magic, purelib) = (next(), next(), next(), next(), next());
+        let (major, minor, tag, magic, purelib, executable) =
+            (next(), next(), next(), next(), next(), next());
         let failed = |detail: &str| Error::InterpreterFailed {
             interpreter: python.to_path_buf(),
             detail: detail.to_string(),
@@ -97,7 +98,13 @@ impl Target {
             minor,
             tag,
             magic: Some(magic),
-            interpreter: python.to_path_buf(),
+            // A launcher (a pyenv shim, `python3` on PATH) is replaced by the
+            // interpreter it ran, so workers run exactly what was asked.
+            interpreter: if executable.is_empty() {
+                python.to_path_buf()
+            } else {
+                PathBuf::from(OsString::from_vec(executable))
+            },
             site_packages: PathBuf::from(OsString::from_vec(purelib)),
             root: None,
         })
@@ -270,19 +277,21 @@ fn hex4(text: &[u8]) -> Option<[u8; 4]> {
 }
 
 /// What the interpreter prints about itself: NUL-separated major, minor,
-/// cache tag, magic (hex) and purelib (file system bytes).
+/// cache tag, magic (hex), purelib and executable (file system bytes).
 const ASK: &str = "import sys, sysconfig, importlib.util as u, os
 w = sys.stdout.buffer.write
 for f in (str(sys.version_info[0]), str(sys.version_info[1]), str(sys.implementation.cache_tag), u.MAGIC_NUMBER.hex()):
     w(f.encode() + b'\\0')
-w(os.fsencode(sysconfig.get_paths()['purelib']))
+w(os.fsencode(sysconfig.get_paths()['purelib']) + b'\\0')
+w(os.fsencode(sys.executable or ''))
 ";
 
-/// Runs `python -I -c ASK` with a clean environment and a time limit.
+/// Runs `python -I -c ASK` with a time limit. The environment is kept so
+/// that a launcher found on PATH (a pyenv shim) works; `-I` keeps PYTHON*
+/// variables from changing the answer.
 fn ask(python: &Path) -> Result<Vec<u8>, Error> {
     let mut child = Command::new(python)
         .args(["-I", "-c", ASK])
-        .env_clear()
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
