@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# Runs every test of pycache: formatting and lints, the Rust tests (engine
+# against every CPython found, gen-triggers snapshots), the Lua specs and
+# end-to-end trigger runs (busted on lua5.4, pkg emulator), the ports glue
+# (bmake) and a smoke run of the benchmark. Installs the Debian packages it
+# needs when they are missing. Ends with one line: `total: N passed, N failed`.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+need=()
+command -v lua5.4 >/dev/null || need+=(lua5.4)
+command -v luac5.4 >/dev/null || need+=(lua5.4)
+command -v busted >/dev/null || need+=(lua-busted)
+dpkg -s lua-posix >/dev/null 2>&1 || need+=(lua-posix)
+command -v bmake >/dev/null || need+=(bmake)
+command -v hyperfine >/dev/null || need+=(hyperfine)
+command -v setpriv >/dev/null || need+=(util-linux)
+[ -x /usr/bin/python3.11 ] || need+=(python3.11)
+if [ ${#need[@]} -gt 0 ]; then
+    echo ">=> installing ${need[*]}"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null \
+        || { echo "run.sh: could not install ${need[*]} (apt-get install -y ${need[*]})" >&2; exit 1; }
+fi
+
+passed=0
+failed=0
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+
+step() { # NAME COMMAND...: runs a step that passes or fails as a whole
+    local name=$1
+    shift
+    echo ">=> $name"
+    if "$@"; then passed=$((passed + 1)); else echo "FAILED: $name"; failed=$((failed + 1)); fi
+}
+
+counted() { # NAME COMMAND...: runs a step whose output has 'N passed, N failed' lines
+    local name=$1
+    shift
+    echo ">=> $name"
+    "$@" 2>&1 | tee "$log"
+    local status=${PIPESTATUS[0]}
+    local p f
+    p=$(grep -Eo '([0-9]+) passed' "$log" | awk '{s += $1} END {print s + 0}')
+    f=$(grep -Eo '([0-9]+) failed' "$log" | awk '{s += $1} END {print s + 0}')
+    passed=$((passed + p))
+    failed=$((failed + f))
+    if [ "$status" -ne 0 ] && [ "$f" -eq 0 ]; then
+        echo "FAILED: $name (exit $status)"
+        failed=$((failed + 1))
+    fi
+}
+
+step "cargo fmt --check" cargo fmt --check
+step "cargo clippy" cargo clippy --all-targets -- -D warnings
+step "cargo clippy (lua-module)" cargo clippy --lib --features lua-module -- -D warnings
+counted "cargo test" cargo test
+counted "lua specs and end-to-end trigger runs" bash tests/lua/run.sh
+counted "ports glue (bmake)" bash tests/mk/run.sh
+if [ -f bench/smoke.sh ]; then
+    step "benchmark smoke run" bash bench/smoke.sh
+fi
+
+echo "total: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
