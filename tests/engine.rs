@@ -893,3 +893,40 @@ $6" "$7"
         .unwrap();
     assert!(!String::from_utf8_lossy(&ps.stdout).contains("'hang_me' in file"));
 }
+
+#[test]
+fn a_symlinked_site_packages_is_resolved_once_and_said_so() {
+    let python = debian_python();
+    let tree = Tree::new(&python);
+    populate(&tree);
+    let real = tree.tmp.path().join("real-site");
+    fs::rename(&tree.site, &real).unwrap();
+    symlink(&real, &tree.site).unwrap();
+    // Touched directories spelled through the link are found.
+    let out = tree
+        .pycache(&["update", "-v", &tree.site.join("pkg").to_string_lossy()])
+        .expect(0);
+    let note = format!(
+        "note: working on {} for {}",
+        real.canonicalize().unwrap().display(),
+        tree.site.display()
+    );
+    assert!(out.stdout.contains(&note), "{}", out.stdout);
+    assert!(out.stdout.contains("compiled 2 files"), "{}", out.stdout);
+    assert!(
+        fs::symlink_metadata(&tree.site)
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+    // Code records the path as the running system spells it.
+    let (same, filename) = code_matches(
+        &python,
+        &real.join("pkg/mod.py"),
+        &cache_of(&real.join("pkg/mod.py"), "cpython-311", 0),
+        &tree.site.join("pkg/mod.py"),
+        0,
+    );
+    assert!(same);
+    assert_eq!(filename, tree.site.join("pkg/mod.py").to_string_lossy());
+}
