@@ -36,6 +36,8 @@ mod compile;
 mod engine;
 mod error;
 mod flavor;
+#[cfg(feature = "lua-module")]
+mod lua;
 pub mod pyc;
 mod report;
 mod scan;

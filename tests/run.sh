@@ -11,7 +11,6 @@ need=()
 command -v lua5.4 >/dev/null || need+=(lua5.4)
 command -v luac5.4 >/dev/null || need+=(lua5.4)
 command -v busted >/dev/null || need+=(lua-busted)
-dpkg -s lua-posix >/dev/null 2>&1 || need+=(lua-posix)
 command -v bmake >/dev/null || need+=(bmake)
 command -v hyperfine >/dev/null || need+=(hyperfine)
 command -v setpriv >/dev/null || need+=(util-linux)
@@ -55,7 +54,8 @@ step "cargo fmt --check" cargo fmt --check
 step "cargo clippy" cargo clippy --all-targets -- -D warnings
 step "cargo clippy (lua-module)" cargo clippy --lib --features lua-module -- -D warnings
 counted "cargo test" cargo test
-counted "lua specs and end-to-end trigger runs" bash tests/lua/run.sh
+counted "lua specs (busted on lua5.4)" bash tests/lua/run.sh
+counted "end-to-end trigger runs (pkg emulator)" bash tests/e2e/run.sh
 counted "ports glue (bmake)" bash tests/mk/run.sh
 if [ -f bench/smoke.sh ]; then
     step "benchmark smoke run" bash bench/smoke.sh

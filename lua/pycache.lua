@@ -1,0 +1,542 @@
+-- pycache.lua: what `require "pycache"` loads (installed to
+-- ${LUA_MODSHAREDIR}/pycache.lua). Keeps CPython bytecode in sync for one
+-- interpreter; the generated pkg triggers call M.trigger and M.cleanup.
+--
+-- Backends, same results and same messages:
+--   native  pycache.core (src/lua.rs) when it loads: any Lua 5.4 with dlopen.
+--   exec    the pycache program, run with pkg.exec_capture (pkg >= 2.8), with
+--           pkg.exec (older pkg: the program prints its own lines), or, outside
+--           pkg, through io.popen with every argument single-quoted.
+-- pkg's own Lua cannot load C modules, so inside pkg `exec` is the normal case.
+-- Choose with opts.backend or $PYCACHE_LUA_BACKEND: "native", "exec" or "auto".
+--
+-- M.trigger/M.cleanup never raise and never return a number: inside pkg an
+-- error would make pkg skip every later trigger of the transaction. Output
+-- goes through io.stdout/io.stderr, never pkg.print_msg (fd 0 in triggers).
+-- Program output is decoded as data (a small JSON reader), never `load`ed.
+
+local M = { _VERSION = "0.1.0" }
+
+local type, pairs, ipairs, tostring, pcall, require, error, select =
+  type, pairs, ipairs, tostring, pcall, require, error, select
+local tonumber, rawget, math_type, tointeger = tonumber, rawget, math.type, math.tointeger
+local format, byte, char, sub, find, gsub, match =
+  string.format, string.byte, string.char, string.sub, string.find, string.gsub, string.match
+local concat, insert = table.concat, table.insert
+local io, os = io, os
+local utf8_char = utf8.char
+
+local DEFAULT_PROGRAM = "/usr/local/bin/pycache"
+-- Directory lists longer than this go to the program in a file
+-- (--dirs-from), so no argv limit is ever reached.
+local ARGV_DIRS_MAX, ARGV_BYTES_MAX = 64, 16384
+
+-- Options of M.update/check/clean and what each must be.
+local OPTION_TYPES = {
+  flavor = "string", prefix = "string", python = "string", site_packages = "string",
+  root = "string", program = "string", backend = "string", dirs = "table",
+  levels = "table", invalidation_mode = "string", jobs = "number", exclude = "table",
+  timeout = "number", dry_run = "boolean",
+}
+-- Keys pycache.core knows (the others are this module's).
+local CORE_KEYS = {
+  flavor = true, prefix = true, python = true, site_packages = true, root = true,
+  dirs = true, levels = true, invalidation_mode = true, jobs = true, exclude = true,
+  timeout = true, dry_run = true,
+}
+
+---------------------------------------------------------------------------
+-- JSON (the program's --json report): objects, arrays, strings, numbers,
+-- booleans, null (an absent key). `\udcXX` escapes, which the program writes
+-- for path bytes that are not UTF-8, become the raw byte again.
+
+local ESCAPES = { ['"'] = '"', ["\\"] = "\\", ["/"] = "/", b = "\b", f = "\f", n = "\n", r = "\r", t = "\t" }
+
+local decode_value
+
+local function json_error(s, pos, what)
+  error({ json = format("malformed JSON at byte %d: %s", pos, what) }, 0)
+end
+
+local function skip_space(s, pos)
+  return (find(s, "[^ \t\r\n]", pos)) or #s + 1
+end
+
+local function decode_string(s, pos) -- pos is just after the opening quote
+  local parts = {}
+  while true do
+    local stop = find(s, '["\\]', pos)
+    if not stop then json_error(s, pos, "unterminated string") end
+    parts[#parts + 1] = sub(s, pos, stop - 1)
+    if sub(s, stop, stop) == '"' then
+      return concat(parts), stop + 1
+    end
+    local e = sub(s, stop + 1, stop + 1)
+    if e == "u" then
+      local hex = match(s, "^%x%x%x%x", stop + 2)
+      if not hex then json_error(s, stop, "bad \\u escape") end
+      local cp = tonumber(hex, 16)
+      pos = stop + 6
+      if cp >= 0xD800 and cp <= 0xDBFF then
+        local low = match(s, "^\\u([dD][c-fC-F]%x%x)", pos)
+        if not low then json_error(s, stop, "lone high surrogate") end
+        cp = 0x10000 + (cp - 0xD800) * 0x400 + (tonumber(low, 16) - 0xDC00)
+        pos = pos + 6
+        parts[#parts + 1] = utf8_char(cp)
+      elseif cp >= 0xDC80 and cp <= 0xDCFF then
+        parts[#parts + 1] = char(cp - 0xDC00) -- surrogateescape: a raw byte
+      elseif cp >= 0xDC00 and cp <= 0xDFFF then
+        json_error(s, stop, "lone low surrogate")
+      else
+        parts[#parts + 1] = utf8_char(cp)
+      end
+    elseif ESCAPES[e] then
+      parts[#parts + 1] = ESCAPES[e]
+      pos = stop + 2
+    else
+      json_error(s, stop, "bad escape")
+    end
+  end
+end
+
+function decode_value(s, pos, depth)
+  if depth > 32 then json_error(s, pos, "nested too deeply") end
+  pos = skip_space(s, pos)
+  local c = sub(s, pos, pos)
+  if c == "{" then
+    local t = {}
+    pos = skip_space(s, pos + 1)
+    if sub(s, pos, pos) == "}" then return t, pos + 1 end
+    while true do
+      if sub(s, pos, pos) ~= '"' then json_error(s, pos, "expected a key") end
+      local key
+      key, pos = decode_string(s, pos + 1)
+      pos = skip_space(s, pos)
+      if sub(s, pos, pos) ~= ":" then json_error(s, pos, "expected ':'") end
+      local value
+      value, pos = decode_value(s, pos + 1, depth + 1)
+      t[key] = value
+      pos = skip_space(s, pos)
+      c = sub(s, pos, pos)
+      if c == "}" then return t, pos + 1 end
+      if c ~= "," then json_error(s, pos, "expected ',' or '}'") end
+      pos = skip_space(s, pos + 1)
+    end
+  elseif c == "[" then
+    local t, n = {}, 0
+    pos = skip_space(s, pos + 1)
+    if sub(s, pos, pos) == "]" then return t, pos + 1 end
+    while true do
+      local value
+      value, pos = decode_value(s, pos, depth + 1)
+      n = n + 1
+      t[n] = value
+      pos = skip_space(s, pos)
+      c = sub(s, pos, pos)
+      if c == "]" then return t, pos + 1 end
+      if c ~= "," then json_error(s, pos, "expected ',' or ']'") end
+      pos = pos + 1
+    end
+  elseif c == '"' then
+    return decode_string(s, pos + 1)
+  elseif find(s, "^true", pos) then
+    return true, pos + 4
+  elseif find(s, "^false", pos) then
+    return false, pos + 5
+  elseif find(s, "^null", pos) then
+    return nil, pos + 4
+  end
+  local num = match(s, "^-?%d+%.?%d*[eE]?[-+]?%d*", pos)
+  if num and num ~= "" and num ~= "-" then
+    local value = tonumber(num)
+    if value == nil then json_error(s, pos, "bad number") end
+    return tointeger(value) or value, pos + #num
+  end
+  json_error(s, pos, "unexpected " .. (c == "" and "end of input" or format("%q", c)))
+end
+
+--- Decodes one JSON text. Returns the value, or nil and a message.
+local function json_decode(s)
+  local ok, value, pos = pcall(decode_value, s, 1, 0)
+  if not ok then
+    if type(value) == "table" and value.json then return nil, value.json end
+    return nil, tostring(value)
+  end
+  if skip_space(s, pos) <= #s then return nil, format("trailing data at byte %d", pos) end
+  return value
+end
+M._json_decode = json_decode -- for the specs
+
+---------------------------------------------------------------------------
+-- Options
+
+local function check_options(fname, opts, extra)
+  if type(opts) ~= "table" then
+    error(format("pycache.%s: options must be a table, got %s", fname, type(opts)), 3)
+  end
+  for key, value in pairs(opts) do
+    local want = OPTION_TYPES[key] or (extra and extra[key])
+    if not want then
+      error(format("pycache.%s: unknown option %s", fname, tostring(key)), 3)
+    end
+    local got = type(value)
+    if want == "list" then
+      if got ~= "table" and got ~= "nil" then
+        error(format("pycache.%s: opts.%s must be an array of strings, got %s", fname, key, got), 3)
+      end
+    elseif got ~= want and not (key == "exclude" and got == "string") then
+      error(format("pycache.%s: opts.%s must be a %s, got %s", fname, key, want, got), 3)
+    end
+  end
+  if opts.flavor == nil and opts.python == nil then
+    error(format("pycache.%s: opts.flavor or opts.python is required", fname), 3)
+  end
+  for _, key in ipairs({ "dirs", "levels", "exclude" }) do
+    local list = opts[key]
+    if type(list) == "table" then
+      for i, v in ipairs(list) do
+        local want = key == "levels" and "number" or "string"
+        if type(v) ~= want then
+          error(format("pycache.%s: opts.%s[%d] must be a %s, got %s", fname, key, i, want, type(v)), 3)
+        end
+      end
+    end
+  end
+end
+
+local function backend_choice(opts)
+  local choice = opts.backend or os.getenv("PYCACHE_LUA_BACKEND") or "auto"
+  if choice == "" then choice = "auto" end
+  if choice ~= "auto" and choice ~= "native" and choice ~= "exec" then
+    return nil, format("unknown backend %q: expected native, exec or auto", choice)
+  end
+  return choice
+end
+
+---------------------------------------------------------------------------
+-- Native backend
+
+local core, core_error
+local function load_core()
+  if core == nil and core_error == nil then
+    local ok, loaded = pcall(require, "pycache.core")
+    if ok and type(loaded) == "table" then
+      core = loaded
+    else
+      core = false
+      core_error = tostring(loaded):match("^[^\n]*")
+    end
+  end
+  return core or nil, core_error
+end
+
+local function run_native(c, command, opts)
+  local copts = {}
+  for key, value in pairs(opts) do
+    if CORE_KEYS[key] then copts[key] = value end
+  end
+  if type(copts.exclude) == "string" then copts.exclude = { copts.exclude } end
+  if copts.levels then
+    local levels = {}
+    for i, l in ipairs(copts.levels) do levels[i] = tointeger(l) or l end
+    copts.levels = levels
+  end
+  if copts.jobs then copts.jobs = tointeger(copts.jobs) or copts.jobs end
+  local ok, report, err = pcall(c[command], copts)
+  if not ok then return nil, tostring(report):match("^[^\n]*") end
+  return report, err
+end
+
+---------------------------------------------------------------------------
+-- Exec backend
+
+local function has_nul(s) return find(s, "\0", 1, true) ~= nil end
+
+-- The program's argv (without the directory list) for `command`.
+local function program_argv(command, opts, json)
+  local argv = { opts.program or DEFAULT_PROGRAM, command }
+  local function add(...)
+    for i = 1, select("#", ...) do argv[#argv + 1] = select(i, ...) end
+  end
+  if opts.flavor then add("--flavor", opts.flavor) end
+  if opts.prefix then add("--prefix", opts.prefix) end
+  if opts.python then add("--python", opts.python) end
+  if opts.site_packages then add("--site-packages", opts.site_packages) end
+  if opts.root then add("--root", opts.root) end
+  if opts.levels then
+    local levels = {}
+    for i, l in ipairs(opts.levels) do levels[i] = format("%d", l) end
+    add("-O", concat(levels, ","))
+  end
+  if opts.invalidation_mode then add("--invalidation-mode", opts.invalidation_mode) end
+  if opts.jobs then add("-j", format("%d", opts.jobs)) end
+  local exclude = opts.exclude
+  if type(exclude) == "string" then exclude = { exclude } end
+  for _, glob in ipairs(exclude or {}) do add("-x", glob) end
+  if opts.timeout then add("--timeout", format("%d", -((-opts.timeout) // 1))) end
+  if opts.dry_run then add("-n") end
+  if json then add("--json") end
+  return argv
+end
+
+-- Writes dirs NUL-separated to a new temporary file; returns its name.
+local function write_dirs(dirs)
+  local ok, name = pcall(os.tmpname)
+  if not ok or type(name) ~= "string" then
+    return nil, "cannot create a temporary file for the directory list: " .. tostring(name)
+  end
+  local f, err = io.open(name, "wb")
+  if not f then return nil, "cannot write the directory list: " .. tostring(err) end
+  local written, werr = f:write(concat(dirs, "\0"))
+  local closed, cerr = f:close()
+  if not written or not closed then
+    os.remove(name)
+    return nil, format("cannot write the directory list %s: %s", name, tostring(werr or cerr))
+  end
+  return name
+end
+
+-- Adds the directory list to argv: after `--` when short, else in a file.
+-- Returns the temporary file to remove afterwards, if any.
+local function add_dirs(argv, dirs)
+  if dirs == nil then return true end
+  local bytes = 0
+  for _, d in ipairs(dirs) do bytes = bytes + #d + 1 end
+  if #dirs > 0 and #dirs <= ARGV_DIRS_MAX and bytes <= ARGV_BYTES_MAX then
+    argv[#argv + 1] = "--"
+    for _, d in ipairs(dirs) do argv[#argv + 1] = d end
+    return true
+  end
+  local name, err = write_dirs(dirs)
+  if not name then return nil, err end
+  insert(argv, 3, "--dirs-from")
+  insert(argv, 4, name)
+  return true, name
+end
+
+local function quote(s)
+  return "'" .. gsub(s, "'", [['\'']]) .. "'"
+end
+
+local function read_all(name)
+  local f = io.open(name, "rb")
+  if not f then return "" end
+  local text = f:read("a") or ""
+  f:close()
+  return text
+end
+
+-- Outside pkg: io.popen through /bin/sh, every argument single-quoted.
+-- Returns stdout, stderr, exit code (nil, message when it cannot run).
+local function popen_capture(argv)
+  local quoted = {}
+  for i, a in ipairs(argv) do quoted[i] = quote(a) end
+  local ok, errname = pcall(os.tmpname)
+  local redirect = ok and (" 2>" .. quote(errname)) or " 2>/dev/null"
+  local f, err = io.popen("exec " .. concat(quoted, " ") .. redirect, "r")
+  if not f then
+    if ok then os.remove(errname) end
+    return nil, err
+  end
+  local out = f:read("a") or ""
+  local _, how, code = f:close()
+  local errtext = ok and read_all(errname) or ""
+  if ok then os.remove(errname) end
+  if how == "signal" then return out, errtext, 128 + (code or 0) end
+  return out, errtext, code or 0
+end
+
+-- Whether `program` exists (lstat inside pkg, open outside).
+local function program_exists(program)
+  local pkg = rawget(_G, "pkg")
+  if type(pkg) == "table" and type(pkg.stat) == "function" then
+    local ok, st = pcall(pkg.stat, program)
+    return ok and st ~= nil
+  end
+  local f = io.open(program, "rb")
+  if f then f:close() return true end
+  return false
+end
+
+local function first_line(s)
+  return match(s or "", "^%s*([^\n]-)%s*\n") or match(s or "", "^%s*(.-)%s*$")
+end
+
+-- Turns captured output into a report, or nil and a message.
+local function read_report(program, out, err, code)
+  if type(out) ~= "string" then
+    return nil, format("%s: cannot run the pycache program: %s", program, tostring(err))
+  end
+  local report, jerr
+  if find(out, "^%s*{") then report, jerr = json_decode(out) end
+  if type(report) == "table" and report.lines then
+    return report
+  end
+  if type(report) == "table" and type(report.error) == "string" then
+    return nil, report.error
+  end
+  local why = first_line(err)
+  if why ~= "" then
+    why = gsub(why, "^pycache: ", "")
+    return nil, why
+  end
+  if code == 126 or code == 127 then
+    return nil, format("%s: cannot run the pycache program (exit status %s)", program, tostring(code))
+  end
+  return nil, format("%s: no report from the pycache program (exit status %s%s)", program,
+    tostring(code), jerr and ("; " .. jerr) or "")
+end
+
+local function run_exec(command, opts)
+  local program = opts.program or DEFAULT_PROGRAM
+  for _, v in ipairs({ program, opts.python or "", opts.site_packages or "", opts.root or "" }) do
+    if has_nul(v) then return nil, "a path contains a NUL byte" end
+  end
+  for _, d in ipairs(opts.dirs or {}) do
+    if has_nul(d) then return nil, "a directory name contains a NUL byte" end
+  end
+  if not program_exists(program) then
+    return nil, format("%s: pycache program not found; is pycache installed?", program)
+  end
+  local pkg = rawget(_G, "pkg")
+  local in_pkg = type(pkg) == "table"
+  local capture = in_pkg and pkg.exec_capture or nil
+  local plain = in_pkg and not capture and pkg.exec or nil
+  local argv = program_argv(command, opts, not plain)
+  local ok, tmp = add_dirs(argv, opts.dirs)
+  if not ok then return nil, tmp end
+  local report, err
+  if plain then
+    -- pkg < 2.8: the program prints its own lines; only success is known.
+    local called, pid, msg = pcall(plain, argv)
+    if not called then
+      err = format("%s: cannot run the pycache program: %s", program, tostring(pid))
+    elseif pid then
+      report = { printed = true, exit_code = 0 }
+    elseif msg == "Abnormal termination" then
+      report = { printed = true, exit_code = 1 }
+    else
+      err = format("%s: cannot run the pycache program: %s", program, tostring(msg))
+    end
+  else
+    local run = capture or popen_capture
+    local called, out, errtext, code = pcall(run, argv)
+    if not called then
+      err = format("%s: cannot run the pycache program: %s", program, tostring(out))
+    else
+      report, err = read_report(program, out, errtext, code)
+    end
+  end
+  if tmp then os.remove(tmp) end
+  return report, err
+end
+
+---------------------------------------------------------------------------
+-- Jobs
+
+local function job(command, opts)
+  local choice, err = backend_choice(opts)
+  if not choice then return nil, err end
+  if choice ~= "exec" then
+    local c, why = load_core()
+    if c then return run_native(c, command, opts) end
+    if choice == "native" then return nil, "pycache.core cannot be loaded: " .. tostring(why) end
+  end
+  return run_exec(command, opts)
+end
+
+--- Cleans, then compiles what is missing or stale. opts: flavor or python
+-- (required), prefix, site_packages, root, dirs (nil: the whole tree),
+-- levels, invalidation_mode, jobs, exclude, timeout, dry_run, program,
+-- backend. Returns the report table, or nil and a message.
+function M.update(opts)
+  check_options("update", opts)
+  return job("update", opts)
+end
+
+--- Reports what is missing, stale or orphaned; changes nothing.
+function M.check(opts)
+  check_options("check", opts)
+  return job("check", opts)
+end
+
+--- Removes this interpreter's orphaned bytecode and empty caches only.
+function M.clean(opts)
+  check_options("clean", opts)
+  return job("clean", opts)
+end
+
+---------------------------------------------------------------------------
+-- Trigger entry points
+
+-- pkg's `arg`: nil or empty means the whole tree; strings only.
+local function touched_dirs(arg)
+  if type(arg) ~= "table" then return nil end
+  local dirs, seen = {}, {}
+  for _, d in ipairs(arg) do
+    if type(d) == "string" and d ~= "" and not seen[d] then
+      seen[d] = true
+      dirs[#dirs + 1] = d
+    end
+  end
+  if #dirs == 0 then return nil end
+  return dirs
+end
+
+local function say(lines, stream)
+  if #lines > 0 then stream:write(concat(lines, "\n"), "\n") end
+end
+
+local TRIGGER_KEYS = { arg = "list" }
+
+local function run_trigger(kind, opts)
+  if type(opts) ~= "table" then
+    return nil, "options must be a table"
+  end
+  local ok, err = pcall(check_options, kind, opts, TRIGGER_KEYS)
+  if not ok then return nil, tostring(err) end
+  local jopts = {}
+  for key, value in pairs(opts) do
+    if key ~= "arg" then jopts[key] = value end
+  end
+  local command = "update"
+  if kind == "cleanup" then
+    command = "clean"
+  else
+    jopts.dirs = touched_dirs(opts.arg)
+  end
+  return job(command, jopts)
+end
+
+local function entry(kind, opts)
+  local ok, report, err = pcall(run_trigger, kind, opts)
+  if not ok then
+    report, err = nil, "internal error: " .. tostring(report):match("^[^\n]*")
+  end
+  local done = pcall(function()
+    if report then
+      if not report.printed then say(report.lines or {}, io.stdout) end
+    else
+      say({ "pycache: " .. tostring(err) }, io.stderr)
+    end
+    io.stdout:flush()
+  end)
+  if not done then return nil end
+  return report, err
+end
+
+--- What a generated trigger calls after a transaction: updates the
+-- directories in opts.arg (all of site-packages when arg is nil or empty)
+-- and prints the summary. Never raises; returns the report, or nil and the
+-- message it printed.
+function M.trigger(opts)
+  return entry("trigger", opts)
+end
+
+--- What a generated trigger's cleanup block calls when the trigger file is
+-- removed: cleans the whole site-packages. Never raises.
+function M.cleanup(opts)
+  return entry("cleanup", opts)
+end
+
+return M

@@ -1,0 +1,239 @@
+-- busted --lua=lua5.4 tests/lua   (through tests/lua/run.sh)
+-- Specs of lua/pycache.lua with both backends: pycache.core (the built .so)
+-- and the pycache program (outside pkg, and through a stand-in `pkg` table).
+local here = debug.getinfo(1, "S").source:match("^@(.*)/[^/]*$") or "."
+local H = dofile(here .. "/helpers.lua")
+
+-- Replaces io.stdout/io.stderr while f runs; returns what was written.
+local function captured(f)
+  local out, err = {}, {}
+  local function sink(t)
+    return { write = function(self, ...) for _, s in ipairs({ ... }) do t[#t + 1] = s end return self end,
+             flush = function() return true end }
+  end
+  local real_out, real_err = io.stdout, io.stderr
+  io.stdout, io.stderr = sink(out), sink(err)
+  local ok, a, b = pcall(f)
+  io.stdout, io.stderr = real_out, real_err
+  assert(ok, a)
+  return table.concat(out), table.concat(err), a, b
+end
+
+-- Compares reports of the two backends, without timings.
+local function comparable(r)
+  local c = {}
+  for k, v in pairs(r) do c[k] = v end
+  c.elapsed_ms = nil
+  c.lines = { (r.lines[1]:gsub(" in %d+%.%d s", "")), table.unpack(r.lines, 2) }
+  return c
+end
+
+describe("pycache.lua", function()
+  local pycache, tmp, sp, program
+  before_each(function()
+    H.require_core()
+    program = H.need("PYCACHE_PROGRAM", "the built pycache program")
+    pycache = H.require_pycache()
+    tmp = H.tmpdir()
+    sp = H.site(tmp)
+    _G.pkg = nil
+  end)
+  after_each(function()
+    _G.pkg = nil
+    H.rm(tmp)
+  end)
+
+  local function opts(extra)
+    local o = { flavor = "py311", python = H.python, site_packages = sp, program = program }
+    for k, v in pairs(extra or {}) do o[k] = v end
+    return o
+  end
+
+  it("returns the same report from both backends", function()
+    for _, command in ipairs({ "check", "update", "check", "clean" }) do
+      local n = assert(pycache[command](opts{ backend = "native", dry_run = true }))
+      local e = assert(pycache[command](opts{ backend = "exec", dry_run = true }))
+      assert.same(comparable(n), comparable(e))
+    end
+    local n = assert(pycache.update(opts{ backend = "native", dirs = { sp .. "/pkg" } }))
+    H.rm(sp .. "/pkg/__pycache__")
+    local e = assert(pycache.update(opts{ backend = "exec", dirs = { sp .. "/pkg" } }))
+    assert.equal(2, #e.compiled)
+    assert.same(comparable(n), comparable(e))
+  end)
+
+  it("gives back non-UTF-8 path bytes from the program's JSON", function()
+    local dir = sp .. "/caf\xe9"
+    H.write(dir .. "/m\xff.py", "Z = 3\n")
+    local r = assert(pycache.check(opts{ backend = "exec", dirs = { dir } }))
+    assert.equal(dir .. "/m\xff.py", r.to_compile[1].path)
+    assert.same({ dir }, r.touched)
+  end)
+
+  it("never passes an argument through the shell unquoted", function()
+    local odd = tmp .. "/it's $(touch " .. tmp .. "/pwned) `x`"
+    H.sh("mkdir -p " .. H.quote(odd) .. " && cp " .. H.quote(program) .. " " .. H.quote(odd .. "/pycache"))
+    local r, err = pycache.check(opts{ backend = "exec", program = odd .. "/pycache", dirs = { sp .. "/';true'" } })
+    assert.is_table(r, err)
+    assert.is_false(H.exists(tmp .. "/pwned"))
+  end)
+
+  it("turns fatal errors into nil and the program's message, in both backends", function()
+    for _, backend in ipairs({ "native", "exec" }) do
+      local r, err = pycache.update(opts{ backend = backend, site_packages = tmp .. "/none" })
+      assert.is_nil(r)
+      assert.truthy(err:find(tmp .. "/none: site-packages directory does not exist", 1, true), err)
+    end
+    local r, err = pycache.check(opts{ backend = "exec", program = tmp .. "/nope" })
+    assert.is_nil(r)
+    assert.equal(tmp .. "/nope: pycache program not found; is pycache installed?", err)
+    r, err = pycache.check(opts{ backend = "bogus" })
+    assert.is_nil(r)
+    assert.truthy(err:find("unknown backend", 1, true))
+  end)
+
+  it("raises on misuse", function()
+    local ok, err = pcall(pycache.update, { flavor = "py311", dirs = "x" })
+    assert.is_false(ok)
+    assert.truthy(err:find("pycache.update: opts.dirs must be a table, got string", 1, true), err)
+    ok, err = pcall(pycache.check, { site_packages = sp })
+    assert.is_false(ok)
+    assert.truthy(err:find("opts.flavor or opts.python is required", 1, true), err)
+  end)
+
+  describe("trigger", function()
+    for _, backend in ipairs({ "native", "exec" }) do
+      it("updates the touched dirs, or the whole tree without arg (" .. backend .. ")", function()
+        local out, err, r = captured(function()
+          return pycache.trigger(opts{ backend = backend, arg = { sp .. "/pkg", sp .. "/pkg", 7 } })
+        end)
+        assert.equal("", err)
+        assert.same({ sp .. "/pkg" }, r.touched)
+        assert.truthy(out:find("^>=> Python 3%.11: compiled 2 files %(3 levels%) in [%d.]+ s\n$"), out)
+        for _, arg in pairs({ none = false, empty = {} }) do
+          out, err, r = captured(function()
+            return pycache.trigger(opts{ backend = backend, arg = arg or nil })
+          end)
+          assert.is_nil(r.touched)
+          assert.equal(">=> Python 3.11: bytecode up to date (2 sources)\n", out)
+        end
+      end)
+    end
+
+    it("never raises and prints one plain line", function()
+      local cases = {
+        { 5, "pycache: options must be a table\n" },
+        { opts{ arg = "x" }, "pycache.trigger: opts.arg must be an array of strings, got string" },
+        { opts{ backend = "exec", program = tmp .. "/nope" }, "pycache: " .. tmp .. "/nope: pycache program not found; is pycache installed?\n" },
+        { opts{ backend = "exec", site_packages = tmp .. "/gone" }, "site-packages directory does not exist" },
+      }
+      for _, case in ipairs(cases) do
+        local out, err, r = captured(function() return pycache.trigger(case[1]) end)
+        assert.equal("", out)
+        assert.is_nil(r)
+        assert.truthy(err:find(case[2], 1, true), err)
+        assert.equal(1, select(2, err:gsub("\n", "")), err)
+      end
+    end)
+
+    it("cleanup cleans the whole tree and never raises", function()
+      H.write(sp .. "/pkg/__pycache__/gone.cpython-311.pyc", "x")
+      local out, err, r = captured(function()
+        return pycache.cleanup(opts{ backend = "exec", arg = { sp .. "/unrelated" } })
+      end)
+      assert.equal("", err)
+      assert.equal("clean", r.command)
+      assert.equal(">=> Python 3.11: removed 1 orphaned file\n", out)
+      out, err = captured(function() return pycache.cleanup(nil) end)
+      assert.equal("pycache: options must be a table\n", err)
+    end)
+  end)
+
+  describe("inside pkg", function()
+    it("uses pkg.exec_capture, hands long lists over in a file, never print_msg", function()
+      local seen, listed = {}, nil
+      _G.pkg = {
+        stat = function(p) return H.exists(p) and { type = "reg" } or nil end,
+        print_msg = function() error("print_msg writes to fd 0 in triggers") end,
+        exec_capture = function(argv)
+          seen = argv
+          for i, a in ipairs(argv) do
+            if a == "--dirs-from" then
+              local f = assert(io.open(argv[i + 1], "rb"))
+              listed = f:read("a")
+              f:close()
+            end
+          end
+          return '{"schema":1,"lines":[">=> Python 3.11: x \\udcff"],"exit_code":0,"touched":null,' ..
+                 '"compiled":[{"path":"/a/\\udce9\\u00e9","levels":[0,1,2]}]}', "", 0
+        end,
+      }
+      local dirs = {}
+      for i = 1, 20000 do dirs[i] = sp .. "/d" .. i end
+      local out, err, r = captured(function()
+        return pycache.trigger(opts{ backend = "exec", arg = dirs })
+      end)
+      assert.equal("", err)
+      assert.equal(">=> Python 3.11: x \xff\n", out)
+      assert.equal("/a/\xe9\xc3\xa9", r.compiled[1].path)
+      assert.is_nil(r.touched)
+      assert.equal(program, seen[1])
+      assert.truthy(#seen < 30, "the directory list must not be on argv")
+      assert.equal(table.concat(dirs, "\0"), listed)
+      local file
+      for i, a in ipairs(seen) do if a == "--dirs-from" then file = seen[i + 1] end end
+      assert.is_false(H.exists(file), "temporary list left behind")
+      -- a short list goes on argv after "--"
+      captured(function() return pycache.trigger(opts{ backend = "exec", arg = { sp .. "/-n" } }) end)
+      assert.same({ "--", sp .. "/-n" }, { seen[#seen - 1], seen[#seen] })
+    end)
+
+    it("reports a program that cannot be spawned in one line", function()
+      _G.pkg = {
+        stat = function() return { type = "reg" } end,
+        exec_capture = function() return nil, "Permission denied", 13 end,
+      }
+      local out, err = captured(function() return pycache.trigger(opts{ backend = "exec" }) end)
+      assert.equal("", out)
+      assert.equal("pycache: " .. program .. ": cannot run the pycache program: Permission denied\n", err)
+    end)
+
+    it("with pkg.exec only (pkg < 2.8), lets the program print and adds nothing", function()
+      local argv_seen
+      _G.pkg = {
+        stat = function() return { type = "reg" } end,
+        exec = function(argv) argv_seen = argv return nil, "Abnormal termination", 0 end,
+      }
+      local out, err, r = captured(function() return pycache.trigger(opts{ backend = "exec" }) end)
+      assert.equal("", out .. err)
+      assert.same({ printed = true, exit_code = 1 }, r)
+      for _, a in ipairs(argv_seen) do assert.are_not.equal("--json", a) end
+    end)
+  end)
+
+  it("decodes JSON strictly and never with load", function()
+    local decode = pycache._json_decode
+    assert.same({ a = { 1, 2.5, true }, c = "\xff\xf0\x9f\x98\x80\n" },
+      decode('{"a":[1,2.5,true],"b":null,"c":"\\udcff\\ud83d\\ude00\\n"}'))
+    for _, bad in ipairs({ '{"a":1', '{"a":1} x', '"\\udc41"', "[1,]", "nul" }) do
+      local v, err = decode(bad)
+      assert.is_nil(v, bad)
+      assert.is_string(err)
+    end
+    local f = assert(io.open(H.repo .. "/lua/pycache.lua", "rb"))
+    local src = f:read("a")
+    f:close()
+    assert.is_nil(src:find("%f[%w_]load%s*%("), "pycache.lua must not call load")
+    assert.is_nil(src:find("loadstring", 1, true))
+    assert.is_nil(src:find("dofile", 1, true))
+  end)
+
+  it("leaks nothing into globals", function()
+    local before = {}
+    for k in pairs(_G) do before[k] = true end
+    local p = H.require_pycache()
+    captured(function() return p.trigger(opts{ backend = "exec", arg = { sp } }) end)
+    captured(function() return p.trigger(opts{ backend = "native" }) end)
+    for k in pairs(_G) do assert.is_true(before[k] or false, "new global " .. tostring(k)) end
+  end)
+end)
