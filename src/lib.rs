@@ -53,4 +53,4 @@ pub use crate::report::{
     Command, Compiled, EXIT_ENVIRONMENT, EXIT_FAILED, EXIT_OK, EXIT_USAGE, Failure, Pending,
     PendingLevel, PythonInfo, Report,
 };
-pub use crate::target::{Location, Target};
+pub use crate::target::{Location, Selection, Target};

@@ -21,7 +21,9 @@ use std::time::Duration;
 
 use mlua::{FromLuaMulti, Function, Lua, Result as LuaResult, Table, Value};
 
-use crate::{Command, Engine, Error, Flavor, InvalidationMode, PendingLevel, Report, Target};
+use crate::{
+    Command, Engine, Error, Flavor, InvalidationMode, PendingLevel, Report, Selection, Target,
+};
 
 /// Options every job accepts (see [`options`]); `freshness` and `info`
 /// accept the target part only.
@@ -148,19 +150,11 @@ fn job(lua: &Lua, name: &'static str, opts: Value) -> LuaResult<Answer> {
     let opts = options_table(name, opts, &[TARGET_KEYS, JOB_KEYS].concat())?;
     let target = target_spec(name, &opts)?;
     let levels = levels(name, &opts)?;
-    let mode = match string(name, &opts, "invalidation_mode")?.as_deref() {
-        None | Some("timestamp") => InvalidationMode::Timestamp,
-        Some("checked-hash") => InvalidationMode::CheckedHash,
-        Some("unchecked-hash") => InvalidationMode::UncheckedHash,
-        Some(other) => {
-            return Err(misuse(
-                name,
-                &format!(
-                    "opts.invalidation_mode must be \"timestamp\", \"checked-hash\" or \
-                     \"unchecked-hash\", got {other:?}"
-                ),
-            ));
-        }
+    let mode = match string(name, &opts, "invalidation_mode")? {
+        None => InvalidationMode::Timestamp,
+        Some(text) => text
+            .parse::<InvalidationMode>()
+            .map_err(|e| misuse(name, &format!("opts.invalidation_mode: {e}")))?,
     };
     let jobs = match opts.get::<Value>("jobs")? {
         Value::Nil => 0,
@@ -238,50 +232,35 @@ fn guarded<T>(f: impl FnOnce() -> Result<T, Error>) -> LuaResult<Result<T, Strin
     })
 }
 
-/// The target options, checked for type; built later under `guarded`.
+/// The target options, checked for type; resolved by the engine
+/// ([`Selection::target`]) under `guarded`, as the program resolves its flags.
 struct TargetSpec {
     flavor: Option<String>,
-    prefix: Option<PathBuf>,
-    python: Option<PathBuf>,
-    site_packages: Option<PathBuf>,
-    root: Option<PathBuf>,
+    selection: Selection,
 }
 
 impl TargetSpec {
-    /// As the program resolves its flags: a flavor gives layout and tag (and
-    /// `python` only the interpreter that compiles); a lone `python` is asked.
     fn build(&self) -> Result<Target, Error> {
-        let mut target = match (&self.flavor, &self.python) {
-            (Some(flavor), python) => {
-                let prefix = self.prefix.as_deref().unwrap_or(Path::new("/usr/local"));
-                let target = Target::from_flavor(Flavor::parse(flavor)?, prefix);
-                match python {
-                    Some(python) => target.with_interpreter(python),
-                    None => target,
-                }
-            }
-            (None, Some(python)) => Target::from_interpreter(python)?,
-            (None, None) => unreachable!("checked by target_spec"),
-        };
-        if let Some(dir) = &self.site_packages {
-            target = target.with_site_packages(dir);
+        let mut selection = self.selection.clone();
+        if let Some(flavor) = &self.flavor {
+            selection.flavor = Some(Flavor::parse(flavor)?);
         }
-        if let Some(root) = &self.root {
-            target = target.with_root(root);
-        }
-        Ok(target)
+        selection.target()
     }
 }
 
 fn target_spec(name: &str, opts: &Table) -> LuaResult<TargetSpec> {
     let spec = TargetSpec {
         flavor: string(name, opts, "flavor")?,
-        prefix: path_opt(name, opts, "prefix")?,
-        python: path_opt(name, opts, "python")?,
-        site_packages: path_opt(name, opts, "site_packages")?,
-        root: path_opt(name, opts, "root")?,
+        selection: Selection {
+            flavor: None,
+            prefix: path_opt(name, opts, "prefix")?,
+            python: path_opt(name, opts, "python")?,
+            site_packages: path_opt(name, opts, "site_packages")?,
+            root: path_opt(name, opts, "root")?,
+        },
     };
-    if spec.flavor.is_none() && spec.python.is_none() {
+    if spec.flavor.is_none() && spec.selection.python.is_none() {
         return Err(misuse(name, "opts.flavor or opts.python is required"));
     }
     Ok(spec)

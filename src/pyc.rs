@@ -37,6 +37,24 @@ pub enum InvalidationMode {
     UncheckedHash,
 }
 
+impl std::str::FromStr for InvalidationMode {
+    type Err = String;
+
+    /// Parses `timestamp`, `checked-hash` or `unchecked-hash`.
+    fn from_str(s: &str) -> Result<InvalidationMode, String> {
+        [
+            InvalidationMode::Timestamp,
+            InvalidationMode::CheckedHash,
+            InvalidationMode::UncheckedHash,
+        ]
+        .into_iter()
+        .find(|m| m.as_str() == s)
+        .ok_or_else(|| {
+            format!("invalid invalidation mode {s:?}: expected timestamp, checked-hash or unchecked-hash")
+        })
+    }
+}
+
 impl InvalidationMode {
     /// The name used on the command line and by `py_compile`.
     pub fn as_str(self) -> &'static str {

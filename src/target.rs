@@ -203,6 +203,60 @@ impl Target {
     }
 }
 
+/// How a front names its target: the flags of the program, the options of
+/// the Lua module. [`Selection::target`] is the one place they are resolved.
+#[derive(Clone, Debug, Default)]
+pub struct Selection {
+    /// A flavor: layout, tag and magic follow from it.
+    pub flavor: Option<Flavor>,
+    /// Where the flavor is installed; `/usr/local` when `None`.
+    pub prefix: Option<PathBuf>,
+    /// The interpreter. With a flavor, only the one that compiles; alone,
+    /// it is asked for everything.
+    pub python: Option<PathBuf>,
+    /// Overrides the site-packages.
+    pub site_packages: Option<PathBuf>,
+    /// Works below this root.
+    pub root: Option<PathBuf>,
+}
+
+impl Selection {
+    /// The default prefix of a flavor.
+    pub const PREFIX: &'static str = "/usr/local";
+
+    /// Resolves the selection. With neither a flavor nor an interpreter,
+    /// `python3` on `PATH` is asked.
+    pub fn target(&self) -> Result<Target, Error> {
+        let mut target = match (self.flavor, &self.python) {
+            (Some(flavor), python) => {
+                let prefix = self.prefix.as_deref().unwrap_or(Path::new(Self::PREFIX));
+                let target = Target::from_flavor(flavor, prefix);
+                match python {
+                    Some(python) => target.with_interpreter(python),
+                    None => target,
+                }
+            }
+            (None, Some(python)) => Target::from_interpreter(python)?,
+            (None, None) => {
+                Target::from_interpreter(Path::new("python3")).map_err(|e| match e {
+                    Error::InterpreterNotFound { interpreter, .. } => Error::InterpreterNotFound {
+                        interpreter,
+                        hint: Some("not on PATH; pass --flavor pyXY or --python PATH".into()),
+                    },
+                    e => e,
+                })?
+            }
+        };
+        if let Some(dir) = &self.site_packages {
+            target = target.with_site_packages(dir);
+        }
+        if let Some(root) = &self.root {
+            target = target.with_root(root);
+        }
+        Ok(target)
+    }
+}
+
 fn absolute(path: &Path) -> Result<PathBuf, Error> {
     if path.is_absolute() {
         return Ok(path.to_path_buf());

@@ -11,8 +11,8 @@ use std::process::ExitCode;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
-use pycache::{Engine, Error, Flavor, InvalidationMode, Report, Target};
+use clap::{Args, Parser, Subcommand};
+use pycache::{Engine, Error, Flavor, InvalidationMode, Report, Selection};
 
 const EXIT_CODES: &str = "\
 Exit codes:
@@ -88,9 +88,9 @@ struct Common {
         default_value = "0,1,2"
     )]
     optimize: Vec<u8>,
-    /// How written pycs are validated at import.
-    #[arg(long, global = true, value_enum, default_value_t = Mode::Timestamp)]
-    invalidation_mode: Mode,
+    /// How written pycs are validated at import: timestamp, checked-hash or unchecked-hash.
+    #[arg(long, global = true, value_name = "MODE", default_value = "timestamp")]
+    invalidation_mode: InvalidationMode,
     /// Compile workers (default: number of cores; never more than files).
     #[arg(short, long, global = true, value_name = "N", default_value_t = 0)]
     jobs: usize,
@@ -116,23 +116,6 @@ struct Common {
     /// Also list every file found or changed, and notes.
     #[arg(short, long, global = true)]
     verbose: bool,
-}
-
-#[derive(Clone, Copy, Debug, ValueEnum)]
-enum Mode {
-    Timestamp,
-    CheckedHash,
-    UncheckedHash,
-}
-
-impl From<Mode> for InvalidationMode {
-    fn from(mode: Mode) -> InvalidationMode {
-        match mode {
-            Mode::Timestamp => InvalidationMode::Timestamp,
-            Mode::CheckedHash => InvalidationMode::CheckedHash,
-            Mode::UncheckedHash => InvalidationMode::UncheckedHash,
-        }
-    }
 }
 
 fn main() -> ExitCode {
@@ -176,29 +159,14 @@ fn run(cli: Cli) -> Result<u8, Error> {
 
 /// Resolves flags into an engine: one place for every look-up.
 fn configure(c: &Common, command: &Cmd) -> Result<Engine, Error> {
-    let mut target = match (c.flavor, &c.python) {
-        (Some(flavor), python) => {
-            let target = Target::from_flavor(flavor, &c.prefix);
-            match python {
-                Some(python) => target.with_interpreter(python),
-                None => target,
-            }
-        }
-        (None, Some(python)) => Target::from_interpreter(python)?,
-        (None, None) => Target::from_interpreter("python3".as_ref()).map_err(|e| match e {
-            Error::InterpreterNotFound { interpreter, .. } => Error::InterpreterNotFound {
-                interpreter,
-                hint: Some("not on PATH; pass --flavor pyXY or --python PATH".into()),
-            },
-            e => e,
-        })?,
-    };
-    if let Some(dir) = &c.site_packages {
-        target = target.with_site_packages(dir);
+    let target = Selection {
+        flavor: c.flavor,
+        prefix: Some(c.prefix.clone()),
+        python: c.python.clone(),
+        site_packages: c.site_packages.clone(),
+        root: c.root.clone(),
     }
-    if let Some(root) = &c.root {
-        target = target.with_root(root);
-    }
+    .target()?;
     let (Cmd::Check(scope) | Cmd::Update(scope) | Cmd::Clean(scope)) = command;
     let mut touched = None;
     if let Some(file) = &c.dirs_from {
@@ -211,7 +179,7 @@ fn configure(c: &Common, command: &Cmd) -> Result<Engine, Error> {
     }
     let mut engine = Engine::new(target)
         .levels(&c.optimize)?
-        .invalidation_mode(c.invalidation_mode.into())
+        .invalidation_mode(c.invalidation_mode)
         .jobs(c.jobs)
         .touched(touched)
         .dry_run(c.dry_run)
