@@ -6,7 +6,8 @@
 --   native  pycache.core (src/lua.rs) when it loads: any Lua 5.4 with dlopen.
 --   exec    the pycache program, run with pkg.exec_capture (pkg >= 2.8), with
 --           pkg.exec (older pkg: the program prints its own lines), or, outside
---           pkg, through io.popen with every argument single-quoted.
+--           pkg, through io.popen with every argument single-quoted and the
+--           directory list always in a file, never on the shell's command line.
 -- pkg's own Lua cannot load C modules, so inside pkg `exec` is the normal case.
 -- Choose with opts.backend or $PYCACHE_LUA_BACKEND: "native", "exec" or "auto".
 --
@@ -296,13 +297,14 @@ local function write_dirs(dirs)
   return name
 end
 
--- Adds the directory list to argv: after `--` when short, else in a file.
+-- Adds the directory list to argv: after `--` when short and no shell is
+-- involved, else in a file (pkg's `arg` never passes through a shell).
 -- Returns the temporary file to remove afterwards, if any.
-local function add_dirs(argv, dirs)
+local function add_dirs(argv, dirs, via_shell)
   if dirs == nil then return true end
   local bytes = 0
   for _, d in ipairs(dirs) do bytes = bytes + #d + 1 end
-  if #dirs > 0 and #dirs <= ARGV_DIRS_MAX and bytes <= ARGV_BYTES_MAX then
+  if not via_shell and #dirs > 0 and #dirs <= ARGV_DIRS_MAX and bytes <= ARGV_BYTES_MAX then
     argv[#argv + 1] = "--"
     for _, d in ipairs(dirs) do argv[#argv + 1] = d end
     return true
@@ -403,7 +405,7 @@ local function run_exec(command, opts)
   local capture = in_pkg and pkg.exec_capture or nil
   local plain = in_pkg and not capture and pkg.exec or nil
   local argv = program_argv(command, opts, not plain)
-  local ok, tmp = add_dirs(argv, opts.dirs)
+  local ok, tmp = add_dirs(argv, opts.dirs, not in_pkg)
   if not ok then return nil, tmp end
   local report, err
   if plain then
