@@ -930,3 +930,30 @@ fn a_symlinked_site_packages_is_resolved_once_and_said_so() {
     assert!(same);
     assert_eq!(filename, tree.site.join("pkg/mod.py").to_string_lossy());
 }
+
+#[test]
+fn touched_dirs_outside_the_tree_are_ignored() {
+    let python = debian_python();
+    let tree = Tree::new(&python);
+    populate(&tree);
+    let outside = tree.prefix.join("lib/elsewhere");
+    fs::create_dir_all(outside.join("__pycache__")).unwrap();
+    let orphan = outside.join("__pycache__/gone.cpython-311.pyc");
+    fs::write(&orphan, b"not ours to judge").unwrap();
+    fs::write(outside.join("m.py"), "M = 1\n").unwrap();
+    let sneaky = tree.site.join("../../elsewhere");
+    let out = tree
+        .pycache(&[
+            "update",
+            "--json",
+            &outside.to_string_lossy(),
+            &sneaky.to_string_lossy(),
+        ])
+        .expect(0)
+        .json();
+    assert!(orphan.exists());
+    assert!(!outside.join("__pycache__/m.cpython-311.pyc").exists());
+    let notes = out["notes"].to_string();
+    assert_eq!(notes.matches("; ignored").count(), 2, "{notes}");
+    assert_eq!(out["sources"], 0);
+}
