@@ -21,6 +21,7 @@ use std::ffi::{OsStr, OsString};
 use std::fs;
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Component, Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use glob::Pattern;
 
@@ -92,8 +93,6 @@ pub struct Scan<'a> {
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Mode {
-    /// Examine, and examine every subdirectory.
-    Full,
     /// Examine; probe untouched subdirectories.
     Touched,
     /// Examine only when the directory holds no files of its own.
@@ -106,18 +105,9 @@ impl Scan<'_> {
     /// directories outside the tree, missing or behind a symlink are noted
     /// and skipped.
     pub fn run(&self, touched: Option<&[PathBuf]>) -> Plan {
-        let mut scanner = Scanner {
-            scan: self,
-            root: &self.location.dir,
-            plan: Plan::default(),
-            visited: HashMap::new(),
-            touched: HashSet::new(),
-            candidates: Vec::new(),
-        };
+        let mut scanner = Scanner::new(self);
         match touched {
-            None => {
-                scanner.visit(self.location.dir.clone(), Mode::Full);
-            }
+            None => scanner.full(),
             Some(dirs) => {
                 let mut dirs: Vec<PathBuf> =
                     dirs.iter().filter_map(|d| scanner.on_disk(d)).collect();
@@ -150,7 +140,18 @@ struct Scanner<'s, 'a> {
     candidates: Vec<Candidate>,
 }
 
-impl Scanner<'_, '_> {
+impl<'s, 'a> Scanner<'s, 'a> {
+    fn new(scan: &'s Scan<'a>) -> Scanner<'s, 'a> {
+        Scanner {
+            scan,
+            root: &scan.location.dir,
+            plan: Plan::default(),
+            visited: HashMap::new(),
+            touched: HashSet::new(),
+            candidates: Vec::new(),
+        }
+    }
+
     /// The on-disk path of a touched directory, when it is inside the tree
     /// and no component below the site-packages is a symlink.
     fn on_disk(&mut self, dir: &Path) -> Option<PathBuf> {
@@ -234,19 +235,26 @@ impl Scanner<'_, '_> {
         if mode == Mode::Probe && !listing.holds_no_files() {
             return false;
         }
-        self.collect_sources(dir, &listing);
-        let cache_empties = self.sort_cache(dir, &listing);
         let mut subdirs_go = true;
         for name in &listing.subdirs {
             let child = dir.join(name);
-            let child_mode = match mode {
-                Mode::Full => Mode::Full,
-                _ if self.touched.contains(&child) => Mode::Touched,
-                _ => Mode::Probe,
+            let child_mode = if self.touched.contains(&child) {
+                Mode::Touched
+            } else {
+                Mode::Probe
             };
             // Every subdirectory is visited, even after one is found live.
             subdirs_go &= self.visit(child, child_mode);
         }
+        self.settle(dir, &listing, subdirs_go)
+    }
+
+    /// Collects `dir`'s sources and orphans once its subdirectories are
+    /// settled (`subdirs_go`: all of them are to be removed); returns whether
+    /// `dir` itself is to be removed.
+    fn settle(&mut self, dir: &Path, listing: &Listing, subdirs_go: bool) -> bool {
+        self.collect_sources(dir, listing);
+        let cache_empties = self.sort_cache(dir, listing);
         let removable = dir != self.root
             && listing.holds_no_files()
             && cache_empties
@@ -256,6 +264,76 @@ impl Scanner<'_, '_> {
             self.plan.empty_dirs.push(dir.to_path_buf());
         }
         removable
+    }
+
+    /// The whole tree: the site-packages itself, then each top-level
+    /// subdirectory in one walkdir pass, several subtrees at a time.
+    fn full(&mut self) {
+        let root = self.root;
+        let listing = match walk::list(root) {
+            Ok(Some(listing)) => listing,
+            Ok(None) => return,
+            Err(e) => {
+                self.plan
+                    .problems
+                    .push(Failure::new(root, format!("cannot read directory: {e}")));
+                return;
+            }
+        };
+        let tops: Vec<PathBuf> = listing.subdirs.iter().map(|n| root.join(n)).collect();
+        let threads = std::thread::available_parallelism()
+            .map_or(1, |n| n.get().min(8))
+            .min(tops.len())
+            .max(1);
+        let next = AtomicUsize::new(0);
+        let parts: Vec<Scanner> = std::thread::scope(|s| {
+            let workers: Vec<_> = (0..threads)
+                .map(|_| {
+                    s.spawn(|| {
+                        let mut part = Scanner::new(self.scan);
+                        while let Some(top) = tops.get(next.fetch_add(1, Ordering::Relaxed)) {
+                            part.subtree(top);
+                        }
+                        part
+                    })
+                })
+                .collect();
+            workers
+                .into_iter()
+                .map(|w| w.join().expect("scanning does not panic"))
+                .collect()
+        });
+        for part in parts {
+            self.absorb(part);
+        }
+        self.settle(root, &listing, false);
+    }
+
+    /// One subtree of a full scan, in one walk.
+    fn subtree(&mut self, top: &Path) {
+        walk::walk_tree(
+            top,
+            &mut |dir, listing, children: Vec<bool>| match listing {
+                Ok(listing) => self.settle(dir, listing, children.iter().all(|&go| go)),
+                Err(e) => {
+                    self.plan
+                        .problems
+                        .push(Failure::new(dir, format!("cannot read directory: {e}")));
+                    false
+                }
+            },
+        );
+    }
+
+    /// Takes over what another scanner found.
+    fn absorb(&mut self, other: Scanner) {
+        let plan = other.plan;
+        self.plan.orphans.extend(plan.orphans);
+        self.plan.empty_caches.extend(plan.empty_caches);
+        self.plan.empty_dirs.extend(plan.empty_dirs);
+        self.plan.problems.extend(plan.problems);
+        self.plan.notes.extend(plan.notes);
+        self.candidates.extend(other.candidates);
     }
 
     fn climb_from_missing(&mut self, dir: &Path) {

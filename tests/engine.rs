@@ -266,6 +266,9 @@ fn orphans_of_this_tag_go_everything_else_stays() {
             fs::write(pc.join(name), b"keep").unwrap();
         }
         symlink("/etc/hostname", pc.join(format!("link.{tag}.pyc"))).unwrap();
+        // A directory inside a cache is never entered, nor is the cache removed.
+        fs::create_dir_all(pc.join("nested")).unwrap();
+        fs::write(pc.join(format!("nested/gone.{tag}.pyc")), b"keep").unwrap();
         tree.write("pkg/sourceless.pyc", "sourceless module");
         tree.write(
             format!("pkg/__pycache__/sourceless.{tag}.pyc"),
@@ -305,6 +308,10 @@ fn orphans_of_this_tag_go_everything_else_stays() {
         );
         assert!(Path::new("/etc/hostname").exists());
         assert!(tree.site.join("pkg/sourceless.pyc").exists());
+        assert_eq!(
+            fs::read(pc.join(format!("nested/gone.{tag}.pyc"))).unwrap(),
+            b"keep"
+        );
     }
 }
 
@@ -554,6 +561,10 @@ fn an_unreadable_directory_is_reported_and_the_rest_processed() {
     populate(&tree);
     let locked = tree.write("locked/inner.py", "I = 1\n");
     let locked_dir = locked.parent().unwrap().to_path_buf();
+    // One more, deep inside a package whose other files must still compile.
+    let deep = tree.write("pkg/sub/deeper/locked/x.py", "X = 1\n");
+    let deep_dir = deep.parent().unwrap().to_path_buf();
+    tree.write("pkg/sub/deeper/ok.py", "OK = 1\n");
     // Root reads everything: run as nobody, owning the tree, when we are root.
     let is_root = running_as_root();
     for p in walk_all(tree.tmp.path()) {
@@ -563,7 +574,8 @@ fn an_unreadable_directory_is_reported_and_the_rest_processed() {
     }
     let mut perms = fs::metadata(&locked_dir).unwrap().permissions();
     std::os::unix::fs::PermissionsExt::set_mode(&mut perms, 0o000);
-    fs::set_permissions(&locked_dir, perms).unwrap();
+    fs::set_permissions(&locked_dir, perms.clone()).unwrap();
+    fs::set_permissions(&deep_dir, perms).unwrap();
     let mut cmd = if is_root {
         let mut c = std::process::Command::new("setpriv");
         c.args([
@@ -596,10 +608,20 @@ fn an_unreadable_directory_is_reported_and_the_rest_processed() {
         "{}",
         out.stdout
     );
-    assert!(out.stdout.contains("compiled 4 files"), "{}", out.stdout);
+    assert!(
+        out.stdout.contains(&format!(
+            "pycache: {}: cannot read directory",
+            deep_dir.display()
+        )),
+        "{}",
+        out.stdout
+    );
+    assert!(out.stdout.contains("compiled 5 files"), "{}", out.stdout);
+    assert!(out.stdout.contains("2 failed"), "{}", out.stdout);
     let mut perms = fs::metadata(&tree.site).unwrap().permissions();
     std::os::unix::fs::PermissionsExt::set_mode(&mut perms, 0o755);
-    fs::set_permissions(&locked_dir, perms).unwrap();
+    fs::set_permissions(&locked_dir, perms.clone()).unwrap();
+    fs::set_permissions(&deep_dir, perms).unwrap();
 }
 
 fn walk_all(root: &Path) -> Vec<PathBuf> {
