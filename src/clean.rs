@@ -1,10 +1,10 @@
 //! Removing what a [`Plan`](crate::Plan) found: orphaned bytecode, then the
 //! caches it leaves empty, then the directories those leave empty.
 //!
-//! Each removal re-checks what it removes: a file must still be a regular
-//! file (a symlink is never deleted, nor deleted through), and directories go
-//! with `rmdir`, which removes nothing but an empty directory. Anything that
-//! changed since the scan is reported and left in place.
+//! Only names the scan saw as regular files carrying this interpreter's tag
+//! are unlinked (`unlink` never follows a link), and directories go with
+//! `rmdir`, which removes nothing but an empty directory. A removal that
+//! fails because something changed since the scan is reported, not retried.
 
 use std::fs;
 use std::io;
@@ -51,11 +51,12 @@ pub fn clean(plan: &Plan) -> Cleaned {
     done
 }
 
-/// Removes `path` if it is still a regular file; `false` when already gone.
+/// Removes the file `path`; `false` when it is already gone. `unlink`
+/// never follows a link: what is removed is the name the scan saw as a
+/// regular file, never anything it might point to.
 fn remove_file(path: &Path) -> io::Result<bool> {
-    match path.symlink_metadata() {
-        Ok(meta) if meta.is_file() => fs::remove_file(path).map(|()| true),
-        Ok(_) => Err(io::Error::other("no longer a regular file")),
+    match fs::remove_file(path) {
+        Ok(()) => Ok(true),
         Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(false),
         Err(e) => Err(e),
     }

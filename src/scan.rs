@@ -137,6 +137,8 @@ struct Scanner<'s, 'a> {
     /// Directories visited, and whether each is to be removed.
     visited: HashMap<PathBuf, bool>,
     touched: HashSet<PathBuf>,
+    /// Directories known not to be symlinks (see `on_disk`).
+    real_dirs: HashSet<PathBuf>,
     candidates: Vec<Candidate>,
 }
 
@@ -148,6 +150,7 @@ impl<'s, 'a> Scanner<'s, 'a> {
             plan: Plan::default(),
             visited: HashMap::new(),
             touched: HashSet::new(),
+            real_dirs: HashSet::new(),
             candidates: Vec::new(),
         }
     }
@@ -156,6 +159,8 @@ impl<'s, 'a> Scanner<'s, 'a> {
     /// and no component below the site-packages is a symlink.
     fn on_disk(&mut self, dir: &Path) -> Option<PathBuf> {
         let location = self.scan.location;
+        // pkg gives absolute paths; a relative one is taken from here.
+        let dir = &std::path::absolute(dir).unwrap_or_else(|_| dir.to_path_buf());
         let rel = dir
             .strip_prefix(&location.runtime)
             .or_else(|_| dir.strip_prefix(&location.dir))
@@ -172,6 +177,10 @@ impl<'s, 'a> Scanner<'s, 'a> {
         let mut path = self.root.to_path_buf();
         for part in rel.components() {
             path.push(part);
+            // Touched directories share their parents: each is checked once.
+            if self.real_dirs.contains(&path) {
+                continue;
+            }
             match path.symlink_metadata() {
                 Ok(meta) if meta.file_type().is_symlink() => {
                     self.plan.notes.push(format!(
@@ -181,7 +190,9 @@ impl<'s, 'a> Scanner<'s, 'a> {
                     ));
                     return None;
                 }
-                Ok(_) => {}
+                Ok(_) => {
+                    self.real_dirs.insert(path.clone());
+                }
                 // Gone (pkg deleted it); its parents are looked at by climb.
                 Err(_) => return Some(self.root.join(rel)),
             }

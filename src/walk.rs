@@ -71,31 +71,40 @@ impl Listing {
     }
 }
 
-/// Reads `dir`. A directory that does not exist (pkg's touched directories
-/// after a delete) reads as `Ok(None)`.
+/// Reads the one directory `dir` (links are listed, never followed). A
+/// directory that does not exist (pkg's touched directories after a delete)
+/// reads as `Ok(None)`.
 pub fn list(dir: &Path) -> io::Result<Option<Listing>> {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(e),
+    };
     let mut listing = Listing::default();
-    for entry in read(dir) {
-        let Some(entry) = entry? else { return Ok(None) };
-        let name = entry.file_name().to_os_string();
-        let kind = entry.file_type();
-        if name == PYCACHE {
-            listing.cache = Some(if kind.is_dir() {
-                let path = dir.join(PYCACHE);
-                let mut files = Vec::new();
-                for cached in read(&path) {
-                    let Some(cached) = cached? else { break };
-                    files.push(Entry {
-                        name: cached.file_name().to_os_string(),
-                        symlink: !cached.file_type().is_file(),
-                    });
-                }
-                Cache::Dir(files)
-            } else {
-                Cache::NotDir
-            });
-        } else {
+    for entry in entries {
+        let entry = entry?;
+        let name = entry.file_name();
+        let kind = entry.file_type()?;
+        if name != PYCACHE {
             listing.add(name, kind);
+        } else if kind.is_dir() {
+            let mut files = Vec::new();
+            match std::fs::read_dir(entry.path()) {
+                Ok(cached) => {
+                    for file in cached {
+                        let file = file?;
+                        files.push(Entry {
+                            name: file.file_name(),
+                            symlink: !file.file_type()?.is_file(),
+                        });
+                    }
+                }
+                Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+                Err(e) => return Err(e),
+            }
+            listing.cache = Some(Cache::Dir(files));
+        } else {
+            listing.cache = Some(Cache::NotDir);
         }
     }
     Ok(Some(listing))
@@ -107,36 +116,6 @@ pub fn is_source_name(name: &OsStr) -> bool {
     use std::os::unix::ffi::OsStrExt;
     let bytes = name.as_bytes();
     bytes.len() > 3 && bytes.ends_with(b".py")
-}
-
-/// The entries of `dir`, one level, links not followed; `None` once when
-/// `dir` does not exist.
-fn read(dir: &Path) -> impl Iterator<Item = io::Result<Option<walkdir::DirEntry>>> {
-    let mut missing = false;
-    let walk = WalkDir::new(dir)
-        .min_depth(1)
-        .max_depth(1)
-        .follow_links(false)
-        .follow_root_links(false)
-        .into_iter();
-    walk.map_while(move |entry| {
-        if missing {
-            return None;
-        }
-        Some(match entry {
-            Ok(entry) => Ok(Some(entry)),
-            Err(e)
-                if e.depth() == 0
-                    && e.io_error().map(io::Error::kind) == Some(io::ErrorKind::NotFound) =>
-            {
-                missing = true;
-                Ok(None)
-            }
-            Err(e) => Err(e
-                .into_io_error()
-                .unwrap_or_else(|| io::Error::other("file system loop"))),
-        })
-    })
 }
 
 /// What [`walk_tree`] calls for each directory: its path, its listing (or
