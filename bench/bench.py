@@ -1,0 +1,1164 @@
+#!/usr/bin/python3.11
+"""pycache benchmark driver (issue 5). Run it through bench/run.sh.
+
+Builds (or reuses) a pinned corpus of real PyPI distributions, lays it out as
+the site-packages of a throw-away LOCALBASE (bin/python3.11 -> /usr/bin/python3.11),
+times pycache against its comparisons side by side with hyperfine (one run of
+each per hyperfine call, the order swapped every round, so the two commands
+alternate), and writes BENCHMARKS.md plus a JSON twin of the results.
+
+Internal sub-commands (used by hyperfine's --prepare and by bench/smoke.sh):
+  bench.py _prep ACTION ARGS...     restore a tree between timed runs
+  bench.py _validate MARKDOWN JSON  check a report is well formed
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import hashlib
+import json
+import os
+import platform
+import re
+import shlex
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+BENCH = REPO / "bench"
+PYTHON = "/usr/bin/python3.11"
+FLAVOR = "py311"
+PYVER = "3.11"
+TAG = "cpython-311"
+MIB = 1024 * 1024
+
+TARGETS = {
+    1: ("ratio", 3.0, ">= 3x faster, no interpreter started"),
+    2: ("fraction", 0.7, "<= 0.7x compileall's wall time"),
+    3: ("ratio", 8.0, ">= 8x faster"),
+    4: ("ratio", 40.0, ">= 40x faster"),
+    5: ("ratio", 20.0, ">= 20x faster, nothing of the package left"),
+    6: ("mib", 30.0, "<= 30 MiB"),
+}
+
+
+def log(msg: str) -> None:
+    print(f"bench: {msg}", file=sys.stderr, flush=True)
+
+
+def run(argv, **kw) -> subprocess.CompletedProcess:
+    kw.setdefault("check", True)
+    return subprocess.run([str(a) for a in argv], **kw)
+
+
+# --------------------------------------------------------------------------
+# Machine and load
+
+
+def cpu_busy_seconds() -> float:
+    """Busy CPU time of the whole machine so far (all cores), from /proc/stat."""
+    with open("/proc/stat") as f:
+        fields = [int(x) for x in f.readline().split()[1:]]
+    idle = fields[3] + fields[4]
+    return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")
+
+
+class LoadMeter:
+    """How many cores other processes kept busy while a case ran: machine busy
+    time minus the CPU time of our own (waited-for) children, over wall time."""
+
+    def __enter__(self):
+        self.t0 = time.monotonic()
+        self.busy0 = cpu_busy_seconds()
+        t = os.times()
+        self.own0 = t.children_user + t.children_system + t.user + t.system
+        self.load0 = os.getloadavg()[0]
+        return self
+
+    def __exit__(self, *exc):
+        self.wall = time.monotonic() - self.t0
+        t = os.times()
+        own = t.children_user + t.children_system + t.user + t.system - self.own0
+        busy = cpu_busy_seconds() - self.busy0
+        self.other_cores = max(0.0, (busy - own) / self.wall) if self.wall > 0 else 0.0
+        self.load1 = os.getloadavg()[0]
+        return False
+
+    def describe(self) -> str:
+        return (f"other processes kept {self.other_cores:.2f} of {os.cpu_count()} cores busy "
+                f"(load average {self.load0:.2f} -> {self.load1:.2f}), {self.wall:.0f} s")
+
+
+def machine_info(bins: dict) -> dict:
+    model = "unknown"
+    try:
+        for line in open("/proc/cpuinfo"):
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    mem = "unknown"
+    try:
+        for line in open("/proc/meminfo"):
+            if line.startswith("MemTotal"):
+                mem = f"{int(line.split()[1]) / MIB:.1f} GiB"
+    except OSError:
+        pass
+
+    def out(argv):
+        try:
+            return run(argv, capture_output=True, text=True).stdout.strip()
+        except (OSError, subprocess.CalledProcessError):
+            return "unknown"
+
+    commit = out(["git", "-C", REPO, "rev-parse", "--short", "HEAD"])
+    dirty = out(["git", "-C", REPO, "status", "--porcelain", "--", "src", "lua", "templates", "Cargo.toml"])
+    return {
+        "cores": os.cpu_count(),
+        "cpu": model,
+        "memory": mem,
+        "kernel": platform.release(),
+        "python": out([PYTHON, "-c", "import sys; print(sys.version.split()[0])"]),
+        "hyperfine": out(["hyperfine", "--version"]),
+        "pycache": out([bins["pycache"], "--version"]),
+        "commit": commit + (" (with uncommitted changes)" if dirty else ""),
+        "build": bins["profile"],
+        "loadavg_start": " ".join(f"{x:.2f}" for x in os.getloadavg()),
+        "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+    }
+
+
+# --------------------------------------------------------------------------
+# Corpus
+
+
+def parse_corpus(path: Path) -> tuple[list[str], list[str]]:
+    main: list[str] = []
+    extra: list[str] = []
+    target = main
+    for raw in path.read_text().splitlines():
+        line = raw.split("#", 1)[0].strip()
+        if not line:
+            continue
+        if line == "[extra]":
+            target = extra
+            continue
+        if "==" not in line:
+            sys.exit(f"bench: {path}: '{line}' is not pinned (NAME==VERSION)")
+        target.append(line)
+    return main, extra
+
+
+def pip_install(reqs: list[str], dest: Path) -> None:
+    tmp = dest.with_name(dest.name + ".partial")
+    shutil.rmtree(tmp, ignore_errors=True)
+    log(f"pip install --no-compile --no-deps --target {tmp} ({len(reqs)} distributions)")
+    run([PYTHON, "-m", "pip", "install", "--quiet", "--no-compile", "--no-deps",
+         "--disable-pip-version-check", "--target", tmp, *reqs],
+        env={**os.environ, "PIP_NO_WARN_SCRIPT_LOCATION": "1", "PIP_ROOT_USER_ACTION": "ignore"})
+    shutil.rmtree(dest, ignore_errors=True)
+    tmp.rename(dest)
+
+
+def real_corpus(corpus_file: Path, cache: Path) -> dict:
+    """Installs (or reuses) the pinned corpus; returns its description."""
+    main, extra = parse_corpus(corpus_file)
+    key = hashlib.sha256(("\n".join(main + ["--"] + extra) + PYVER).encode()).hexdigest()[:12]
+    base = cache / f"corpus-{key}"
+    if not (base / ".complete").exists():
+        base.mkdir(parents=True, exist_ok=True)
+        pip_install(main, base / "site")
+        for req in extra:
+            pip_install([req], base / "extra" / req.split("==")[0].lower())
+        (base / ".complete").write_text("ok\n")
+    else:
+        log(f"reusing corpus {base}")
+    return {
+        "kind": "real",
+        "key": key,
+        "site": base / "site",
+        "pins": main,
+        "extra_pins": extra,
+        "small": base / "extra" / "requests",   # case 3: installed into the compiled corpus
+        "small_name": "requests",
+        "delete_top": "django",                 # case 5: deleted from the compiled corpus
+    }
+
+
+SYNTH_MODULE = '''"""Generated module {n} for the pycache benchmark smoke run."""
+
+import os
+
+
+def f{n}(x):
+    return [x * i for i in range({n} + 3)]
+
+
+class C{n}:
+    value = {n}
+
+    def m(self):
+        return os.sep.join(str(i) for i in range(self.value))
+'''
+
+
+def synthetic_corpus(cache: Path) -> dict:
+    """A tiny generated tree for the smoke run (no network)."""
+    base = cache / "corpus-synthetic"
+    if (base / ".complete").exists():
+        shutil.rmtree(base)
+    site = base / "site"
+    n = 0
+
+    def module(path: Path) -> None:
+        nonlocal n
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(SYNTH_MODULE.format(n=n))
+        n += 1
+
+    for pkg, subs, mods in (("bigpkg", ("core", "core/deep", "contrib", "locale/fr"), 6),
+                            ("alpha", ("", "util"), 4), ("beta", ("",), 5)):
+        for sub in subs:
+            d = site / pkg / sub
+            module(d / "__init__.py")
+            for i in range(mods):
+                module(d / f"mod{i}.py")
+        (site / pkg / "data.txt").write_text("data\n")
+        dist = site / f"{pkg}-1.0.dist-info"
+        dist.mkdir(parents=True)
+        (dist / "METADATA").write_text(f"Name: {pkg}\nVersion: 1.0\n")
+    module(site / "single.py")
+    small = base / "extra" / "smallpkg"
+    for i in range(5):
+        module(small / "smallpkg" / f"m{i}.py")
+    module(small / "smallpkg" / "__init__.py")
+    (base / ".complete").write_text("ok\n")
+    return {
+        "kind": "synthetic",
+        "key": "synthetic",
+        "site": site,
+        "pins": ["bigpkg==1.0 (generated)", "alpha==1.0 (generated)", "beta==1.0 (generated)"],
+        "extra_pins": ["smallpkg==1.0 (generated)"],
+        "small": small,
+        "small_name": "smallpkg",
+        "delete_top": "bigpkg",
+    }
+
+
+def describe_tree(site: Path, pins: list[str]) -> dict:
+    py = files = dirs = size = 0
+    per_top: dict[str, int] = {}
+    for dirpath, dirnames, filenames in os.walk(site):
+        dirs += len(dirnames)
+        rel = Path(dirpath).relative_to(site)
+        top = rel.parts[0] if rel.parts else None
+        for name in filenames:
+            files += 1
+            try:
+                size += os.lstat(os.path.join(dirpath, name)).st_size
+            except OSError:
+                pass
+            if name.endswith(".py") and len(name) > 3:
+                py += 1
+                key = top or name
+                per_top[key] = per_top.get(key, 0) + 1
+    return {"py": py, "files": files, "dirs": dirs, "bytes": size, "per_top": per_top}
+
+
+def dist_py_counts(site: Path) -> dict[str, int]:
+    """Per installed distribution (from its RECORD): how many .py files."""
+    counts = {}
+    for rec in sorted(site.glob("*.dist-info/RECORD")):
+        name = rec.parent.name[: -len(".dist-info")]
+        n = 0
+        for line in rec.read_text(errors="replace").splitlines():
+            path = line.split(",", 1)[0]
+            if path.endswith(".py") and not path.startswith(".."):
+                n += 1
+        counts[name] = n
+    return counts
+
+
+# --------------------------------------------------------------------------
+# Trees
+
+
+def copy_tree(src: Path, dst: Path) -> None:
+    """cp -a: keeps mtimes, so copied bytecode stays fresh."""
+    shutil.rmtree(dst, ignore_errors=True)
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    run(["cp", "-a", src, dst])
+
+
+def make_localbase(lb: Path) -> Path:
+    (lb / "bin").mkdir(parents=True, exist_ok=True)
+    link = lb / "bin" / f"python{PYVER}"
+    if not link.is_symlink():
+        link.symlink_to(PYTHON)
+    site = lb / "lib" / f"python{PYVER}" / "site-packages"
+    site.parent.mkdir(parents=True, exist_ok=True)
+    return site
+
+
+def remove_bytecode(site: Path) -> None:
+    for dirpath, dirnames, _ in os.walk(site):
+        if "__pycache__" in dirnames:
+            shutil.rmtree(os.path.join(dirpath, "__pycache__"))
+            dirnames.remove("__pycache__")
+
+
+def pyc_snapshot(site: Path) -> dict[str, int]:
+    snap = {}
+    for dirpath, dirnames, filenames in os.walk(site):
+        if os.path.basename(dirpath) == "__pycache__":
+            for name in filenames:
+                p = os.path.join(dirpath, name)
+                snap[p] = os.lstat(p).st_mtime_ns
+    return snap
+
+
+def scaled_site(base_site: Path, lb: Path, factor: int) -> Path:
+    """A compiled site-packages `factor` times the corpus: the corpus plus
+    factor-1 copies of every top-level directory under another name."""
+    site = make_localbase(lb)
+    marker = lb / f".scaled-{factor}"
+    if marker.exists() and site.exists():
+        return site
+    log(f"building the {factor}x tree in {lb}")
+    copy_tree(base_site, site)
+    tops = [p for p in sorted(base_site.iterdir()) if p.is_dir() and not p.is_symlink()
+            and p.name not in ("__pycache__", "bin")]
+    for k in range(2, factor + 1):
+        for top in tops:
+            if top.name.endswith(".dist-info"):
+                name = top.name.replace("-", f"_x{k}-", 1)
+            else:
+                name = f"{top.name}_x{k}"
+            run(["cp", "-a", top, site / name])
+    marker.write_text("ok\n")
+    return site
+
+
+# --------------------------------------------------------------------------
+# Timing
+
+
+class Timing:
+    def __init__(self):
+        self.wall: list[float] = []
+        self.user: list[float] = []
+        self.sys: list[float] = []
+
+    def add(self, r: dict, i: int = 0) -> None:
+        self.wall.append(r["times"][i])
+        self.user.append(r["user"])
+        self.sys.append(r["system"])
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.wall)
+
+    def as_dict(self) -> dict:
+        return {"median": self.median, "runs": self.wall,
+                "user_median": statistics.median(self.user),
+                "sys_median": statistics.median(self.sys),
+                "min": min(self.wall), "max": max(self.wall)}
+
+
+def compare(cmds: dict[str, list], runs: int, warmup: int, prepare: list | None,
+            env: dict | None = None) -> dict[str, Timing]:
+    """Times the commands with hyperfine, alternating: every round is one
+    hyperfine call running each command once (after `prepare`, when given),
+    in the order of the previous round reversed. Warm-up rounds are dropped."""
+    names = list(cmds)
+    timings = {n: Timing() for n in names}
+    with tempfile.TemporaryDirectory(prefix="bench-hf-") as tmp:
+        out = Path(tmp) / "hf.json"
+        for i in range(warmup + runs):
+            order = names if i % 2 == 0 else names[::-1]
+            argv = ["hyperfine", "-N", "--runs", "1", "--style", "none", "--export-json", out]
+            if prepare:
+                argv += ["--prepare", shlex.join(str(a) for a in prepare)]
+            for n in order:
+                argv += ["--command-name", n, shlex.join(str(a) for a in cmds[n])]
+            p = run(argv, capture_output=True, text=True, check=False, env=env)
+            if p.returncode != 0:
+                raise RuntimeError(f"hyperfine failed ({p.returncode}):\n{shlex.join(map(str, argv))}\n"
+                                   f"{p.stdout[-3000:]}{p.stderr[-3000:]}")
+            if i < warmup:
+                continue
+            for r in json.loads(out.read_text())["results"]:
+                timings[r["command"]].add(r)
+            log(f"  round {i - warmup + 1}/{runs}: " + ", ".join(
+                f"{n} {timings[n].wall[-1]:.3f} s" for n in names))
+    return timings
+
+
+def rss_run(argv: list, env: dict | None = None) -> dict:
+    """Runs argv once under /usr/bin/time (a small C program: the fork before
+    exec does not inherit a large RSS). Peak RSS of the process itself:
+    exact (time's ru_maxrss) when it started no children or when that
+    exceeds every child's; otherwise its sampled VmHWM. Children (compile
+    workers) are sampled and reported separately."""
+    with tempfile.NamedTemporaryFile(prefix="bench-time-") as tf:
+        p = subprocess.Popen(["/usr/bin/time", "-f", "%M", "-o", tf.name, *[str(a) for a in argv]],
+                             stdout=subprocess.DEVNULL, env=env)
+        own_hwm = 0
+        workers: dict[int, int] = {}
+
+        def hwm(pid: int) -> int | None:
+            try:
+                with open(f"/proc/{pid}/status") as f:
+                    for line in f:
+                        if line.startswith("VmHWM:"):
+                            return int(line.split()[1])
+            except OSError:
+                return None
+            return None
+
+        def children(pid: int) -> list[int]:
+            kids = []
+            try:
+                for tid in os.listdir(f"/proc/{pid}/task"):
+                    with open(f"/proc/{pid}/task/{tid}/children") as f:
+                        kids += [int(x) for x in f.read().split()]
+            except OSError:
+                pass
+            return kids
+
+        while p.poll() is None:
+            for me in children(p.pid):
+                h = hwm(me)
+                if h:
+                    own_hwm = max(own_hwm, h)
+                for kid in children(me):
+                    h = hwm(kid)
+                    if h:
+                        workers[kid] = max(workers.get(kid, 0), h)
+            time.sleep(0.002)
+        try:
+            total = int(Path(tf.name).read_text().split()[-1])
+        except (ValueError, IndexError):
+            total = own_hwm
+    worker_peak = max(workers.values(), default=0)
+    exact = not workers or total > worker_peak
+    own = total if exact else own_hwm
+    return {"exit": p.returncode, "own_kib": own, "own_exact": exact,
+            "own_sampled_kib": own_hwm, "workers": len(workers), "worker_peak_kib": worker_peak,
+            "tree_maxrss_kib": total}
+
+
+# --------------------------------------------------------------------------
+# Profiles (where the time goes)
+
+
+def strace_summary(argv: list, top: int = 8) -> str:
+    if not shutil.which("strace"):
+        return "(strace not installed)"
+    with tempfile.NamedTemporaryFile(prefix="bench-strace-", suffix=".txt") as tmp:
+        run(["strace", "-f", "-c", "-o", tmp.name, *argv], stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL, check=False)
+        lines = Path(tmp.name).read_text().splitlines()
+    body = [l for l in lines if re.match(r"\s*[\d.]+\s+[\d.]+\s+\d+\s+\d+", l)]
+    head = lines[:2]
+    total = [l for l in lines if l.strip().endswith("total")]
+    return "\n".join(head + body[:top] + total)
+
+
+def pycache_json(argv: list, env=None) -> dict:
+    p = run([*argv, "--json"], capture_output=True, text=True, check=False, env=env)
+    try:
+        return json.loads(p.stdout)
+    except json.JSONDecodeError:
+        raise RuntimeError(f"{shlex.join(map(str, argv))}: no JSON report (exit {p.returncode}):\n"
+                           f"{p.stdout[-2000:]}{p.stderr[-2000:]}")
+
+
+# --------------------------------------------------------------------------
+# The pkg trigger emulator (tests/pkgemu, owned by the Lua helper)
+
+EMU_DIR = REPO / "tests" / "pkgemu"
+
+
+def emulator() -> tuple[list | None, str]:
+    """The command that runs the triggers of a directory for a transaction
+    that touched FILE... (as pkg does), or None and why it is not usable."""
+    script = EMU_DIR / "pkgemu.py"
+    if not script.exists() or not (EMU_DIR / "runtime.lua").exists():
+        return None, f"the pkg emulator ({EMU_DIR.relative_to(REPO)}) is not there"
+    if not shutil.which("lua5.4"):
+        return None, "lua5.4 is not installed (the pkg emulator runs scripts with it)"
+    return [PYTHON, script], ""
+
+
+EMPTY_TRIGGER = """description: "bench: an empty trigger (measures the emulator's own cost)"
+path_glob: [ "%(site)s", "%(site)s/*" ]
+trigger: {
+	type: lua
+	sandbox: false
+	script: <<EOS
+-- nothing
+EOS
+}
+"""
+
+
+# --------------------------------------------------------------------------
+# Internal: _prep actions (run by hyperfine between timed runs)
+
+
+def prep(args: list[str]) -> None:
+    action = args[0]
+    if action == "nocache":          # SITE: remove every __pycache__
+        remove_bytecode(Path(args[1]))
+    elif action == "remove":         # PATH...: remove trees/files
+        for a in args[1:]:
+            p = Path(a)
+            if p.is_dir() and not p.is_symlink():
+                shutil.rmtree(p)
+            elif p.exists() or p.is_symlink():
+                p.unlink()
+    elif action == "restore":        # STASH SITE NAME...: put stashed trees back
+        stash, site = Path(args[1]), Path(args[2])
+        for name in args[3:]:
+            dst = site / name
+            if dst.exists():
+                shutil.rmtree(dst)
+            run(["cp", "-a", stash / name, dst])
+    elif action == "delete-files":   # MANIFEST KEEP: remove a package's files as pkg delete
+        keep = Path(args[2])         # does, and the parents left empty, up to KEEP
+        for line in Path(args[1]).read_text().splitlines():
+            if not line:
+                continue
+            f = Path(line)
+            try:
+                f.unlink()
+            except FileNotFoundError:
+                pass
+            d = f.parent
+            while d != keep and keep in d.parents:
+                try:
+                    d.rmdir()
+                except OSError:
+                    break
+                d = d.parent
+    elif action == "datafile":       # PATH: install one data file
+        p = Path(args[1])
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_text("benchmark data file\n")
+    elif action == "chain":          # ACTION ARGS -- ACTION ARGS ...
+        part: list[str] = []
+        for a in args[1:] + ["--"]:
+            if a == "--":
+                if part:
+                    prep(part)
+                part = []
+            else:
+                part.append(a)
+    else:
+        sys.exit(f"bench: unknown prep action {action}")
+
+
+def prep_argv(*actions: list) -> list:
+    argv = [PYTHON, Path(__file__).resolve(), "_prep", "chain"]
+    for a in actions:
+        argv += [*a, "--"]
+    return argv
+
+
+# --------------------------------------------------------------------------
+# Cases
+
+
+def pycache_argv(bins, lb: Path, *extra) -> list:
+    return [bins["pycache"], "update", "--flavor", FLAVOR, "--prefix", lb, *extra]
+
+
+def compileall_argv(site: Path, *extra) -> list:
+    return [PYTHON, "-I", "-m", "compileall", "-q", *extra, "-o0", "-o1", "-o2", site]
+
+
+def verdict(case_id: int, value: float | None, extra_ok: bool = True) -> str:
+    if value is None:
+        return "not run"
+    kind, target, _ = TARGETS[case_id]
+    ok = value >= target if kind == "ratio" else value <= target
+    return "met" if ok and extra_ok else "missed"
+
+
+def case_noop(cfg, bins, lb, site, factor, runs) -> dict:
+    log(f"case 1 (no-op, whole site-packages) at {factor}x")
+    report = pycache_json(pycache_argv(bins, lb, "-q"))
+    if report.get("exit_code") != 0 or report.get("to_compile"):
+        raise RuntimeError(f"{site} is not in sync before the no-op case: {report.get('lines')}")
+    before = pyc_snapshot(site)
+    with LoadMeter() as load:
+        t = compare({"pycache": pycache_argv(bins, lb, "-q"),
+                     "compileall": compileall_argv(site)}, runs=runs, warmup=1, prepare=None)
+    after = pyc_snapshot(site)
+    report = pycache_json(pycache_argv(bins, lb, "-q"))
+    notes = []
+    if before != after:
+        notes.append(f"bytecode changed during the no-op runs ({len(set(before.items()) ^ set(after.items()))} entries)")
+    ratio = t["compileall"].median / t["pycache"].median
+    started = report.get("interpreters_started")
+    return {"id": 1, "factor": factor, "pycache": t["pycache"].as_dict(),
+            "other": t["compileall"].as_dict(), "ratio": ratio,
+            "interpreters_started": started, "sources": report.get("sources"),
+            "pycs": len(after), "load": load.describe(), "notes": notes,
+            "status": verdict(1, ratio, started == 0 and before == after)}
+
+
+def case_cold(cfg, bins, lb, site, runs) -> dict:
+    log("case 2 (cold compile, 3 levels)")
+    # Untimed check first: both tools produce the same set of bytecode files.
+    remove_bytecode(site)
+    rep = pycache_json(pycache_argv(bins, lb, "-q"))
+    ours = set(pyc_snapshot(site))
+    remove_bytecode(site)
+    ca = run(compileall_argv(site, "-j0"), check=False, capture_output=True, text=True)
+    theirs = set(pyc_snapshot(site))
+    notes = []
+    if ours != theirs:
+        notes.append(f"pycache and compileall wrote different bytecode sets: "
+                     f"{len(ours - theirs)} only by pycache, {len(theirs - ours)} only by compileall")
+    if rep.get("failures"):
+        notes.append(f"pycache reported {len(rep['failures'])} files that do not compile "
+                     f"(e.g. {rep['failures'][0]['path']})")
+    if ca.returncode != 0:
+        notes.append(f"compileall exited {ca.returncode} (files that do not compile)")
+    with LoadMeter() as load:
+        t = compare({"pycache": pycache_argv(bins, lb, "-q"),
+                     "compileall -j0": compileall_argv(site, "-j0")},
+                    runs=runs, warmup=0, prepare=prep_argv(["nocache", site]))
+    frac = t["pycache"].median / t["compileall -j0"].median
+    cpu = statistics.median(u + s for u, s in zip(t["pycache"].user, t["pycache"].sys))
+    cpu_ca = statistics.median(u + s for u, s in zip(t["compileall -j0"].user, t["compileall -j0"].sys))
+    return {"id": 2, "factor": 1, "pycache": t["pycache"].as_dict(),
+            "other": t["compileall -j0"].as_dict(), "ratio": frac,
+            "pycache_cores_busy": cpu / t["pycache"].median,
+            "compileall_cores_busy": cpu_ca / t["compileall -j0"].median,
+            "pycs": len(ours), "compiled": len(rep.get("compiled", [])),
+            "load": load.describe(), "notes": notes, "status": verdict(2, frac)}
+
+
+def case_rss(bins, lb, site) -> dict:
+    log("case 6 (peak RSS)")
+    rep = pycache_json(pycache_argv(bins, lb, "-q"))  # make sure it is compiled
+    noop = rss_run(pycache_argv(bins, lb, "-q"))
+    remove_bytecode(site)
+    cold = rss_run(pycache_argv(bins, lb, "-q"))
+    peak = max(noop["own_kib"], cold["own_kib"]) / 1024
+    return {"id": 6, "noop": noop, "cold": cold, "peak_mib": peak,
+            "status": verdict(6, peak), "notes": []}
+
+
+def render_triggers(bins, work: Path, lb: Path, site: Path, factor: int) -> dict[str, Path]:
+    """Trigger directories for one LOCALBASE: pycache's generated trigger,
+    the re-created ports trigger, and an empty one."""
+    dirs = {k: work / f"triggers-{k}-x{factor}" for k in ("pycache", "ports", "empty")}
+    for d in dirs.values():
+        shutil.rmtree(d, ignore_errors=True)
+        d.mkdir(parents=True)
+    run([bins["gen-triggers"], "--flavors", FLAVOR, "--localbase", lb,
+         "--lua-modsharedir", REPO / "lua", "--pycache-cmd", bins["pycache"],
+         "--out", dirs["pycache"]], stdout=subprocess.DEVNULL)
+    text = (BENCH / "ports-trigger.ucl.in").read_text()
+    text = text.replace("%%PYTHON_SITELIBDIR%%", str(site)).replace("%%PYTHON_VERSION%%", f"python{PYVER}")
+    (dirs["ports"] / f"python{PYVER}.ucl").write_text(text)
+    (dirs["empty"] / "empty.ucl").write_text(EMPTY_TRIGGER % {"site": site})
+    return dirs
+
+
+def one_per_dir(files: list[Path]) -> list[Path]:
+    """pkg records the parent directory of every file: one file per directory
+    gives the same `arg`."""
+    seen = {}
+    for f in files:
+        seen.setdefault(f.parent, f)
+    return list(seen.values())
+
+
+def emu_check(emu, trig: Path, files: list[Path], env) -> list[dict]:
+    p = run([*emu, "--triggers", trig, *files], capture_output=True, text=True, env=env)
+    runs = json.loads(p.stdout)
+    bad = [r for r in runs if r["status"] != "ok"]
+    if not runs or bad:
+        raise RuntimeError(f"trigger run in {trig} did not succeed: {json.dumps(runs)[:2000]}")
+    return runs
+
+
+def trigger_case(case_id, bins, emu, lb: Path, site: Path, dirs: dict, files: list[Path],
+                 prepare: list, runs: int, factor: int, env) -> dict:
+    touched = one_per_dir(files)
+    arg_dirs = sorted({str(f.parent) for f in files})
+    # One argv element may not exceed 128 KiB (and hyperfine takes each
+    # command as one): long file lists go through a NUL-separated file.
+    lst = dirs["pycache"].parent / f"touched-{case_id}-x{factor}"
+    lst.write_bytes(b"".join(os.fsencode(str(f)) + b"\0" for f in touched))
+    dirs_list = dirs["pycache"].parent / f"dirs-{case_id}-x{factor}"
+    dirs_list.write_bytes(b"".join(os.fsencode(d) + b"\0" for d in arg_dirs))
+    if len(touched) > 20:
+        def emu_cmd(d):
+            return ["xargs", "-0", "-x", "-s", "1900000", "-a", lst, *emu, "--triggers", d]
+        alone = pycache_argv(bins, lb, "-q", "--dirs-from", dirs_list)
+    else:
+        def emu_cmd(d):
+            return [*emu, "--triggers", d, *touched]
+        alone = pycache_argv(bins, lb, "-q", *arg_dirs)
+    cmds = {
+        "pycache trigger": emu_cmd(dirs["pycache"]),
+        "ports trigger": emu_cmd(dirs["ports"]),
+        "empty trigger": emu_cmd(dirs["empty"]),
+        "pycache alone": alone,
+        "compileall alone": compileall_argv(site),
+    }
+    with LoadMeter() as load:
+        t = compare(cmds, runs=runs, warmup=1, prepare=prepare, env=env)
+    ours, ports = t["pycache trigger"], t["ports trigger"]
+    empty, alone, ca = t["empty trigger"].median, t["pycache alone"].median, t["compileall alone"].median
+    ratio = ports.median / ours.median
+    net = max(ours.median - empty, 1e-4)
+    describe = [
+        f"- {len(files)} package files in {len(arg_dirs)} directories (`arg` has {len(arg_dirs)} entries); "
+        f"every run starts from the same tree (hyperfine `--prepare`).",
+        f"- Emulator's own cost, measured with an empty trigger and the same `arg`: {fmt_t(empty)} "
+        f"(a Python process, a Lua parse and a Lua run; real pkg forks a Lua state in well under that). "
+        f"Net of it, pycache's trigger takes {fmt_t(net)}; `pycache update DIRS` run directly takes "
+        f"{fmt_t(alone)}.",
+        f"- The ports trigger's `pkg.stat`/`pkg.readdir` calls go over a pipe to the Python emulator, "
+        f"so its walk costs more here than in real pkg. Its compileall pass alone takes {fmt_t(ca)}: "
+        f"against that floor (no walk at all) and pycache net of the emulator, the ratio is "
+        f"{ca / net:.1f}x (a conservative estimate for real pkg).",
+    ]
+    return {"id": case_id, "factor": factor, "pycache": ours.as_dict(), "other": ports.as_dict(),
+            "ratio": ratio, "conservative_ratio": ca / net, "emulator_empty": empty,
+            "pycache_alone": alone, "compileall_alone": ca, "arg_dirs": len(arg_dirs),
+            "files": len(files), "load": load.describe(), "describe": describe, "notes": []}
+
+
+def package_files(root: Path) -> list[Path]:
+    """The files a package owns below `root` (bytecode is not in packages)."""
+    out = []
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = [d for d in dirnames if d != "__pycache__"]
+        out += [Path(dirpath, n) for n in sorted(filenames)]
+    return sorted(out)
+
+
+def trigger_cases(cfg, bins, work: Path, stash: Path, scale_sites: dict, want: set,
+                  runs: int, scale_runs: int, emu) -> list[dict]:
+    """Cases 3, 4 (at every scale) and 5: the generated trigger vs the
+    re-created ports trigger, both run by the pkg emulator."""
+    out = []
+    lb, site = scale_sites[1]
+    env = dict(os.environ, PATH=f"{lb / 'bin'}:{os.environ.get('PATH', '/usr/bin:/bin')}")
+    dirs = render_triggers(bins, work, lb, site, 1)
+
+    if 3 in want:
+        log("case 3 (trigger: install a small package)")
+        small = cfg["small"]
+        tops = sorted(p.name for p in small.iterdir())
+        files = [site / f.relative_to(small) for f in package_files(small)]
+        prepare = prep_argv(["remove", *[site / n for n in tops]], ["restore", small, site, *tops])
+        run(prepare)
+        emu_check(emu, dirs["pycache"], one_per_dir(files), env)
+        check = pycache_json([bins["pycache"], "check", "--flavor", FLAVOR, "--prefix", lb, "-q",
+                              *sorted({str(f.parent) for f in files})])
+        c = trigger_case(3, bins, emu, lb, site, dirs, files, prepare, runs, 1, env)
+        if check.get("exit_code") != 0:
+            c["notes"].append(f"after pycache's trigger the package is not in sync: {check.get('lines')}")
+        c["status"] = verdict(3, c["ratio"], check.get("exit_code") == 0)
+        run(prep_argv(["remove", *[site / n for n in tops]]))
+        out.append(c)
+
+    if 5 in want:
+        log("case 5 (trigger: delete a large package)")
+        top = cfg["delete_top"]
+        names = [top] + sorted(p.name for p in stash.glob(f"{top}-*.dist-info"))
+        files = [site / f.relative_to(stash) for n in names for f in package_files(stash / n)]
+        manifest = work / "delete-manifest.txt"
+        manifest.write_text("".join(f"{f}\n" for f in files))
+        prepare = prep_argv(["restore", stash, site, *names], ["delete-files", manifest, site])
+        run(prepare)
+        emu_check(emu, dirs["pycache"], one_per_dir(files), env)
+        left = [n for n in names if (site / n).exists() or (site / n).is_symlink()]
+        leftover = sum(1 for n in left for _ in (site / n).rglob("*"))
+        run(prepare)
+        emu_check(emu, dirs["ports"], one_per_dir(files), env)
+        ports_left = [n for n in names if (site / n).exists()]
+        c = trigger_case(5, bins, emu, lb, site, dirs, files, prepare, runs, 1, env)
+        c["pycs_left_behind"] = 3 * describe_tree(stash / top, [])["py"]
+        if left:
+            c["notes"].append(f"after pycache's trigger {leftover} entries of {', '.join(left)} remain")
+        else:
+            c["describe"].insert(0, f"- Asserted: after pycache's trigger nothing of `{top}` remains "
+                                    f"(no file, no `__pycache__`, no directory).")
+        if ports_left:
+            c["notes"].append(f"after the ports trigger {', '.join(ports_left)} still exist")
+        c["status"] = verdict(5, c["ratio"], not left)
+        run(prep_argv(["restore", stash, site, *names]))
+        out.append(c)
+
+    if 4 in want:
+        for factor, (lb_f, site_f) in sorted(scale_sites.items()):
+            log(f"case 4 (trigger: one data file) at {factor}x")
+            dirs_f = dirs if factor == 1 else render_triggers(bins, work, lb_f, site_f, factor)
+            env_f = dict(os.environ, PATH=f"{lb_f / 'bin'}:{os.environ.get('PATH', '/usr/bin:/bin')}")
+            data = site_f / "benchdata" / "data.txt"
+            prepare = prep_argv(["remove", data.parent], ["datafile", data])
+            c = trigger_case(4, bins, emu, lb_f, site_f, dirs_f, [data], prepare,
+                             runs if factor == 1 else scale_runs, factor, env_f)
+            c["status"] = verdict(4, c["ratio"])
+            run(prep_argv(["remove", data.parent]))
+            out.append(c)
+    return out
+
+
+def not_run(case_ids, reason) -> list[dict]:
+    return [{"id": i, "status": "not run", "reason": reason, "notes": []} for i in case_ids]
+
+
+# --------------------------------------------------------------------------
+# Report
+
+
+def fmt_t(s: float) -> str:
+    return f"{s * 1000:.0f} ms" if s < 10 else f"{s:.1f} s"
+
+
+TITLES = {
+    1: "No-op, whole site-packages",
+    2: "Cold compile, 3 levels",
+    3: "Trigger: install a small package",
+    4: "Trigger: nothing to compile (one data file)",
+    5: "Trigger: delete a large package",
+    6: "Peak RSS of the pycache process",
+}
+COMPARISONS = {
+    1: "`python3.11 -I -m compileall -q -o0 -o1 -o2 SITE`",
+    2: "`python3.11 -I -m compileall -q -j0 -o0 -o1 -o2 SITE`",
+    3: "re-created reverted ports trigger",
+    4: "re-created reverted ports trigger",
+    5: "re-created reverted ports trigger",
+    6: "-",
+}
+
+
+def ratio_text(c: dict) -> str:
+    if c["id"] == 2:
+        return f"{c['ratio']:.2f}x its time"
+    return f"{c['ratio']:.1f}x faster"
+
+
+def write_report(path: Path, data: dict) -> None:
+    m, corpus, cases = data["machine"], data["corpus"], data["cases"]
+    L = []
+    L.append("# pycache benchmarks")
+    L.append("")
+    L.append(f"Generated by `bench/run.sh` on {m['date']} ({data['mode']} run, "
+             f"{data['elapsed_s'] / 60:.1f} min). Do not edit: re-run the command.")
+    L.append("")
+    L.append("## Machine")
+    L.append("")
+    L.append(f"- {m['cores']} cores, {m['cpu']}, {m['memory']} RAM, Linux {m['kernel']}")
+    L.append(f"- Python {m['python']} (`{PYTHON}`), hyperfine {m['hyperfine'].split()[-1]}")
+    L.append(f"- {m['pycache']}, {m['build']} build, commit {m['commit']}")
+    L.append(f"- Load average when the run started: {m['loadavg_start']}. Other engineers "
+             "compile on this machine concurrently; the load measured during each case is "
+             "given with it.")
+    L.append("")
+    L.append("## Corpus")
+    L.append("")
+    if corpus["kind"] == "real":
+        L.append(f"{len(corpus['pins'])} real PyPI distributions, pinned in `bench/corpus.txt`, "
+                 f"installed with `pip install --no-compile --no-deps --target` into "
+                 f"`bench/.cache/corpus-{corpus['key']}/` (reused while the list is unchanged): "
+                 f"**{corpus['tree']['py']:,} `.py` files**, {corpus['tree']['files']:,} files "
+                 f"in all, {corpus['tree']['dirs']:,} directories, "
+                 f"{corpus['tree']['bytes'] / MIB:.0f} MiB.")
+    else:
+        L.append(f"Synthetic smoke-test tree (generated): {corpus['tree']['py']} `.py` files, "
+                 f"{corpus['tree']['files']} files, {corpus['tree']['dirs']} directories.")
+    L.append("")
+    L.append("| distribution | `.py` files |")
+    L.append("|---|---:|")
+    for pin in corpus["pins"]:
+        L.append(f"| {pin} | {corpus['dist_py'].get(pin, '-')} |")
+    L.append("")
+    L.append(f"Not in the corpus: {', '.join(corpus['extra_pins'])} — case 3 installs it "
+             f"({corpus['small_py']} `.py` files). Case 5 deletes `{corpus['delete_top']}` "
+             f"({corpus['delete_py']} `.py` files, {corpus['delete_files']} files).")
+    L.append("")
+    L.append("Scale trees (cases 1 and 4): the compiled corpus plus N-1 copies (`cp -a`, so the "
+             "bytecode stays fresh) of every top-level directory under another name "
+             "(`django_x2`, ...): " + ", ".join(
+                 f"{f}x = {n:,} `.py`" for f, n in sorted(data["scales"].items())) + ".")
+    L.append("")
+    L.append("## Results")
+    L.append("")
+    L.append(f"Medians of alternating runs, measured side by side in one run: {data['runs']} rounds "
+             f"for case 1, {data['cold_runs']} for the cold compile (case 2), {data['trigger_runs']} "
+             f"for cases 3-5 at 1x, {data['scale_runs']} for case 4 above 1x (plus one dropped "
+             "warm-up round, except for case 2); "
+             "every round is one `hyperfine -N --runs 1` call running each command once, "
+             "the order reversed each round.")
+    L.append("")
+    L.append("| case | scale | pycache | comparison | comparison median | ratio | target | met? |")
+    L.append("|---|---|---:|---|---:|---:|---|---|")
+    for c in cases:
+        cid = c["id"]
+        target = TARGETS[cid][2]
+        if c["status"] == "not run":
+            L.append(f"| {cid}. {TITLES[cid]} | - | - | {COMPARISONS[cid]} | - | - | {target} | "
+                     f"**not run**: {c['reason']} |")
+        elif cid == 6:
+            L.append(f"| 6. {TITLES[6]} | 1x | {c['peak_mib']:.1f} MiB | - | - | - | {target} | "
+                     f"**{c['status']}** |")
+        else:
+            L.append(f"| {cid}. {TITLES[cid]} | {c.get('factor', 1)}x | {fmt_t(c['pycache']['median'])} | "
+                     f"{COMPARISONS[cid]} | {fmt_t(c['other']['median'])} | {ratio_text(c)} | "
+                     f"{target} | **{c['status']}** |")
+    L.append("")
+    L.append("## Details")
+    for c in cases:
+        cid = c["id"]
+        L.append("")
+        L.append(f"### Case {cid}: {TITLES[cid]}" + (f" ({c['factor']}x)" if c.get("factor", 1) != 1 else ""))
+        L.append("")
+        if c["status"] == "not run":
+            L.append(f"Not run: {c['reason']}.")
+            continue
+        for line in c.get("describe", []):
+            L.append(line)
+        if cid == 6:
+            for name in ("noop", "cold"):
+                r = c[name]
+                L.append(f"- {'case 1 (no-op)' if name == 'noop' else 'case 2 (cold compile)'}: "
+                         f"pycache process {r['own_kib'] / 1024:.1f} MiB"
+                         f"{'' if r['own_exact'] else ' (sampled VmHWM)'}; "
+                         f"{r['workers']} worker processes, largest {r['worker_peak_kib'] / 1024:.1f} MiB "
+                         f"(reported separately, not counted against the target); exit {r['exit']}.")
+        else:
+            p, o = c["pycache"], c["other"]
+            L.append(f"- pycache: median {fmt_t(p['median'])} (min {fmt_t(p['min'])}, max {fmt_t(p['max'])}; "
+                     f"user {fmt_t(p['user_median'])}, sys {fmt_t(p['sys_median'])})")
+            L.append(f"- comparison: median {fmt_t(o['median'])} (min {fmt_t(o['min'])}, max {fmt_t(o['max'])}; "
+                     f"user {fmt_t(o['user_median'])}, sys {fmt_t(o['sys_median'])})")
+            L.append(f"- runs (s): pycache {', '.join(f'{x:.3f}' for x in p['runs'])}; "
+                     f"comparison {', '.join(f'{x:.3f}' for x in o['runs'])}")
+            L.append(f"- load: {c['load']}")
+        for n in c.get("notes", []):
+            L.append(f"- note: {n}")
+        if c.get("profile"):
+            L.append("")
+            L.append("Where the time goes:")
+            L.append("")
+            L.append(c["profile"])
+    missed = [c for c in cases if c["status"] == "missed"]
+    notrun = [c for c in cases if c["status"] == "not run"]
+    L.append("")
+    L.append("## Summary")
+    L.append("")
+    if not missed and not notrun:
+        L.append("Every target is met.")
+    for c in missed:
+        L.append(f"- **Missed**: case {c['id']} ({TITLES[c['id']]}"
+                 f"{', %dx' % c['factor'] if c.get('factor', 1) != 1 else ''}): target "
+                 f"{TARGETS[c['id']][2]}, got "
+                 + (f"{c['peak_mib']:.1f} MiB" if c['id'] == 6 else ratio_text(c))
+                 + ". See its details above for where the time goes.")
+    for c in notrun:
+        L.append(f"- **Not run**: case {c['id']} ({TITLES[c['id']]}): {c['reason']}.")
+    L.append("")
+    path.write_text("\n".join(L))
+
+
+# --------------------------------------------------------------------------
+# Validation (smoke test)
+
+
+def validate(md_path: Path, json_path: Path) -> None:
+    md = md_path.read_text()
+    data = json.loads(json_path.read_text())
+    problems = []
+    for heading in ("# pycache benchmarks", "## Machine", "## Corpus", "## Results", "## Summary"):
+        if heading not in md:
+            problems.append(f"missing heading {heading!r}")
+    ids = sorted({c["id"] for c in data["cases"]})
+    if ids != [1, 2, 3, 4, 5, 6]:
+        problems.append(f"cases present: {ids}, want 1..6")
+    for c in data["cases"]:
+        if c["status"] not in ("met", "missed", "not run"):
+            problems.append(f"case {c['id']}: status {c['status']!r}")
+        if c["status"] == "not run":
+            if not c.get("reason"):
+                problems.append(f"case {c['id']}: not run without a reason")
+            continue
+        if c["id"] == 6:
+            if not c["peak_mib"] > 0:
+                problems.append("case 6: no RSS")
+            continue
+        for side in ("pycache", "other"):
+            med = c[side]["median"]
+            if not (isinstance(med, float) and med > 0):
+                problems.append(f"case {c['id']}: {side} median {med!r}")
+        if not c["ratio"] > 0:
+            problems.append(f"case {c['id']}: ratio {c['ratio']!r}")
+    for f in data["scales"]:
+        if not any(c["id"] == 1 and c.get("factor") == int(f) for c in data["cases"]):
+            problems.append(f"case 1 missing at scale {f}x")
+    rows = [l for l in md.splitlines() if re.match(r"\| [1-6]\. ", l)]
+    if len(rows) < 6:
+        problems.append(f"results table has {len(rows)} case rows")
+    for l in rows:
+        if not re.search(r"\*\*(met|missed|not run)", l):
+            problems.append(f"row without a verdict: {l}")
+    if problems:
+        sys.exit("bench: report is not well formed:\n  " + "\n  ".join(problems))
+    print(f"bench: {md_path} is well formed ({len(data['cases'])} case entries, "
+          f"{sum(c['status'] == 'met' for c in data['cases'])} met, "
+          f"{sum(c['status'] == 'missed' for c in data['cases'])} missed, "
+          f"{sum(c['status'] == 'not run' for c in data['cases'])} not run)")
+
+
+# --------------------------------------------------------------------------
+
+
+def main() -> None:
+    if len(sys.argv) > 1 and sys.argv[1] == "_prep":
+        prep(sys.argv[2:])
+        return
+    if len(sys.argv) > 1 and sys.argv[1] == "_validate":
+        validate(Path(sys.argv[2]), Path(sys.argv[3]))
+        return
+    ap = argparse.ArgumentParser(description="pycache benchmark driver; see bench/run.sh")
+    ap.add_argument("--out", type=Path, default=REPO / "BENCHMARKS.md")
+    ap.add_argument("--json-out", type=Path, help="results as JSON (default: CACHE/results.json)")
+    ap.add_argument("--corpus", type=Path, default=BENCH / "corpus.txt")
+    ap.add_argument("--synthetic", action="store_true", help="tiny generated tree (smoke run)")
+    ap.add_argument("--cache", type=Path, default=BENCH / ".cache")
+    ap.add_argument("--work", type=Path, help="scratch trees (default: CACHE/work)")
+    ap.add_argument("--bin-dir", type=Path, required=True, help="where pycache and gen-triggers are")
+    ap.add_argument("--profile-name", default="release")
+    ap.add_argument("--runs", type=int, default=7)
+    ap.add_argument("--cold-runs", type=int, default=3)
+    ap.add_argument("--trigger-runs", type=int, default=5, help="rounds of cases 3-5 at 1x")
+    ap.add_argument("--scale-runs", type=int, default=3, help="rounds of case 4 above 1x")
+    ap.add_argument("--scales", default="1,3,10")
+    ap.add_argument("--cases", default="1,2,3,4,5,6")
+    args = ap.parse_args()
+    t_start = time.monotonic()
+    bins = {"pycache": args.bin_dir / "pycache", "gen-triggers": args.bin_dir / "gen-triggers",
+            "profile": args.profile_name}
+    for b in ("pycache", "gen-triggers"):
+        if not os.access(bins[b], os.X_OK):
+            sys.exit(f"bench: {bins[b]} is not built")
+    want = {int(x) for x in args.cases.split(",")}
+    scales = sorted({int(x) for x in args.scales.split(",")} | {1})
+    work = (args.work or args.cache / "work").resolve()
+    args.cache.mkdir(parents=True, exist_ok=True)
+    work.mkdir(parents=True, exist_ok=True)
+
+    machine = machine_info(bins)
+    corpus = synthetic_corpus(args.cache.resolve()) if args.synthetic else real_corpus(args.corpus, args.cache.resolve())
+    tree = describe_tree(corpus["site"], corpus["pins"])
+    dist_py = dist_py_counts(corpus["site"])
+    pin_py = {}
+    for pin in corpus["pins"]:
+        name = pin.split("==")[0].lower().replace("-", "_")
+        for d, n in dist_py.items():
+            if d.lower().rsplit("-", 1)[0].replace("-", "_") == name:
+                pin_py[pin] = n
+    delete_tree = describe_tree(corpus["site"] / corpus["delete_top"], [])
+    corpus_info = {
+        "kind": corpus["kind"], "key": corpus["key"], "pins": corpus["pins"],
+        "extra_pins": corpus["extra_pins"], "tree": {k: v for k, v in tree.items() if k != "per_top"},
+        "dist_py": pin_py, "delete_top": corpus["delete_top"], "delete_py": delete_tree["py"],
+        "delete_files": delete_tree["files"],
+        "small_py": describe_tree(corpus["small"], [])["py"],
+    }
+
+    # The 1x tree, compiled: the base of every case.
+    lb1 = work / "lb-x1"
+    site1 = make_localbase(lb1)
+    log(f"laying out {site1}")
+    copy_tree(corpus["site"], site1)
+    cases: list[dict] = []
+    if 2 in want:
+        cases.append(case_cold(corpus, bins, lb1, site1, args.cold_runs))
+    rep = pycache_json(pycache_argv(bins, lb1, "-q"))
+    if rep.get("exit_code") not in (0, 1):
+        raise RuntimeError(f"compiling the corpus failed: {rep.get('lines')}")
+    if 6 in want:
+        cases.append(case_rss(bins, lb1, site1))
+        pycache_json(pycache_argv(bins, lb1, "-q"))
+    # Stash the compiled tree: scale copies and restores come from it.
+    stash = work / "compiled"
+    copy_tree(site1, stash)
+    scale_sites = {1: (lb1, site1)}
+    for f in scales:
+        if f != 1 and (1 in want or 4 in want):
+            lb = work / f"lb-x{f}"
+            shutil.rmtree(lb, ignore_errors=True)
+            scale_sites[f] = (lb, scaled_site(stash, lb, f))
+    scale_py = {f: (tree["py"] * f if corpus["kind"] == "real" else describe_tree(s, [])["py"])
+                for f, (_, s) in scale_sites.items()}
+    for f, (lb, s) in sorted(scale_sites.items()):
+        if 1 in want:
+            cases.append(case_noop(corpus, bins, lb, s, f, args.runs))
+
+    trig_ids = [i for i in (3, 4, 5) if i in want]
+    if trig_ids:
+        emu, why = emulator()
+        if emu is None:
+            cases += not_run(trig_ids, why)
+        else:
+            try:
+                cases += trigger_cases(corpus, bins, work, stash, scale_sites, want, args.trigger_runs,
+                                       args.scale_runs, emu)
+            except (RuntimeError, OSError, subprocess.CalledProcessError) as e:
+                log(f"trigger cases failed: {e}")
+                done = {c["id"] for c in cases}
+                cases += not_run([i for i in trig_ids if i not in done],
+                                 f"the driver failed: {str(e).splitlines()[0][:200]}")
+
+    # Profiles where a target was missed.
+    for c in cases:
+        if c["status"] != "missed" or c["id"] not in (1, 2):
+            continue
+        lb, s = scale_sites[c.get("factor", 1)]
+        if c["id"] == 1 and c.get("factor", 1) != 1:
+            c["profile"] = "As at 1x (the no-op scan is linear in the tree's size): see the 1x profile."
+        elif c["id"] == 1:
+            c["profile"] = ("`strace -f -c` of one no-op `pycache update` (syscall counts; "
+                            f"user {fmt_t(c['pycache']['user_median'])} / sys "
+                            f"{fmt_t(c['pycache']['sys_median'])} median):\n\n```\n"
+                            + strace_summary(pycache_argv(bins, lb, "-q")) + "\n```")
+        elif c["id"] == 2:
+            c["profile"] = (f"pycache kept {c['pycache_cores_busy']:.2f} cores busy on average "
+                            f"(CPU time / wall), compileall -j0 {c['compileall_cores_busy']:.2f}, "
+                            f"on {os.cpu_count()} cores.")
+
+    order = {1: 0, 2: 1, 3: 2, 4: 3, 5: 4, 6: 5}
+    cases.sort(key=lambda c: (order[c["id"]], c.get("factor", 1)))
+    data = {"mode": "smoke" if args.synthetic else "full", "machine": machine, "corpus": corpus_info,
+            "scales": {str(f): n for f, n in scale_py.items()}, "runs": args.runs,
+            "cold_runs": args.cold_runs, "trigger_runs": args.trigger_runs,
+            "scale_runs": args.scale_runs, "cases": cases,
+            "elapsed_s": time.monotonic() - t_start}
+    json_out = args.json_out or (args.cache / "results.json")
+    json_out.write_text(json.dumps(data, indent=1, default=str))
+    write_report(args.out, data)
+    log(f"wrote {args.out} and {json_out} in {(time.monotonic() - t_start) / 60:.1f} min")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# The pycache benchmark (issue 5): bash bench/run.sh
+#
+# Installs what it needs (hyperfine, lua5.4, pip for python3.11) with apt-get
+# when missing, builds pycache and gen-triggers (release; BENCH_PROFILE=debug
+# for a debug build), installs the pinned corpus of bench/corpus.txt into
+# bench/.cache/ (reused when present), runs every case and writes
+# BENCHMARKS.md (results as JSON in bench/.cache/results.json).
+# Takes about 20 minutes on the project's 2-core machines. Options are
+# bench/bench.py's (--help); bench/smoke.sh runs it on a tiny generated tree.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need=()
+command -v hyperfine >/dev/null || need+=(hyperfine)
+command -v lua5.4 >/dev/null || need+=(lua5.4)
+[ -x /usr/bin/python3.11 ] || need+=(python3.11)
+/usr/bin/python3.11 -m pip --version >/dev/null 2>&1 || need+=(python3-pip)
+command -v strace >/dev/null || need+=(strace)
+[ -x /usr/bin/time ] || need+=(time)
+if [ ${#need[@]} -gt 0 ]; then
+    echo "bench: installing ${need[*]}" >&2
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+
+profile=${BENCH_PROFILE:-release}
+target=${CARGO_TARGET_DIR:-$PWD/target}
+if [ "$profile" = release ]; then
+    CARGO_TARGET_DIR=$target cargo build --quiet --release --bin pycache --bin gen-triggers
+else
+    CARGO_TARGET_DIR=$target cargo build --quiet --bin pycache --bin gen-triggers
+fi
+exec /usr/bin/python3.11 bench/bench.py --bin-dir "$target/$profile" --profile-name "$profile" "$@"
