@@ -364,10 +364,17 @@ local function first_line(s)
   return match(s or "", "^%s*([^\n]-)%s*\n") or match(s or "", "^%s*(.-)%s*$")
 end
 
--- Turns captured output into a report, or nil and a message.
+-- errno values posix_spawn gives for a program that cannot run.
+local SPAWN_ERRORS = { [2] = "No such file or directory", [8] = "Exec format error",
+  [13] = "Permission denied", [20] = "Not a directory" }
+
+-- Turns captured output into a report, or nil and a message. pkg's
+-- exec_capture answers a failed spawn with nil, nil, errno.
 local function read_report(program, out, err, code)
   if type(out) ~= "string" then
-    return nil, format("%s: cannot run the pycache program: %s", program, tostring(err))
+    local why = type(err) == "string" and err
+      or SPAWN_ERRORS[code] or format("errno %s", tostring(code))
+    return nil, format("%s: cannot run the pycache program: %s", program, why)
   end
   local report, jerr
   if find(out, "^%s*{") then report, jerr = json_decode(out) end

@@ -32,7 +32,7 @@ the filesystem work for ``pkg.stat``/``pkg.readdir``/``pkg.exec`` itself
 (Debian's lua-posix has no 5.4 build), there is no Capsicum (as pkg on
 Linux), ``pkg.copy`` returns true / nil, msg, errno and ``pkg.filecmp``
 0 (same), 1 (different) or 2 (error). When the program cannot be spawned,
-``pkg.exec_capture`` returns nil, message, errno like ``pkg.exec``.
+``pkg.exec_capture`` returns nil, nil, errno, as libpkg/lua.c does.
 
 Use as a library (tests/e2e) or from the command line:
 

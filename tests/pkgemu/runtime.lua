@@ -140,7 +140,8 @@ if with_capture then
   function pkg.exec_capture(argv)
     if sandbox then error("pkg.exec_capture not available in sandbox", 2) end
     local f = call("exec_capture", table.unpack(argv_of("exec_capture", argv)))
-    if f[1] == "err" then return answer(f) end
+    -- pkg's lua_exec_capture: a failed spawn gives nil, nil, errno.
+    if f[1] == "err" then return nil, nil, math.tointeger(tonumber(f[3])) end
     return f[2], f[3], math.tointeger(tonumber(f[4]))
   end
 end
