@@ -27,8 +27,9 @@ pub struct Cleaned {
 /// Removes the plan's orphans, empty caches and empty directories.
 pub fn clean(plan: &Plan) -> Cleaned {
     let mut done = Cleaned::default();
-    for file in &plan.orphans {
-        match remove_file(file) {
+    let removed = crate::parallel::map(&plan.orphans, 256, |file| remove_file(file));
+    for (file, removed) in plan.orphans.iter().zip(removed) {
+        match removed {
             Ok(true) => done.files.push(file.clone()),
             Ok(false) => {}
             Err(e) => done

@@ -38,6 +38,7 @@ mod error;
 mod flavor;
 #[cfg(feature = "lua-module")]
 mod lua;
+mod parallel;
 pub mod pyc;
 mod report;
 mod scan;

@@ -292,10 +292,7 @@ impl<'s, 'a> Scanner<'s, 'a> {
             }
         };
         let tops: Vec<PathBuf> = listing.subdirs.iter().map(|n| root.join(n)).collect();
-        let threads = std::thread::available_parallelism()
-            .map_or(1, |n| n.get().min(8))
-            .min(tops.len())
-            .max(1);
+        let threads = crate::parallel::threads().min(tops.len()).max(1);
         let next = AtomicUsize::new(0);
         let parts: Vec<Scanner> = std::thread::scope(|s| {
             let workers: Vec<_> = (0..threads)
@@ -493,24 +490,7 @@ const PARALLEL_FROM: usize = 512;
 /// spread over the cores; fills the plan's jobs, fresh count and problems.
 fn judge_all(candidates: Vec<Candidate>, magic: Option<Magic>, plan: &mut Plan) {
     plan.sources += candidates.len();
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
-    let judged: Vec<Option<Job>> = if threads > 1 && candidates.len() >= PARALLEL_FROM {
-        let chunk = candidates.len().div_ceil(threads);
-        std::thread::scope(|s| {
-            let handles: Vec<_> = candidates
-                .chunks(chunk)
-                .map(|part| {
-                    s.spawn(move || part.iter().map(|c| judge(c, magic)).collect::<Vec<_>>())
-                })
-                .collect();
-            handles
-                .into_iter()
-                .flat_map(|h| h.join().expect("judging does not panic"))
-                .collect()
-        })
-    } else {
-        candidates.iter().map(|c| judge(c, magic)).collect()
-    };
+    let judged = crate::parallel::map(&candidates, PARALLEL_FROM, |c| judge(c, magic));
     let mut blocked: HashSet<&Path> = HashSet::new();
     for (candidate, job) in candidates.iter().zip(judged) {
         match job {
