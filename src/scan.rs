@@ -488,52 +488,63 @@ const PARALLEL_FROM: usize = 512;
 
 /// Judges every candidate's cache files (one open and short read each),
 /// spread over the cores; fills the plan's jobs, fresh count and problems.
+/// Paths move from candidates into jobs, never copied: a cold tree of ten
+/// thousand sources would otherwise hold every path twice.
 fn judge_all(candidates: Vec<Candidate>, magic: Option<Magic>, plan: &mut Plan) {
     plan.sources += candidates.len();
     let judged = crate::parallel::map(&candidates, PARALLEL_FROM, |c| judge(c, magic));
-    let mut blocked: HashSet<&Path> = HashSet::new();
-    for (candidate, job) in candidates.iter().zip(judged) {
-        match job {
-            None => plan.fresh += 1,
-            Some(_) if !candidate.writable => {
-                let dir = candidate.source.parent().unwrap_or(Path::new("/"));
-                if blocked.insert(dir) {
-                    plan.problems.push(Failure::new(
-                        &dir.join(PYCACHE),
-                        "not a directory (a symlink or a file); not compiling through it".into(),
-                    ));
-                }
+    let mut blocked: HashSet<PathBuf> = HashSet::new();
+    for (candidate, verdicts) in candidates.into_iter().zip(judged) {
+        if verdicts.is_empty() {
+            plan.fresh += 1;
+        } else if !candidate.writable {
+            let dir = candidate.source.parent().unwrap_or(Path::new("/"));
+            if blocked.insert(dir.to_path_buf()) {
+                plan.problems.push(Failure::new(
+                    &dir.join(PYCACHE),
+                    "not a directory (a symlink or a file); not compiling through it".into(),
+                ));
             }
-            Some(job) => plan.jobs.push(job),
+        } else {
+            let mut verdicts = verdicts.into_iter().peekable();
+            let levels = candidate
+                .levels
+                .into_iter()
+                .enumerate()
+                .filter_map(|(i, (level, cfile, _))| {
+                    let verdict = verdicts.next_if(|(at, _)| *at == i)?.1;
+                    Some(Level {
+                        level,
+                        cfile,
+                        verdict,
+                    })
+                })
+                .collect();
+            plan.jobs.push(Job {
+                source: candidate.source,
+                dfile: candidate.dfile,
+                size: candidate.size,
+                levels,
+            });
         }
     }
 }
 
-/// The levels of `c` that are missing or stale, as a job; `None` when all
-/// are fresh.
-fn judge(c: &Candidate, magic: Option<Magic>) -> Option<Job> {
-    let levels: Vec<Level> = c
-        .levels
+/// The levels of `c` that are missing or stale (by index into its levels),
+/// with why; empty when every level is fresh.
+fn judge(c: &Candidate, magic: Option<Magic>) -> Vec<(usize, Verdict)> {
+    c.levels
         .iter()
-        .filter_map(|(level, cfile, present)| {
+        .enumerate()
+        .filter_map(|(i, (_, cfile, present))| {
             let verdict = match magic {
                 _ if !present => Verdict::Missing,
                 Some(magic) => pyc::judge(cfile, &c.source, c.stamp, magic),
                 None => Verdict::Stale(pyc::Stale::Magic),
             };
-            (verdict != Verdict::Fresh).then(|| Level {
-                level: *level,
-                cfile: cfile.clone(),
-                verdict,
-            })
+            (verdict != Verdict::Fresh).then_some((i, verdict))
         })
-        .collect();
-    (!levels.is_empty()).then(|| Job {
-        source: c.source.clone(),
-        dfile: c.dfile.clone(),
-        size: c.size,
-        levels,
-    })
+        .collect()
 }
 
 /// `mod` for `mod.py`.

@@ -844,7 +844,7 @@ fn a_hanging_or_crashing_file_is_reported_and_the_pool_goes_on() {
     tree.write("crash_me.py", "C = 1\n");
     tree.write("hang_me.py", "H = 1\n");
     // An interpreter that dies or hangs on some files: the real worker,
-    // with py_compile.compile wrapped.
+    // with the compile step wrapped.
     let wrapper = tree.prefix.join("bin/python3.11");
     fs::remove_file(&wrapper).unwrap();
     fs::write(
@@ -852,15 +852,15 @@ fn a_hanging_or_crashing_file_is_reported_and_the_pool_goes_on() {
         r#"#!/bin/sh
 # called as: -I -X utf8 -u -c CODE MODE
 exec /usr/bin/python3.11 -I -X utf8 -u -c "
-import os, time, py_compile
-real = py_compile.compile
-def compile(file, *args, **kwargs):
-    if 'crash_me' in file:
+import os, time, importlib.machinery as m
+real = m.SourceFileLoader.source_to_code
+def source_to_code(self, data, path, *args, **kwargs):
+    if 'crash_me' in str(path):
         os.kill(os.getpid(), 9)
-    if 'hang_me' in file:
+    if 'hang_me' in str(path):
         time.sleep(30)
-    return real(file, *args, **kwargs)
-py_compile.compile = compile
+    return real(self, data, path, *args, **kwargs)
+m.SourceFileLoader.source_to_code = source_to_code
 $6" "$7"
 "#,
     )
@@ -913,7 +913,7 @@ $6" "$7"
         .args(["-eo", "args"])
         .output()
         .unwrap();
-    assert!(!String::from_utf8_lossy(&ps.stdout).contains("'hang_me' in file"));
+    assert!(!String::from_utf8_lossy(&ps.stdout).contains("'hang_me' in str(path)"));
 }
 
 #[test]
@@ -978,4 +978,42 @@ fn touched_dirs_outside_the_tree_are_ignored() {
     let notes = out["notes"].to_string();
     assert_eq!(notes.matches("; ignored").count(), 2, "{notes}");
     assert_eq!(out["sources"], 0);
+}
+
+#[test]
+fn each_level_gets_its_own_code_where_optimization_changes_it() {
+    // Levels 0 and 1 share one compile only when -O cannot change the code.
+    for python in pythons() {
+        let tree = Tree::new(&python);
+        let sources = [
+            tree.write(
+                "plain.py",
+                "\"\"\"Doc.\"\"\"\ndef f():\n    \"\"\"Doc.\"\"\"\n    return 1\n",
+            ),
+            tree.write(
+                "asserts.py",
+                "def f(x):\n    assert x, 'no'\n    return x\n",
+            ),
+            tree.write(
+                "debug.py",
+                "if __debug__:\n    MODE = 'debug'\nelse:\n    MODE = 'optimized'\n",
+            ),
+            tree.write(
+                "mention.py",
+                "# assert in a comment only\nVALUE = 'assertion'\n",
+            ),
+        ];
+        tree.pycache(&["update"]).expect(0);
+        for level in LEVELS {
+            for source in &sources {
+                let cfile = cache_of(source, &python.tag(), level);
+                let (same, _) = code_matches(&python, source, &cfile, source, level);
+                assert!(same, "{python:?}: {} at level {level}", source.display());
+            }
+        }
+        let bytes = |name: &str, level| fs::read(tree.cache(name, level)).unwrap();
+        assert_ne!(bytes("debug.py", 0), bytes("debug.py", 1), "{python:?}");
+        assert_ne!(bytes("asserts.py", 0), bytes("asserts.py", 1), "{python:?}");
+        assert_ne!(bytes("plain.py", 1), bytes("plain.py", 2), "{python:?}");
+    }
 }

@@ -8,10 +8,21 @@
 #   reply:    worker writes  SOURCE b"ok"  |  SOURCE b"error" MESSAGE
 # argv[1] is the invalidation mode (timestamp, checked-hash, unchecked-hash).
 # Runs on CPython 3.6 and later.
+import importlib.machinery
 import importlib.util
 import os
 import py_compile
 import sys
+
+try:  # CPython 3.7+: the pieces py_compile.compile itself is made of
+    from importlib._bootstrap_external import (
+        _calc_mode,
+        _code_to_hash_pyc,
+        _code_to_timestamp_pyc,
+        _write_atomic,
+    )
+except ImportError:  # 3.6, or a CPython without them: py_compile per level
+    _write_atomic = None
 
 
 def fields(stream):
@@ -48,13 +59,64 @@ def describe(exc):
     return "%s: %s" % (type(exc).__name__, exc)
 
 
+def same_at_levels_0_and_1(source):
+    """Whether -O cannot change this source's code: it only drops `assert`
+    statements and folds `__debug__`, so a source mentioning neither
+    compiles to the same code object at levels 0 and 1 (a mention in a
+    comment or a longer name only costs a compile)."""
+    return b"assert" not in source and b"__debug__" not in source
+
+
+def compile_levels(source, dfile, levels, mode):
+    """py_compile.compile(source, cfile, dfile, doraise=True, optimize=level,
+    invalidation_mode=mode) for each level, reading the source once and
+    compiling it once for levels 0 and 1 together when -O changes nothing."""
+    if _write_atomic is None or mode is None:
+        options = {} if mode is None else {"invalidation_mode": mode}
+        for level, cfile in levels:
+            py_compile.compile(
+                source, cfile=cfile, dfile=dfile, doraise=True, optimize=level, **options
+            )
+        return
+    loader = importlib.machinery.SourceFileLoader("<py_compile>", source)
+    data = loader.get_data(source)
+    if mode == py_compile.PycInvalidationMode.TIMESTAMP:
+        stats = loader.path_stats(source)
+
+        def to_pyc(code):
+            return _code_to_timestamp_pyc(code, stats["mtime"], stats["size"])
+
+    else:
+        digest = importlib.util.source_hash(data)
+        checked = mode == py_compile.PycInvalidationMode.CHECKED_HASH
+
+        def to_pyc(code):
+            return _code_to_hash_pyc(code, digest, checked)
+
+    file_mode = _calc_mode(source)
+    shared = same_at_levels_0_and_1(data)
+    codes = {}
+    for level, cfile in levels:
+        # As py_compile: never write through a link or over a non-file.
+        if os.path.islink(cfile) or (os.path.exists(cfile) and not os.path.isfile(cfile)):
+            raise FileExistsError("%s is a symlink or not a regular file" % cfile)
+        twin = 1 - level if shared and level < 2 else None
+        code = codes.get(twin)
+        if code is None:
+            try:
+                code = loader.source_to_code(data, dfile, _optimize=level)
+            except Exception as err:
+                raise py_compile.PyCompileError(err.__class__, err, dfile)
+        codes[level] = code
+        os.makedirs(os.path.dirname(cfile), exist_ok=True)
+        _write_atomic(cfile, to_pyc(code), file_mode)
+
+
 def main():
-    mode = sys.argv[1]
-    options = {}
+    mode = None  # 3.6: timestamps only, py_compile's default
     if sys.version_info >= (3, 7):
-        name = mode.upper().replace("-", "_")
-        options["invalidation_mode"] = py_compile.PycInvalidationMode[name]
-    elif mode != "timestamp":
+        mode = py_compile.PycInvalidationMode[sys.argv[1].upper().replace("-", "_")]
+    elif sys.argv[1] != "timestamp":
         sys.exit("hash-based pycs need CPython 3.7 or later")
     out = sys.stdout.buffer
     tag = sys.implementation.cache_tag or "None"
@@ -63,15 +125,12 @@ def main():
     out.flush()
     for source, dfile, levels in requests(sys.stdin.buffer):
         try:
-            for level, cfile in levels:
-                py_compile.compile(
-                    os.fsdecode(source),
-                    cfile=os.fsdecode(cfile),
-                    dfile=os.fsdecode(dfile),
-                    doraise=True,
-                    optimize=level,
-                    **options
-                )
+            compile_levels(
+                os.fsdecode(source),
+                os.fsdecode(dfile),
+                [(level, os.fsdecode(cfile)) for level, cfile in levels],
+                mode,
+            )
         except Exception as exc:
             message = describe(exc).replace("\0", " ")
             reply = [source, b"error", message.encode("utf-8", "backslashreplace")]
