@@ -539,13 +539,7 @@ fn a_missing_interpreter_still_cleans_and_says_so() {
     fs::remove_file(tree.site.join("new.py")).unwrap();
     tree.pycache(&["update"]).expect(0);
     // And --python pointing nowhere is an environment error.
-    let run = common::Run::of(
-        std::process::Command::new(env!("CARGO_BIN_EXE_pycache"))
-            .args(["check", "--python", "/nonexistent/python3.11"])
-            .output()
-            .unwrap(),
-    )
-    .expect(3);
+    let run = common::pycache(["check", "--python", "/nonexistent/python3.11"]).expect(3);
     assert!(
         run.stderr
             .contains("/nonexistent/python3.11: interpreter not found"),
@@ -656,15 +650,17 @@ fn a_root_records_runtime_paths_and_stays_inside() {
         fs::create_dir_all(staged.join("pkg")).unwrap();
         let source = staged.join("pkg/m.py");
         fs::write(&source, "def f():\n    return 1\n").unwrap();
-        let out = common::Run::of(
-            std::process::Command::new(env!("CARGO_BIN_EXE_pycache"))
-                .args(["update", "--json", "--flavor", &python.flavor(), "--python"])
-                .arg(&python.path)
-                .arg("--root")
-                .arg(&root)
-                .output()
-                .unwrap(),
-        )
+        let flavor = python.flavor();
+        let out = common::pycache([
+            "update".as_ref(),
+            "--json".as_ref(),
+            "--flavor".as_ref(),
+            flavor.as_ref(),
+            "--python".as_ref(),
+            python.path.as_os_str(),
+            "--root".as_ref(),
+            root.as_os_str(),
+        ] as [&std::ffi::OsStr; 8])
         .expect(0)
         .json();
         assert_eq!(
@@ -799,22 +795,10 @@ fn usage_errors_show_the_expected_form() {
         ),
         (vec!["frobnicate"], "unrecognized subcommand"),
     ] {
-        let out = common::Run::of(
-            std::process::Command::new(env!("CARGO_BIN_EXE_pycache"))
-                .args(&args)
-                .output()
-                .unwrap(),
-        )
-        .expect(2);
+        let out = common::pycache(&args).expect(2);
         assert!(out.stderr.contains(needle), "{args:?}: {}", out.stderr);
     }
-    let out = common::Run::of(
-        std::process::Command::new(env!("CARGO_BIN_EXE_pycache"))
-            .args(["check", "--flavor", "py311", "--prefix", "/nonexistent"])
-            .output()
-            .unwrap(),
-    )
-    .expect(3);
+    let out = common::pycache(["check", "--flavor", "py311", "--prefix", "/nonexistent"]).expect(3);
     assert!(
         out.stderr.contains(
             "/nonexistent/lib/python3.11/site-packages: site-packages directory does not exist"

@@ -185,6 +185,20 @@ pub fn listing(root: &Path) -> Vec<String> {
     out
 }
 
+/// Runs the `pycache` program with exactly `args`.
+pub fn pycache<I, S>(args: I) -> Run
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<std::ffi::OsStr>,
+{
+    Run::of(
+        Command::new(env!("CARGO_BIN_EXE_pycache"))
+            .args(args)
+            .output()
+            .unwrap(),
+    )
+}
+
 /// A finished `pycache` run.
 pub struct Run {
     pub code: i32,
