@@ -1,11 +1,11 @@
 //! Reading directories, the only way the engine looks at a tree.
 //!
-//! Each directory is read once, with walkdir, links never followed, and its
-//! entries sorted into what the rules care about ([`Listing`]). A trigger run
-//! reads only the directories pkg touched and a few below them ([`list`]); a
-//! scan of a whole site-packages walks each top-level subtree in one walkdir
-//! pass ([`walk_tree`]), handing each directory over after everything below
-//! it, so that whether it can go is known from its children.
+//! Each directory is read once, links never followed, and its entries sorted
+//! into what the rules care about ([`Listing`]). A trigger run reads only the
+//! directories pkg touched and a few below them, one `read_dir` each
+//! ([`list`]); a scan of a whole site-packages walks each top-level subtree
+//! in one walkdir pass ([`walk_tree`]), handing each directory over after
+//! everything below it, so that whether it can go is known from its children.
 
 use std::ffi::{OsStr, OsString};
 use std::fs::FileType;
