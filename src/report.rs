@@ -193,12 +193,7 @@ impl Report {
         self.elapsed_ms = elapsed.as_millis();
         self.exit_code = if self.error.is_some() {
             EXIT_ENVIRONMENT
-        } else if !self.failures.is_empty()
-            || (self.command == Command::Check
-                && !(self.to_compile.is_empty()
-                    && self.orphans.is_empty()
-                    && self.empty_dirs.is_empty()))
-        {
+        } else if !self.failures.is_empty() || (self.command == Command::Check && !self.in_sync()) {
             EXIT_FAILED
         } else {
             EXIT_OK
@@ -207,7 +202,7 @@ impl Report {
         self
     }
 
-    /// Whether the run changed, or (dry run, check) would change, nothing.
+    /// Whether the scan found nothing to compile, orphaned or left empty.
     pub fn in_sync(&self) -> bool {
         self.to_compile.is_empty() && self.orphans.is_empty() && self.empty_dirs.is_empty()
     }

@@ -203,15 +203,21 @@ impl<'s, 'a> Scanner<'s, 'a> {
     /// After `dir` was found removable, looks at its parents: a parent that
     /// held only what is being removed goes too.
     fn climb(&mut self, dir: &Path) {
-        let mut current = dir.parent();
-        while let Some(parent) = current {
-            if parent == self.root || !parent.starts_with(self.root) {
+        self.climb_from(dir.parent());
+    }
+
+    /// Probes `from` and its parents below the site-packages, up to the
+    /// first that is not to be removed.
+    fn climb_from(&mut self, from: Option<&Path>) {
+        let mut current = from;
+        while let Some(dir) = current {
+            if dir == self.root
+                || !dir.starts_with(self.root)
+                || !self.visit(dir.to_path_buf(), Mode::Probe)
+            {
                 break;
             }
-            if !self.visit(parent.to_path_buf(), Mode::Probe) {
-                break;
-            }
-            current = parent.parent();
+            current = dir.parent();
         }
     }
 
@@ -232,7 +238,11 @@ impl<'s, 'a> Scanner<'s, 'a> {
                 // A touched directory that no longer exists: its parent may
                 // now hold only caches.
                 if mode == Mode::Touched {
-                    self.climb_from_missing(dir);
+                    let existing = dir
+                        .ancestors()
+                        .skip(1)
+                        .find(|p| p.symlink_metadata().is_ok());
+                    self.climb_from(existing);
                 }
                 return false;
             }
@@ -342,22 +352,6 @@ impl<'s, 'a> Scanner<'s, 'a> {
         self.plan.problems.extend(plan.problems);
         self.plan.notes.extend(plan.notes);
         self.candidates.extend(other.candidates);
-    }
-
-    fn climb_from_missing(&mut self, dir: &Path) {
-        let mut current = dir.parent();
-        while let Some(parent) = current {
-            if parent == self.root || !parent.starts_with(self.root) {
-                break;
-            }
-            if parent.symlink_metadata().is_ok() {
-                if self.visit(parent.to_path_buf(), Mode::Probe) {
-                    self.climb(parent);
-                }
-                break;
-            }
-            current = parent.parent();
-        }
     }
 
     /// Collects every source of `dir` with what its cache holds; judging
