@@ -136,8 +136,9 @@ impl Engine {
     /// Removes orphaned bytecode and empty caches. Never starts Python.
     pub fn clean(&self) -> Result<Report, Error> {
         let started = Instant::now();
-        let (location, magic, _) = self.prepare(false)?;
-        let mut plan = self.scan(&location, magic);
+        let (location, _, _) = self.prepare(false)?;
+        // Nothing is compiled, so no cache file is opened to judge it.
+        let mut plan = self.scan(&location, None);
         plan.jobs.clear();
         let mut report = self.report(Command::Clean, &location, &plan);
         report.to_compile.clear();
