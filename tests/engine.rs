@@ -986,6 +986,21 @@ fn each_level_gets_its_own_code_where_optimization_changes_it() {
                 "mention.py",
                 "# assert in a comment only\nVALUE = 'assertion'\n",
             ),
+            tree.write(
+                "methods.py",
+                "def test(self):\n    self.assertEqual(__debug__x, 1)\n",
+            ),
+            tree.write("packed.py", "def f(x):\n\tx=1;assert(x)\n"),
+            // The keyword need not be in the bytes: the declared encoding
+            // decodes `+AGE-` and `\x5f` to `a` and `_`.
+            tree.write(
+                "utf7.py",
+                "# coding: utf-7\ndef f(x):\n    +AGE-ssert x\n    return x\n",
+            ),
+            tree.write(
+                "escaped.py",
+                "# -*- coding: unicode_escape -*-\nif \\x5f_debug__:\n    MODE = 1\n",
+            ),
         ];
         tree.pycache(&["update"]).expect(0);
         for level in LEVELS {
@@ -997,7 +1012,9 @@ fn each_level_gets_its_own_code_where_optimization_changes_it() {
         }
         let bytes = |name: &str, level| fs::read(tree.cache(name, level)).unwrap();
         assert_ne!(bytes("debug.py", 0), bytes("debug.py", 1), "{python:?}");
-        assert_ne!(bytes("asserts.py", 0), bytes("asserts.py", 1), "{python:?}");
+        for name in ["asserts.py", "packed.py", "utf7.py", "escaped.py"] {
+            assert_ne!(bytes(name, 0), bytes(name, 1), "{python:?}: {name}");
+        }
         assert_ne!(bytes("plain.py", 1), bytes("plain.py", 2), "{python:?}");
     }
 }
