@@ -291,9 +291,32 @@ def dist_py_counts(site: Path) -> dict[str, int]:
 # Trees
 
 
-def copy_tree(src: Path, dst: Path) -> None:
+def trash_dir(work: Path) -> Path:
+    return work / "trash"
+
+
+def discard(path: Path, work: Path) -> None:
+    """Moves a tree the run is done with into WORK/trash, deleted when the
+    run ends (purge). Deleting tens of thousands of files just before a
+    timed round slows that round: on ext4 without a journal, as on this
+    machine, every new inode first scans past the inodes deleted in the last
+    minutes (the kernel's recently_deleted check)."""
+    if not (path.exists() or path.is_symlink()):
+        return
+    trash_dir(work).mkdir(parents=True, exist_ok=True)
+    path.rename(Path(tempfile.mkdtemp(prefix=path.name + "-", dir=trash_dir(work))) / path.name)
+
+
+def purge(work: Path) -> None:
+    trash = trash_dir(work)
+    if trash.exists():
+        log(f"deleting {trash}")
+        shutil.rmtree(trash)
+
+
+def copy_tree(src: Path, dst: Path, work: Path) -> None:
     """cp -a: keeps mtimes, so copied bytecode stays fresh."""
-    shutil.rmtree(dst, ignore_errors=True)
+    discard(dst, work)
     dst.parent.mkdir(parents=True, exist_ok=True)
     run(["cp", "-a", src, dst])
 
@@ -325,7 +348,7 @@ def pyc_snapshot(site: Path) -> dict[str, int]:
     return snap
 
 
-def scaled_site(base_site: Path, lb: Path, factor: int) -> Path:
+def scaled_site(base_site: Path, lb: Path, factor: int, work: Path) -> Path:
     """A compiled site-packages `factor` times the corpus: the corpus plus
     factor-1 copies of every top-level directory under another name."""
     site = make_localbase(lb)
@@ -333,7 +356,7 @@ def scaled_site(base_site: Path, lb: Path, factor: int) -> Path:
     if marker.exists() and site.exists():
         return site
     log(f"building the {factor}x tree in {lb}")
-    copy_tree(base_site, site)
+    copy_tree(base_site, site, work)
     tops = [p for p in sorted(base_site.iterdir()) if p.is_dir() and not p.is_symlink()
             and p.name not in ("__pycache__", "bin")]
     for k in range(2, factor + 1):
@@ -519,6 +542,8 @@ def prep(args: list[str]) -> None:
     action = args[0]
     if action == "nocache":          # SITE: remove every __pycache__
         remove_bytecode(Path(args[1]))
+    elif action == "swap":           # SITE FRESH: SITE := the next tree of FRESH/spares
+        swap_in(Path(args[1]), Path(args[2]))
     elif action == "remove":         # PATH...: remove trees/files
         for a in args[1:]:
             p = Path(a)
@@ -565,6 +590,37 @@ def prep(args: list[str]) -> None:
                 part.append(a)
     else:
         sys.exit(f"bench: unknown prep action {action}")
+
+
+def make_fresh(src: Path, fresh: Path, count: int, work: Path) -> None:
+    """COUNT copies of the bytecode-free corpus in FRESH/spares, made before
+    the cold rounds so that no round follows a mass deletion (see discard)."""
+    discard(fresh, work)
+    spares = fresh / "spares"
+    spares.mkdir(parents=True)
+    need = count * 2 * describe_tree(src, [])["bytes"]
+    free = shutil.disk_usage(fresh).free
+    if free < need:
+        raise RuntimeError(f"{fresh}: the cold rounds need {need / MIB:,.0f} MiB free for {count} "
+                           f"copies of the corpus and their bytecode, {free / MIB:,.0f} MiB are "
+                           f"free; free some space or pass --cold-runs 1")
+    log(f"making {count} bytecode-free copies of the corpus in {spares}")
+    for k in range(count):
+        run(["cp", "-a", src, spares / f"{k:03d}"])
+    run(["sync"])  # written back now, not during the rounds
+
+
+def swap_in(site: Path, fresh: Path) -> None:
+    """Puts the next fresh tree at SITE; the tree that was there moves to
+    FRESH/used. Two renames: nothing is deleted."""
+    spares = sorted((fresh / "spares").iterdir()) if (fresh / "spares").is_dir() else []
+    if not spares:
+        sys.exit(f"bench: no fresh tree left in {fresh / 'spares'}")
+    used = fresh / "used"
+    used.mkdir(exist_ok=True)
+    if site.exists():
+        site.rename(used / spares[0].name)
+    spares[0].rename(site)
 
 
 def prep_argv(*actions: list) -> list:
@@ -617,13 +673,19 @@ def case_noop(cfg, bins, lb, site, factor, runs) -> dict:
             "status": verdict(1, ratio, started == 0 and before == after)}
 
 
-def case_cold(cfg, bins, lb, site, runs) -> dict:
+def cold_rounds(runs: int) -> int:
+    """Fresh trees case 2 uses: one per tool for the untimed check, one per
+    tool and round."""
+    return 2 + 2 * runs
+
+
+def case_cold(cfg, bins, lb, site, fresh: Path, runs) -> dict:
     log("case 2 (cold compile, 3 levels)")
     # Untimed check first: both tools produce the same set of bytecode files.
-    remove_bytecode(site)
+    swap_in(site, fresh)
     rep = pycache_json(pycache_argv(bins, lb, "-q"))
     ours = set(pyc_snapshot(site))
-    remove_bytecode(site)
+    swap_in(site, fresh)
     ca = run(compileall_argv(site, "-j0"), check=False, capture_output=True, text=True)
     theirs = set(pyc_snapshot(site))
     notes = []
@@ -638,49 +700,81 @@ def case_cold(cfg, bins, lb, site, runs) -> dict:
     with LoadMeter() as load:
         t = compare({"pycache": pycache_argv(bins, lb, "-q"),
                      "compileall -j0": compileall_argv(site, "-j0")},
-                    runs=runs, warmup=0, prepare=prep_argv(["nocache", site]))
+                    runs=runs, warmup=0, prepare=prep_argv(["swap", site, fresh]))
+    # For comparison, one round the way that drowns the difference: the
+    # bytecode deleted in place just before each command.
+    log("  one more round, the bytecode deleted just before each command")
+    deleted = compare({"pycache": pycache_argv(bins, lb, "-q"),
+                       "compileall -j0": compileall_argv(site, "-j0")},
+                      runs=1, warmup=0, prepare=prep_argv(["nocache", site]))
     frac = t["pycache"].median / t["compileall -j0"].median
     cpu = statistics.median(u + s for u, s in zip(t["pycache"].user, t["pycache"].sys))
     cpu_ca = statistics.median(u + s for u, s in zip(t["compileall -j0"].user, t["compileall -j0"].sys))
+    describe = [
+        "- Every round compiles a fresh copy of the corpus, made before the first round; the "
+        "tree a round leaves is moved aside, and nothing is deleted until the run ends. On ext4 "
+        "without a journal, as here, every new file first scans past the inodes deleted in the "
+        "last minutes (`perf` shows the kernel in `recently_deleted` and "
+        "`find_get_block_common`), so deleting the bytecode just before a round adds system "
+        "time to both tools that neither causes. Case 2 runs after the other cases, which "
+        "delete trees of their own, for the same reason.",
+    ]
     return {"id": 2, "factor": 1, "pycache": t["pycache"].as_dict(),
             "other": t["compileall -j0"].as_dict(), "ratio": frac,
             "pycache_cores_busy": cpu / t["pycache"].median,
             "compileall_cores_busy": cpu_ca / t["compileall -j0"].median,
             "pycs": len(ours), "compiled": len(rep.get("compiled", [])),
-            "load": load.describe(), "notes": notes, "status": verdict(2, frac)}
+            "deleted_round": {n: {"wall": t.wall[0], "user": t.user[0], "sys": t.sys[0]}
+                              for n, t in deleted.items()},
+            "describe": describe, "load": load.describe(), "notes": notes,
+            "status": verdict(2, frac)}
 
 
 def cold_profile(c: dict) -> str:
     """Where the cold compile's time goes, from the case's own figures."""
     ours, theirs = c["pycache"], c["other"]
     cores = os.cpu_count()
+    cpu = ours["user_median"] + ours["sys_median"]
+    cpu_ca = theirs["user_median"] + theirs["sys_median"]
     user_saving = 1 - ours["user_median"] / theirs["user_median"]
-    sys_share = ours["sys_median"] / (ours["user_median"] + ours["sys_median"])
-    budget = 0.7 * (theirs["user_median"] + theirs["sys_median"])
-    return (
+    lines = [
         f"Both pools keep the machine full: pycache {c['pycache_cores_busy']:.2f} cores busy on "
         f"average (CPU time / wall), compileall -j0 {c['compileall_cores_busy']:.2f}, on {cores} "
-        f"cores. The wall time is therefore the CPU time divided by the cores, and the pool has "
-        f"nothing left to gain.\n\n"
-        f"- user CPU: pycache {fmt_t(ours['user_median'])}, compileall {fmt_t(theirs['user_median'])} "
-        f"({user_saving:.0%} less): the workers live for the whole run, nothing is pickled, each "
-        f"source is read once, and levels 0 and 1 share one compile when -O cannot change the "
-        f"code. What is left is CPython's own parser and compiler, three levels per file.\n"
-        f"- system CPU: pycache {fmt_t(ours['sys_median'])}, compileall {fmt_t(theirs['sys_median'])}: "
-        f"{sys_share:.0%} of pycache's CPU, spent creating {c['pycs']:,} pyc files (each "
-        f"written to a temporary name and renamed, in both tools). It varies from round to round "
-        f"on this virtual machine (pycache's rounds: {', '.join(fmt_t(r) for r in ours['runs'])}).\n"
-        f"- to reach 0.7x on {cores} saturated cores, pycache's CPU time would have to be at most "
-        f"{fmt_t(budget)} (0.7x compileall's {fmt_t(theirs['user_median'] + theirs['sys_median'])}); "
-        f"it was {fmt_t(ours['user_median'] + ours['sys_median'])}."
-    )
+        f"cores. The wall time is therefore the CPU time divided by the cores: pycache "
+        f"{fmt_t(cpu)}, compileall {fmt_t(cpu_ca)} ({cpu / cpu_ca:.2f}x).",
+        "",
+        f"- user CPU: pycache {fmt_t(ours['user_median'])}, compileall "
+        f"{fmt_t(theirs['user_median'])} ({user_saving:.0%} less): the workers live for the whole "
+        f"run, nothing is pickled, each source is read once, and levels 0 and 1 share one compile "
+        f"when -O cannot change the code. What is left is CPython's own parser and compiler.",
+        f"- system CPU: pycache {fmt_t(ours['sys_median'])}, compileall "
+        f"{fmt_t(theirs['sys_median'])}, creating {c['pycs']:,} pyc files each (written to a "
+        f"temporary name and renamed, in both tools). compileall reads each source once per "
+        f"level, and its workers take neighbouring files, so both write into the same "
+        f"`__pycache__` at once and wait on its lock; pycache's take the largest files first, "
+        f"spread over the tree.",
+    ]
+    d = c.get("deleted_round")
+    if d:
+        p, o = d["pycache"], d["compileall -j0"]
+        lines.append(
+            f"- with the bytecode deleted just before each command (one extra round): pycache "
+            f"{fmt_t(p['wall'])} (sys {fmt_t(p['sys'])}), compileall {fmt_t(o['wall'])} (sys "
+            f"{fmt_t(o['sys'])}), {p['wall'] / o['wall']:.2f}x: system time both tools spend in "
+            f"the file system's scan of recently deleted inodes.")
+    if c["status"] == "missed":
+        budget = 0.7 * cpu_ca
+        lines.append(
+            f"- to reach 0.7x on {cores} saturated cores, pycache's CPU time would have to be at "
+            f"most {fmt_t(budget)} (0.7x compileall's {fmt_t(cpu_ca)}); it was {fmt_t(cpu)}.")
+    return "\n".join(lines)
 
 
-def case_rss(bins, lb, site) -> dict:
+def case_rss(bins, lb, site, fresh: Path) -> dict:
     log("case 6 (peak RSS)")
-    rep = pycache_json(pycache_argv(bins, lb, "-q"))  # make sure it is compiled
+    pycache_json(pycache_argv(bins, lb, "-q"))  # make sure it is compiled
     noop = rss_run(pycache_argv(bins, lb, "-q"))
-    remove_bytecode(site)
+    swap_in(site, fresh)
     cold = rss_run(pycache_argv(bins, lb, "-q"))
     peak = max(noop["own_kib"], cold["own_kib"]) / 1024
     return {"id": 6, "noop": noop, "cold": cold, "peak_mib": peak,
@@ -1039,6 +1133,9 @@ def validate(md_path: Path, json_path: Path) -> None:
                 problems.append(f"case {c['id']}: {side} median {med!r}")
         if not c["ratio"] > 0:
             problems.append(f"case {c['id']}: ratio {c['ratio']!r}")
+        if c["id"] == 2 and not (c.get("compiled") and c.get("pycs") and c.get("deleted_round")):
+            problems.append("case 2: the untimed check compiled nothing (were the fresh trees "
+                            "bytecode-free?) or the deleted-bytecode round is missing")
     for f in data["scales"]:
         if not any(c["id"] == 1 and c.get("factor") == int(f) for c in data["cases"]):
             problems.append(f"case 1 missing at scale {f}x")
@@ -1071,7 +1168,7 @@ def main() -> None:
         # profile changed); the measurements are the run's own.
         data = json.loads(Path(sys.argv[2]).read_text())
         for c in data["cases"]:
-            if c["id"] == 2 and c["status"] == "missed":
+            if c["id"] == 2 and c["status"] != "not run":
                 c["profile"] = cold_profile(c)
         write_report(Path(sys.argv[3]), data)
         return
@@ -1122,29 +1219,30 @@ def main() -> None:
         "small_py": describe_tree(corpus["small"], [])["py"],
     }
 
+    # Trees a previous run left to delete (it was interrupted) go first, long
+    # before case 2 (see discard).
+    purge(work)
     # The 1x tree, compiled: the base of every case.
     lb1 = work / "lb-x1"
     site1 = make_localbase(lb1)
     log(f"laying out {site1}")
-    copy_tree(corpus["site"], site1)
-    cases: list[dict] = []
-    if 2 in want:
-        cases.append(case_cold(corpus, bins, lb1, site1, args.cold_runs))
+    copy_tree(corpus["site"], site1, work)
+    if pyc_snapshot(site1):
+        raise RuntimeError(f"{corpus['site']} holds bytecode; the corpus must be installed with "
+                           f"--no-compile (delete it to have it installed again)")
     rep = pycache_json(pycache_argv(bins, lb1, "-q"))
     if rep.get("exit_code") not in (0, 1):
         raise RuntimeError(f"compiling the corpus failed: {rep.get('lines')}")
-    if 6 in want:
-        cases.append(case_rss(bins, lb1, site1))
-        pycache_json(pycache_argv(bins, lb1, "-q"))
+    cases: list[dict] = []
     # Stash the compiled tree: scale copies and restores come from it.
     stash = work / "compiled"
-    copy_tree(site1, stash)
+    copy_tree(site1, stash, work)
     scale_sites = {1: (lb1, site1)}
     for f in scales:
         if f != 1 and (1 in want or 4 in want):
             lb = work / f"lb-x{f}"
-            shutil.rmtree(lb, ignore_errors=True)
-            scale_sites[f] = (lb, scaled_site(stash, lb, f))
+            discard(lb, work)
+            scale_sites[f] = (lb, scaled_site(stash, lb, f, work))
     scale_py = {f: (tree["py"] * f if corpus["kind"] == "real" else describe_tree(s, [])["py"])
                 for f, (_, s) in scale_sites.items()}
     for f, (lb, s) in sorted(scale_sites.items()):
@@ -1166,9 +1264,22 @@ def main() -> None:
                 cases += not_run([i for i in trig_ids if i not in done],
                                  f"the driver failed: {str(e).splitlines()[0][:200]}")
 
-    # Profiles where a target was missed.
+    # The cold compile last, on fresh trees (see case_cold); then memory.
+    fresh = work / "fresh"
+    count = (cold_rounds(args.cold_runs) if 2 in want else 0) + (1 if 6 in want else 0)
+    if count:
+        make_fresh(corpus["site"], fresh, count, work)
+    if 2 in want:
+        cases.append(case_cold(corpus, bins, lb1, site1, fresh, args.cold_runs))
+    if 6 in want:
+        cases.append(case_rss(bins, lb1, site1, fresh))
+    discard(fresh, work)
+
+    # Where the time goes: always for the cold compile, else where a target was missed.
     for c in cases:
-        if c["status"] != "missed" or c["id"] not in (1, 2):
+        if c["id"] == 2 and c["status"] != "not run":
+            c["profile"] = cold_profile(c)
+        if c["status"] != "missed" or c["id"] != 1:
             continue
         lb, s = scale_sites[c.get("factor", 1)]
         if c["id"] == 1 and c.get("factor", 1) != 1:
@@ -1178,8 +1289,6 @@ def main() -> None:
                             f"user {fmt_t(c['pycache']['user_median'])} / sys "
                             f"{fmt_t(c['pycache']['sys_median'])} median):\n\n```\n"
                             + strace_summary(pycache_argv(bins, lb, "-q")) + "\n```")
-        elif c["id"] == 2:
-            c["profile"] = cold_profile(c)
 
     order = {1: 0, 2: 1, 3: 2, 4: 3, 5: 4, 6: 5}
     cases.sort(key=lambda c: (order[c["id"]], c.get("factor", 1)))
@@ -1192,6 +1301,7 @@ def main() -> None:
     json_out.write_text(json.dumps(data, indent=1, default=str))
     write_report(args.out, data)
     log(f"wrote {args.out} and {json_out} in {(time.monotonic() - t_start) / 60:.1f} min")
+    purge(work)
 
 
 if __name__ == "__main__":
