@@ -1001,6 +1001,25 @@ fn each_level_gets_its_own_code_where_optimization_changes_it() {
                 "escaped.py",
                 "# -*- coding: unicode_escape -*-\nif \\x5f_debug__:\n    MODE = 1\n",
             ),
+            // Levels 1 and 2 share one compile only when there is no
+            // docstring: one in each place -OO looks, and none at all.
+            tree.write("moddoc.py", "'Module doc.'\nX = 1\n"),
+            tree.write("classdoc.py", "class A:\n    'Doc.'\n    x = 1\n"),
+            tree.write(
+                "nesteddoc.py",
+                "def f():\n    def g():\n        'Doc.'\n    return g\n",
+            ),
+            tree.write(
+                "methoddoc.py",
+                "class A:\n    x = 'v'\n    async def m(self):\n        ('Doc.')\n        return 1\n",
+            ),
+            tree.write(
+                "nodocs.py",
+                "class A:\n    x = 'not a doc'\n\
+                 def f(x):\n    y = 'first constant'\n    assert x\n\
+                 \x20   return [s + 'z' for s in x], lambda: 'v'\n",
+            ),
+            tree.write("plain_nodoc.py", "X = 'a'\ndef f():\n    return 'b'\n"),
         ];
         tree.pycache(&["update"]).expect(0);
         for level in LEVELS {
@@ -1014,6 +1033,9 @@ fn each_level_gets_its_own_code_where_optimization_changes_it() {
         assert_ne!(bytes("debug.py", 0), bytes("debug.py", 1), "{python:?}");
         for name in ["asserts.py", "packed.py", "utf7.py", "escaped.py"] {
             assert_ne!(bytes(name, 0), bytes(name, 1), "{python:?}: {name}");
+        }
+        for name in ["moddoc.py", "classdoc.py", "nesteddoc.py", "methoddoc.py"] {
+            assert_ne!(bytes(name, 1), bytes(name, 2), "{python:?}: {name}");
         }
         assert_ne!(bytes("plain.py", 1), bytes("plain.py", 2), "{python:?}");
     }

@@ -14,7 +14,9 @@ import importlib.util
 import os
 import py_compile
 import re
+import stat
 import sys
+import types
 
 try:  # CPython 3.7+: the pieces py_compile.compile itself is made of
     from importlib._bootstrap_external import (
@@ -88,10 +90,30 @@ def same_at_levels_0_and_1(source):
     return True
 
 
+# -OO drops docstrings and nothing else. Where CPython keeps them was checked
+# for 3.6 to 3.13 (tests/engine.rs); a later version compiles level 2 apart.
+DOCSTRINGS_KNOWN = sys.version_info[:2] <= (3, 13)
+CO_OPTIMIZED = 0x1  # a function's code, as opposed to a module's or class's
+
+
+def may_hold_docstrings(code):
+    """Whether -OO could change this level-1 code object or one nested in
+    it: a module or class stores its docstring as `__doc__`, a function
+    keeps its own as its first constant (None when it has none). Any other
+    `__doc__` or leading string only costs a compile."""
+    if "__doc__" in code.co_names:
+        return True
+    consts = code.co_consts
+    if code.co_flags & CO_OPTIMIZED and consts and isinstance(consts[0], str):
+        return True
+    return any(may_hold_docstrings(c) for c in consts if isinstance(c, types.CodeType))
+
+
 def compile_levels(source, dfile, levels, mode):
     """py_compile.compile(source, cfile, dfile, doraise=True, optimize=level,
     invalidation_mode=mode) for each level, reading the source once and
-    compiling it once for levels 0 and 1 together when -O changes nothing."""
+    compiling once for levels that provably get the same code: 0 and 1 when
+    -O changes nothing, 1 and 2 when there is no docstring to drop."""
     if _write_atomic is None or mode is None:
         options = {} if mode is None else {"invalidation_mode": mode}
         for level, cfile in levels:
@@ -115,21 +137,33 @@ def compile_levels(source, dfile, levels, mode):
             return _code_to_hash_pyc(code, digest, checked)
 
     file_mode = _calc_mode(source)
-    shared = same_at_levels_0_and_1(data)
+    zero_is_one = same_at_levels_0_and_1(data)
     codes = {}
-    for level, cfile in levels:
+
+    def code_at(level):
+        if zero_is_one and level < 2 and 1 - level in codes:
+            return codes[1 - level]
+        one = codes.get(1, codes.get(0) if zero_is_one else None)
+        if level == 2 and DOCSTRINGS_KNOWN and one is not None and not may_hold_docstrings(one):
+            return one
+        try:
+            return loader.source_to_code(data, dfile, _optimize=level)
+        except Exception as err:
+            raise py_compile.PyCompileError(err.__class__, err, dfile)
+
+    made = set()
+    for level, cfile in sorted(levels):
         # As py_compile: never write through a link or over a non-file.
-        if os.path.islink(cfile) or (os.path.exists(cfile) and not os.path.isfile(cfile)):
-            raise FileExistsError("%s is a symlink or not a regular file" % cfile)
-        twin = 1 - level if shared and level < 2 else None
-        code = codes.get(twin)
-        if code is None:
-            try:
-                code = loader.source_to_code(data, dfile, _optimize=level)
-            except Exception as err:
-                raise py_compile.PyCompileError(err.__class__, err, dfile)
-        codes[level] = code
-        os.makedirs(os.path.dirname(cfile), exist_ok=True)
+        try:
+            if not stat.S_ISREG(os.lstat(cfile).st_mode):
+                raise FileExistsError("%s is a symlink or not a regular file" % cfile)
+        except FileNotFoundError:
+            pass
+        codes[level] = code = code_at(level)
+        cache_dir = os.path.dirname(cfile)
+        if cache_dir not in made:  # every level's file is in the same __pycache__
+            os.makedirs(cache_dir, exist_ok=True)
+            made.add(cache_dir)
         _write_atomic(cfile, to_pyc(code), file_mode)
 
 
