@@ -109,11 +109,28 @@ def may_hold_docstrings(code):
     return any(may_hold_docstrings(c) for c in consts if isinstance(c, types.CodeType))
 
 
+def distinct_codes(data, levels, compile_at):
+    """(level, code) for each of `levels`, ascending, calling compile_at(level)
+    only where the code is not provably another level's: 0 and 1 share when
+    -O changes nothing, 1 and 2 when there is no docstring to drop."""
+    zero_is_one = same_at_levels_0_and_1(data)
+    codes = {}
+    for level in sorted(levels):
+        one = codes.get(1, codes.get(0) if zero_is_one else None)
+        if zero_is_one and level < 2 and 1 - level in codes:
+            code = codes[1 - level]
+        elif level == 2 and DOCSTRINGS_KNOWN and one is not None and not may_hold_docstrings(one):
+            code = one
+        else:
+            code = compile_at(level)
+        codes[level] = code
+        yield level, code
+
+
 def compile_levels(source, dfile, levels, mode):
     """py_compile.compile(source, cfile, dfile, doraise=True, optimize=level,
     invalidation_mode=mode) for each level, reading the source once and
-    compiling once for levels that provably get the same code: 0 and 1 when
-    -O changes nothing, 1 and 2 when there is no docstring to drop."""
+    compiling it once per distinct code (distinct_codes)."""
     if _write_atomic is None or mode is None:
         options = {} if mode is None else {"invalidation_mode": mode}
         for level, cfile in levels:
@@ -121,6 +138,13 @@ def compile_levels(source, dfile, levels, mode):
                 source, cfile=cfile, dfile=dfile, doraise=True, optimize=level, **options
             )
         return
+    # As py_compile: never write through a link or over a non-file.
+    for _, cfile in levels:
+        try:
+            if not stat.S_ISREG(os.lstat(cfile).st_mode):
+                raise FileExistsError("%s is a symlink or not a regular file" % cfile)
+        except FileNotFoundError:
+            pass
     loader = importlib.machinery.SourceFileLoader("<py_compile>", source)
     data = loader.get_data(source)
     if mode == py_compile.PycInvalidationMode.TIMESTAMP:
@@ -136,35 +160,21 @@ def compile_levels(source, dfile, levels, mode):
         def to_pyc(code):
             return _code_to_hash_pyc(code, digest, checked)
 
-    file_mode = _calc_mode(source)
-    zero_is_one = same_at_levels_0_and_1(data)
-    codes = {}
-
-    def code_at(level):
-        if zero_is_one and level < 2 and 1 - level in codes:
-            return codes[1 - level]
-        one = codes.get(1, codes.get(0) if zero_is_one else None)
-        if level == 2 and DOCSTRINGS_KNOWN and one is not None and not may_hold_docstrings(one):
-            return one
+    def compile_at(level):
         try:
             return loader.source_to_code(data, dfile, _optimize=level)
         except Exception as err:
             raise py_compile.PyCompileError(err.__class__, err, dfile)
 
+    file_mode = _calc_mode(source)
+    cfiles = dict(levels)
     made = set()
-    for level, cfile in sorted(levels):
-        # As py_compile: never write through a link or over a non-file.
-        try:
-            if not stat.S_ISREG(os.lstat(cfile).st_mode):
-                raise FileExistsError("%s is a symlink or not a regular file" % cfile)
-        except FileNotFoundError:
-            pass
-        codes[level] = code = code_at(level)
-        cache_dir = os.path.dirname(cfile)
+    for level, code in distinct_codes(data, cfiles, compile_at):
+        cache_dir = os.path.dirname(cfiles[level])
         if cache_dir not in made:  # every level's file is in the same __pycache__
             os.makedirs(cache_dir, exist_ok=True)
             made.add(cache_dir)
-        _write_atomic(cfile, to_pyc(code), file_mode)
+        _write_atomic(cfiles[level], to_pyc(code), file_mode)
 
 
 def main():
@@ -195,4 +205,5 @@ def main():
         out.flush()
 
 
-main()
+if __name__ == "__main__":  # run with -c; bench/floor.py imports it
+    main()
