@@ -3,12 +3,14 @@
 //! Starting CPython costs 30-80 ms and compiling a file about 3 ms per
 //! level, so each worker is started once and fed files over stdin
 //! (`compile/worker.py`, framed with NUL bytes so that any file name
-//! works). Workers pull the next job from a shared index; each file gets
+//! works). Workers pull jobs from a shared index and hold two at a time, so
+//! the next file is waiting in the pipe when one is done; each file gets
 //! every level it needs in one visit; replies stream back per file. A file
 //! that times out or crashes its worker is reported and the worker replaced,
 //! so one bad file never stops the rest. No interpreter is started when there
 //! is nothing to compile.
 
+use std::collections::VecDeque;
 use std::io::{self, Read, Write};
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
@@ -100,6 +102,7 @@ pub fn compile(
         options,
         jobs,
         next: AtomicUsize::new(0),
+        returned: Mutex::new(Vec::new()),
         done: AtomicUsize::new(0),
         started: AtomicUsize::new(1),
         results: Mutex::new(Results::default()),
@@ -115,8 +118,10 @@ pub fn compile(
         }
     });
     let taken = pool.next.load(Ordering::SeqCst).min(jobs.len());
+    let mut left = pool.returned.into_inner().expect("not poisoned");
+    left.extend(taken..jobs.len());
     let mut results = pool.results.into_inner().expect("not poisoned");
-    for job in &jobs[taken..] {
+    for job in left.into_iter().map(|i| &jobs[i]) {
         results.failures.push(Failure::new(
             &job.source,
             "not compiled: no worker could be started".into(),
@@ -142,11 +147,17 @@ struct Results {
     warnings: Vec<String>,
 }
 
+/// Requests a worker holds at once: when it finishes a file the next one is
+/// already in its pipe, so it never idles while the engine reads a reply.
+const IN_FLIGHT: usize = 2;
+
 struct Pool<'a> {
     python: &'a Path,
     options: &'a CompileOptions,
     jobs: &'a [Job],
     next: AtomicUsize,
+    /// Jobs sent to a worker that died before starting them.
+    returned: Mutex<Vec<usize>>,
     done: AtomicUsize,
     started: AtomicUsize,
     results: Mutex<Results>,
@@ -173,13 +184,27 @@ impl Pool<'_> {
                     }
                 },
             };
+            // Jobs in this worker's pipe, in the order it takes them.
+            let mut queued = VecDeque::with_capacity(IN_FLIGHT);
             loop {
-                let index = self.next.fetch_add(1, Ordering::SeqCst);
-                let Some(job) = self.jobs.get(index) else {
+                while queued.len() < IN_FLIGHT {
+                    let Some(index) = self.take() else { break };
+                    if current.send(&self.jobs[index]).is_ok() {
+                        queued.push_back(index);
+                    } else if queued.is_empty() {
+                        queued.push_back(index); // its reply says how the worker died
+                        break;
+                    } else {
+                        self.give_back([index]); // the worker died on an earlier one
+                        break;
+                    }
+                }
+                let Some(index) = queued.pop_front() else {
                     current.finish();
                     return;
                 };
-                let reply = current.compile(job, self.options.timeout);
+                let job = &self.jobs[index];
+                let reply = current.receive(job, self.options.timeout);
                 let n = self.done.fetch_add(1, Ordering::SeqCst) + 1;
                 (self.progress)(n, self.jobs.len());
                 match reply {
@@ -192,11 +217,27 @@ impl Pool<'_> {
                     }
                     Reply::Lost(reason) => {
                         self.record(|r| r.failures.push(Failure::new(&job.source, reason)));
-                        break; // this worker is gone: start another
+                        // The worker is gone: what it had not started goes
+                        // back, and another worker is started.
+                        self.give_back(queued.drain(..));
+                        break;
                     }
                 }
             }
         }
+    }
+
+    /// The next job: one given back first, else the next never taken.
+    fn take(&self) -> Option<usize> {
+        if let Some(index) = self.returned.lock().expect("not poisoned").pop() {
+            return Some(index);
+        }
+        let index = self.next.fetch_add(1, Ordering::SeqCst);
+        (index < self.jobs.len()).then_some(index)
+    }
+
+    fn give_back(&self, jobs: impl IntoIterator<Item = usize>) {
+        self.returned.lock().expect("not poisoned").extend(jobs);
     }
 
     fn record(&self, f: impl FnOnce(&mut Results)) {
@@ -297,7 +338,8 @@ impl Worker {
         }
     }
 
-    fn compile(&mut self, job: &Job, timeout: Duration) -> Reply {
+    /// Writes one request; the reply is read by `receive`.
+    fn send(&mut self, job: &Job) -> io::Result<()> {
         let mut frame = Vec::with_capacity(512);
         let mut field = |bytes: &[u8]| {
             frame.extend_from_slice(bytes);
@@ -310,15 +352,16 @@ impl Worker {
             field(level.cfile.as_os_str().as_bytes());
         }
         field(b"");
-        let sent = self
-            .stdin
+        self.stdin
             .as_mut()
             .map_or(Err(io::ErrorKind::BrokenPipe.into()), |s| {
                 s.write_all(&frame).and_then(|()| s.flush())
-            });
-        if sent.is_err() {
-            return Reply::Lost(self.died());
-        }
+            })
+    }
+
+    /// Waits for the reply to `job`, the oldest request not yet answered;
+    /// `timeout` runs from now, when the worker starts on it.
+    fn receive(&mut self, job: &Job, timeout: Duration) -> Reply {
         match self.replies.recv_timeout(timeout) {
             Ok(msg)
                 if msg.first().map(Vec::as_slice) != Some(job.source.as_os_str().as_bytes()) =>
