@@ -311,7 +311,9 @@ def purge(work: Path) -> None:
     trash = trash_dir(work)
     if trash.exists():
         log(f"deleting {trash}")
-        shutil.rmtree(trash)
+        shutil.rmtree(trash, ignore_errors=True)  # e.g. another run purging it too
+        if trash.exists():
+            log(f"could not delete all of {trash}; delete it by hand")
 
 
 def copy_tree(src: Path, dst: Path, work: Path) -> None:
