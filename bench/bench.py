@@ -594,13 +594,14 @@ def prep(args: list[str]) -> None:
         sys.exit(f"bench: unknown prep action {action}")
 
 
-def make_fresh(src: Path, fresh: Path, count: int, work: Path) -> None:
-    """COUNT copies of the bytecode-free corpus in FRESH/spares, made before
-    the cold rounds so that no round follows a mass deletion (see discard)."""
+def make_fresh(src: Path, size: int, fresh: Path, count: int, work: Path) -> None:
+    """COUNT copies of the bytecode-free corpus SRC (SIZE bytes) in
+    FRESH/spares, made before the cold rounds so that no round follows a
+    mass deletion (see discard)."""
     discard(fresh, work)
     spares = fresh / "spares"
     spares.mkdir(parents=True)
-    need = count * 2 * describe_tree(src, [])["bytes"]
+    need = count * 2 * size
     free = shutil.disk_usage(fresh).free
     if free < need:
         raise RuntimeError(f"{fresh}: the cold rounds need {need / MIB:,.0f} MiB free for {count} "
@@ -703,17 +704,14 @@ def case_cold(cfg, bins, lb, site, fresh: Path, runs) -> dict:
                      f"(e.g. {rep['failures'][0]['path']})")
     if ca.returncode != 0:
         notes.append(f"compileall exited {ca.returncode} (files that do not compile)")
+    tools = {"pycache": pycache_argv(bins, lb, "-q"), "compileall -j0": compileall_argv(site, "-j0")}
     with LoadMeter() as load:
-        t = compare({"pycache": pycache_argv(bins, lb, "-q"),
-                     "compileall -j0": compileall_argv(site, "-j0"),
-                     "compile floor": floor_argv(site)},
+        t = compare({**tools, "compile floor": floor_argv(site)},
                     runs=runs, warmup=0, prepare=prep_argv(["swap", site, fresh]))
     # For comparison, one round the way that drowns the difference: the
     # bytecode deleted in place just before each command.
     log("  one more round, the bytecode deleted just before each command")
-    deleted = compare({"pycache": pycache_argv(bins, lb, "-q"),
-                       "compileall -j0": compileall_argv(site, "-j0")},
-                      runs=1, warmup=0, prepare=prep_argv(["nocache", site]))
+    deleted = compare(tools, runs=1, warmup=0, prepare=prep_argv(["nocache", site]))
     frac = t["pycache"].median / t["compileall -j0"].median
     cpu = statistics.median(u + s for u, s in zip(t["pycache"].user, t["pycache"].sys))
     cpu_ca = statistics.median(u + s for u, s in zip(t["compileall -j0"].user, t["compileall -j0"].sys))
@@ -1294,7 +1292,7 @@ def main() -> None:
     fresh = work / "fresh"
     count = (cold_rounds(args.cold_runs) if 2 in want else 0) + (1 if 6 in want else 0)
     if count:
-        make_fresh(corpus["site"], fresh, count, work)
+        make_fresh(corpus["site"], tree["bytes"], fresh, count, work)
     if 2 in want:
         cases.append(case_cold(corpus, bins, lb1, site1, fresh, args.cold_runs))
     if 6 in want:
