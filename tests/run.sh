@@ -54,6 +54,9 @@ step "cargo fmt --check" cargo fmt --check
 step "cargo clippy" cargo clippy --all-targets -- -D warnings
 step "cargo clippy (lua-module)" cargo clippy --lib --features lua-module -- -D warnings
 counted "cargo test" cargo test
+# The README quick start is `cargo run --release -- update`: cargo run must
+# pick the program among the crate's binaries.
+step "quick start: cargo run runs pycache" cargo run -q -- --version
 counted "lua specs (busted on lua5.4)" bash tests/lua/run.sh
 counted "end-to-end trigger runs (pkg emulator)" bash tests/e2e/run.sh
 counted "ports glue (bmake)" bash tests/mk/run.sh
