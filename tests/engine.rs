@@ -6,7 +6,7 @@ mod common;
 
 use std::fs;
 use std::os::unix::ffi::OsStrExt;
-use std::os::unix::fs::symlink;
+use std::os::unix::fs::{MetadataExt, symlink};
 use std::path::{Path, PathBuf};
 
 use common::{Tree, cache_of, code_matches, debian_python, importlib_verdicts, pythons};
@@ -824,15 +824,15 @@ fn a_hanging_or_crashing_file_is_reported_and_the_pool_goes_on() {
         r#"#!/bin/sh
 # called as: -I -X utf8 -u -c CODE MODE
 exec /usr/bin/python3.11 -I -X utf8 -u -c "
-import os, time, importlib.machinery as m
-real = m.SourceFileLoader.source_to_code
-def source_to_code(self, data, path, *args, **kwargs):
+import builtins, os, time
+real = builtins.compile
+def compile(source, path, *args, **kwargs):
     if 'crash_me' in str(path):
         os.kill(os.getpid(), 9)
     if 'hang_me' in str(path):
         time.sleep(30)
-    return real(self, data, path, *args, **kwargs)
-m.SourceFileLoader.source_to_code = source_to_code
+    return real(source, path, *args, **kwargs)
+builtins.compile = compile
 $6" "$7"
 "#,
     )
@@ -1026,5 +1026,67 @@ fn each_level_gets_its_own_code_where_optimization_changes_it() {
             assert_ne!(bytes(name, 1), bytes(name, 2), "{python:?}: {name}");
         }
         assert_ne!(bytes("plain.py", 1), bytes("plain.py", 2), "{python:?}");
+        // Levels whose pycs are the same bytes are one file with a name per
+        // level (3.7+; on 3.6 py_compile writes each level).
+        let links = python.minor >= 7;
+        for source in &sources {
+            let cfiles = LEVELS.map(|level| cache_of(source, &python.tag(), level));
+            for (a, b) in [(0, 1), (1, 2), (0, 2)] {
+                let same_bytes = fs::read(&cfiles[a]).unwrap() == fs::read(&cfiles[b]).unwrap();
+                assert_eq!(
+                    inode(&cfiles[a]) == inode(&cfiles[b]),
+                    same_bytes && links,
+                    "{python:?}: {} levels {a} and {b}",
+                    source.display()
+                );
+            }
+        }
+        let nlink = fs::metadata(tree.cache("plain_nodoc.py", 0))
+            .unwrap()
+            .nlink();
+        assert_eq!(nlink, if links { 3 } else { 1 }, "{python:?}");
+    }
+}
+
+fn inode(path: &Path) -> (u64, u64) {
+    let meta = fs::metadata(path).unwrap();
+    (meta.dev(), meta.ino())
+}
+
+#[test]
+fn linked_levels_replace_stale_files_and_never_write_through_a_link() {
+    for python in pythons().into_iter().filter(|p| p.minor >= 7) {
+        let tree = Tree::new(&python);
+        let source = tree.write("plain.py", "X = 1\n");
+        tree.pycache(&["update"]).expect(0);
+        // An admin's file that happens to be hard-linked as a stale level-1 pyc.
+        let precious = tree.prefix.join("precious");
+        fs::write(&precious, "not bytecode").unwrap();
+        fs::remove_file(tree.cache("plain.py", 1)).unwrap();
+        fs::hard_link(&precious, tree.cache("plain.py", 1)).unwrap();
+        fs::write(&source, "X = 'changed'\n").unwrap();
+        let out = tree.pycache(&["update", "--json"]).expect(0).json();
+        assert_eq!(
+            out["compiled"].as_array().unwrap().len(),
+            1,
+            "{python:?}: {out}"
+        );
+        assert_eq!(fs::read_to_string(&precious).unwrap(), "not bytecode");
+        assert_eq!(fs::metadata(&precious).unwrap().nlink(), 1, "{python:?}");
+        for level in LEVELS {
+            let cfile = tree.cache("plain.py", level);
+            assert_eq!(
+                fs::metadata(&cfile).unwrap().nlink(),
+                3,
+                "{python:?}: level {level}"
+            );
+            assert!(
+                code_matches(&python, &source, &cfile, &source, level).0,
+                "{python:?}"
+            );
+        }
+        // Nothing but the three pycs: no temporary file left behind.
+        let cache = tree.cache("plain.py", 0).parent().unwrap().to_path_buf();
+        assert_eq!(fs::read_dir(&cache).unwrap().count(), 3, "{python:?}");
     }
 }

@@ -9,7 +9,6 @@
 # argv[1] is the invalidation mode (timestamp, checked-hash, unchecked-hash).
 # Runs on CPython 3.6 and later.
 import codecs
-import importlib.machinery
 import importlib.util
 import os
 import py_compile
@@ -20,7 +19,6 @@ import types
 
 try:  # CPython 3.7+: the pieces py_compile.compile itself is made of
     from importlib._bootstrap_external import (
-        _calc_mode,
         _code_to_hash_pyc,
         _code_to_timestamp_pyc,
         _write_atomic,
@@ -140,19 +138,20 @@ def compile_levels(source, dfile, levels, mode):
             )
         return
     # As py_compile: never write through a link or over a non-file.
+    absent = set()
     for _, cfile in levels:
         try:
             if not stat.S_ISREG(os.lstat(cfile).st_mode):
                 raise FileExistsError("%s is a symlink or not a regular file" % cfile)
         except FileNotFoundError:
-            pass
-    loader = importlib.machinery.SourceFileLoader("<py_compile>", source)
-    data = loader.get_data(source)
+            absent.add(cfile)
+    with open(source, "rb") as f:  # as SourceFileLoader.get_data
+        st = os.fstat(f.fileno())
+        data = f.read()
     if mode == py_compile.PycInvalidationMode.TIMESTAMP:
-        stats = loader.path_stats(source)
 
         def to_pyc(code):
-            return _code_to_timestamp_pyc(code, stats["mtime"], stats["size"])
+            return _code_to_timestamp_pyc(code, st.st_mtime, st.st_size)
 
     else:
         digest = importlib.util.source_hash(data)
@@ -161,24 +160,79 @@ def compile_levels(source, dfile, levels, mode):
         def to_pyc(code):
             return _code_to_hash_pyc(code, digest, checked)
 
-    def compile_at(level):
+    def compile_at(level):  # as SourceLoader.source_to_code
         try:
-            return loader.source_to_code(data, dfile, _optimize=level)
+            return compile(data, dfile, "exec", dont_inherit=True, optimize=level)
         except Exception as err:
             raise py_compile.PyCompileError(err.__class__, err, dfile)
 
-    file_mode = _calc_mode(source)
     cfiles = dict(levels)
-    made = set()
+    groups = []  # (pyc, [cfile, ...]): consecutive levels with the same bytes
     last = None, None  # a shared code object is marshalled once
     for level, code in distinct_codes(data, cfiles, compile_at):
-        cache_dir = os.path.dirname(cfiles[level])
-        if cache_dir not in made:  # every level's file is in the same __pycache__
-            os.makedirs(cache_dir, exist_ok=True)
-            made.add(cache_dir)
-        if last[0] is not code:
-            last = code, to_pyc(code)
-        _write_atomic(cfiles[level], last[1], file_mode)
+        pyc = last[1] if code is last[0] else to_pyc(code)
+        if groups and groups[-1][0] == pyc:
+            groups[-1][1].append(cfiles[level])
+        else:
+            groups.append((pyc, [cfiles[level]]))
+        last = code, pyc
+    file_mode = st.st_mode | 0o200  # as _calc_mode: the source's, writable
+    for pyc, names in groups:
+        write_linked(names, pyc, file_mode, absent)
+
+
+def write_linked(cfiles, pyc, mode, absent):
+    """Writes the bytes `pyc` as every file of `cfiles`, levels that compile
+    to the same pyc: one inode with a name per level, as compileall's
+    --hardlink-dupes makes them. A third of a site-packages' pycs then cost
+    no inode, data or writeback of their own. Each name appears whole, by a
+    link or a rename from a temporary file no one else writes, never half
+    written; where a link cannot be made the bytes are written again."""
+    first = cfiles[0]
+    temp = "%s.%d" % (first, id(first))  # named as _write_atomic names its own
+    flags = os.O_EXCL | os.O_CREAT | os.O_WRONLY
+    try:
+        fd = os.open(temp, flags, mode & 0o666)
+    except FileNotFoundError:  # no __pycache__ yet
+        os.makedirs(os.path.dirname(first), exist_ok=True)
+        fd = os.open(temp, flags, mode & 0o666)
+    try:
+        with open(fd, "wb") as f:
+            f.write(pyc)
+        for cfile in cfiles[1:]:
+            if not link(temp, cfile, cfile in absent):
+                _write_atomic(cfile, pyc, mode)
+        os.replace(temp, first)
+    except OSError:
+        discard(temp)
+        raise
+
+
+def link(existing, cfile, absent):
+    """Makes `cfile` another name of `existing`; one already there is
+    replaced by a rename. False where the filesystem will not link (or the
+    name appeared meanwhile)."""
+    if absent:
+        try:
+            os.link(existing, cfile)
+            return True
+        except OSError:
+            return False
+    temp = "%s.%d" % (cfile, id(cfile))
+    try:
+        os.link(existing, temp)
+        os.replace(temp, cfile)
+        return True
+    except OSError:
+        discard(temp)
+        return False
+
+
+def discard(path):
+    try:
+        os.unlink(path)
+    except OSError:
+        pass
 
 
 def main():
