@@ -1204,7 +1204,7 @@ def main() -> None:
     ap.add_argument("--bin-dir", type=Path, required=True, help="where pycache and gen-triggers are")
     ap.add_argument("--profile-name", default="release")
     ap.add_argument("--runs", type=int, default=7)
-    ap.add_argument("--cold-runs", type=int, default=3)
+    ap.add_argument("--cold-runs", type=int, default=5)
     ap.add_argument("--trigger-runs", type=int, default=5, help="rounds of cases 3-5 at 1x")
     ap.add_argument("--scale-runs", type=int, default=3, help="rounds of case 4 above 1x")
     ap.add_argument("--scales", default="1,3,10")

@@ -6,7 +6,7 @@
 # for a debug build), installs the pinned corpus of bench/corpus.txt into
 # bench/.cache/ (reused when present), runs every case and writes
 # BENCHMARKS.md (results as JSON in bench/.cache/results.json).
-# Takes about 25 minutes on the project's 2-core machines and about 5 GiB
+# Takes about 25 minutes on the project's 2-core machines and about 12 GiB
 # under bench/.cache/ (deleted again when it ends, see bench.py discard). Options are
 # bench/bench.py's (--help); bench/smoke.sh runs it on a tiny generated tree.
 set -euo pipefail

@@ -189,13 +189,16 @@ def write_linked(cfiles, pyc, mode, absent):
     link or a rename from a temporary file no one else writes, never half
     written; where a link cannot be made the bytes are written again."""
     first = cfiles[0]
-    temp = "%s.%d" % (first, id(first))  # named as _write_atomic names its own
     flags = os.O_EXCL | os.O_CREAT | os.O_WRONLY
+
+    def create(name):
+        return os.open(name, flags, mode & 0o666)
+
     try:
-        fd = os.open(temp, flags, mode & 0o666)
+        temp, fd = temporary(first, create)
     except FileNotFoundError:  # no __pycache__ yet
         os.makedirs(os.path.dirname(first), exist_ok=True)
-        fd = os.open(temp, flags, mode & 0o666)
+        temp, fd = temporary(first, create)
     try:
         with open(fd, "wb") as f:
             f.write(pyc)
@@ -212,20 +215,33 @@ def link(existing, cfile, absent):
     """Makes `cfile` another name of `existing`; one already there is
     replaced by a rename. False where the filesystem will not link (or the
     name appeared meanwhile)."""
-    if absent:
-        try:
+    try:
+        if absent:
             os.link(existing, cfile)
             return True
-        except OSError:
-            return False
-    temp = "%s.%d" % (cfile, id(cfile))
+        temp, _ = temporary(cfile, lambda name: os.link(existing, name))
+    except OSError:
+        return False
     try:
-        os.link(existing, temp)
         os.replace(temp, cfile)
         return True
     except OSError:
         discard(temp)
         return False
+
+
+def temporary(path, make):
+    """(name, make(name)) for a name beside `path` that nothing else uses,
+    made with O_EXCL or link: the worker's pid and a counter, stepping over a
+    file that a killed worker left behind (a name from id(), as
+    _write_atomic's, can recur in the next worker and fail every run)."""
+    for n in range(100):
+        name = "%s.%d.%d" % (path, os.getpid(), n)
+        try:
+            return name, make(name)
+        except FileExistsError:
+            pass
+    raise FileExistsError("%s: 100 temporary files are in the way" % path)
 
 
 def discard(path):
