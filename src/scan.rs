@@ -139,6 +139,9 @@ struct Scanner<'s, 'a> {
     touched: HashSet<PathBuf>,
     /// Directories known not to be symlinks (see `on_disk`).
     real_dirs: HashSet<PathBuf>,
+    /// Paths known not to exist: pkg deleted them, and the touched
+    /// directories below one each lead back to it.
+    gone: HashSet<PathBuf>,
     candidates: Vec<Candidate>,
 }
 
@@ -151,6 +154,7 @@ impl<'s, 'a> Scanner<'s, 'a> {
             visited: HashMap::new(),
             touched: HashSet::new(),
             real_dirs: HashSet::new(),
+            gone: HashSet::new(),
             candidates: Vec::new(),
         }
     }
@@ -181,6 +185,9 @@ impl<'s, 'a> Scanner<'s, 'a> {
             if self.real_dirs.contains(&path) {
                 continue;
             }
+            if self.gone.contains(&path) {
+                return Some(self.root.join(rel));
+            }
             match path.symlink_metadata() {
                 Ok(meta) if meta.file_type().is_symlink() => {
                     self.plan.notes.push(format!(
@@ -194,10 +201,29 @@ impl<'s, 'a> Scanner<'s, 'a> {
                     self.real_dirs.insert(path.clone());
                 }
                 // Gone (pkg deleted it); its parents are looked at by climb.
-                Err(_) => return Some(self.root.join(rel)),
+                Err(_) => {
+                    self.gone.insert(path);
+                    return Some(self.root.join(rel));
+                }
             }
         }
         Some(path)
+    }
+
+    /// Whether `path` exists (as anything, a symlink too), asking the file
+    /// system only about paths not already known either way.
+    fn exists(&mut self, path: &Path) -> bool {
+        if self.real_dirs.contains(path) {
+            return true;
+        }
+        if self.gone.contains(path) {
+            return false;
+        }
+        let found = path.symlink_metadata().is_ok();
+        if !found {
+            self.gone.insert(path.to_path_buf());
+        }
+        found
     }
 
     /// After `dir` was found removable, looks at its parents: a parent that
@@ -232,16 +258,14 @@ impl<'s, 'a> Scanner<'s, 'a> {
     }
 
     fn examine(&mut self, dir: &Path, mode: Mode) -> bool {
-        let listing = match walk::list(dir) {
+        let gone = dir.ancestors().any(|p| self.gone.contains(p));
+        let listing = match if gone { Ok(None) } else { walk::list(dir) } {
             Ok(Some(listing)) => listing,
             Ok(None) => {
                 // A touched directory that no longer exists: its parent may
                 // now hold only caches.
                 if mode == Mode::Touched {
-                    let existing = dir
-                        .ancestors()
-                        .skip(1)
-                        .find(|p| p.symlink_metadata().is_ok());
+                    let existing = dir.ancestors().skip(1).find(|p| self.exists(p));
                     self.climb_from(existing);
                 }
                 return false;

@@ -708,15 +708,28 @@ fn touched_dirs_limit_the_work_and_find_dropped_subpackages() {
         .json();
     assert_eq!(out["compiled"].as_array().unwrap().len(), 1, "{out}");
     assert!(!tree.cache("other/untouched.py", 0).exists());
-    // Delete: the directories are gone or hold only caches.
-    for f in ["pkg/__init__.py", "pkg/mod.py", "pkg/sub/__init__.py"] {
+    // Delete: the directories are gone or hold only caches; several
+    // touched directories lie below one that is gone.
+    tree.write("gonepkg/__init__.py", "");
+    tree.write("gonepkg/locale/xx/LC_MESSAGES/a.mo", "");
+    tree.write("gonepkg/locale/xx/other/b.txt", "");
+    tree.pycache(&["update"]).expect(0);
+    for f in [
+        "pkg/__init__.py",
+        "pkg/mod.py",
+        "pkg/sub/__init__.py",
+        "gonepkg/__init__.py",
+    ] {
         fs::remove_file(tree.site.join(f)).unwrap();
     }
+    fs::remove_dir_all(tree.site.join("gonepkg/locale")).unwrap();
     let list = tree.tmp.path().join("touched");
     let dirs = [
         tree.site.join("pkg"),
         tree.site.join("pkg/sub"),
         tree.site.join("never/existed"),
+        tree.site.join("gonepkg/locale/xx/LC_MESSAGES"),
+        tree.site.join("gonepkg/locale/xx/other"),
     ];
     let mut bytes = Vec::new();
     for d in &dirs {
@@ -727,6 +740,7 @@ fn touched_dirs_limit_the_work_and_find_dropped_subpackages() {
     tree.pycache(&["update", "--dirs-from", &list.to_string_lossy()])
         .expect(0);
     assert!(!tree.site.join("pkg").exists(), "{:?}", tree.listing());
+    assert!(!tree.site.join("gonepkg").exists(), "{:?}", tree.listing());
     // An empty list means nothing was touched.
     fs::write(&list, b"").unwrap();
     let out = tree
