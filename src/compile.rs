@@ -5,10 +5,11 @@
 //! (`compile/worker.py`, framed with NUL bytes so that any file name
 //! works). Workers pull jobs from a shared index and hold two at a time, so
 //! the next file is waiting in the pipe when one is done; each file gets
-//! every level it needs in one visit; replies stream back per file. A file
-//! that times out or crashes its worker is reported and the worker replaced,
-//! so one bad file never stops the rest. No interpreter is started when there
-//! is nothing to compile.
+//! every level it needs in one visit, and levels whose pycs are the same
+//! bytes become one file with a name per level; replies stream back per
+//! file. A file that times out or crashes its worker is reported and the
+//! worker replaced, so one bad file never stops the rest. No interpreter is
+//! started when there is nothing to compile.
 
 use std::collections::VecDeque;
 use std::io::{self, Read, Write};

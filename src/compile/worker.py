@@ -128,8 +128,10 @@ def distinct_codes(data, levels, compile_at):
 
 def compile_levels(source, dfile, levels, mode):
     """py_compile.compile(source, cfile, dfile, doraise=True, optimize=level,
-    invalidation_mode=mode) for each level, reading the source once and
-    compiling it once per distinct code (distinct_codes)."""
+    invalidation_mode=mode) for each level, reading the source once,
+    compiling it once per distinct code (distinct_codes) and writing each
+    distinct pyc once (write_linked). Nothing is written unless every level
+    compiled."""
     if _write_atomic is None or mode is None:
         options = {} if mode is None else {"invalidation_mode": mode}
         for level, cfile in levels:
