@@ -93,6 +93,9 @@ def same_at_levels_0_and_1(source):
 # for 3.6 to 3.13 (tests/engine.rs); a later version compiles level 2 apart.
 DOCSTRINGS_KNOWN = sys.version_info[:2] <= (3, 13)
 CO_OPTIMIZED = 0x1  # a function's code, as opposed to a module's or class's
+# Functions that cannot have a docstring, whatever their first constant
+# (these names are not identifiers, so no `def` has them).
+NO_DOCSTRING = {"<lambda>", "<listcomp>", "<setcomp>", "<dictcomp>", "<genexpr>"}
 
 
 def may_hold_docstrings(code):
@@ -103,7 +106,12 @@ def may_hold_docstrings(code):
     if "__doc__" in code.co_names:
         return True
     consts = code.co_consts
-    if code.co_flags & CO_OPTIMIZED and consts and isinstance(consts[0], str):
+    if (
+        code.co_flags & CO_OPTIMIZED
+        and code.co_name not in NO_DOCSTRING
+        and consts
+        and isinstance(consts[0], str)
+    ):
         return True
     return any(may_hold_docstrings(c) for c in consts if isinstance(c, types.CodeType))
 
