@@ -201,8 +201,11 @@ impl<'s, 'a> Scanner<'s, 'a> {
                     self.real_dirs.insert(path.clone());
                 }
                 // Gone (pkg deleted it); its parents are looked at by climb.
-                Err(_) => {
-                    self.gone.insert(path);
+                // Another error is left for the listing to report.
+                Err(e) => {
+                    if e.kind() == std::io::ErrorKind::NotFound {
+                        self.gone.insert(path);
+                    }
                     return Some(self.root.join(rel));
                 }
             }
@@ -219,11 +222,15 @@ impl<'s, 'a> Scanner<'s, 'a> {
         if self.gone.contains(path) {
             return false;
         }
-        let found = path.symlink_metadata().is_ok();
-        if !found {
-            self.gone.insert(path.to_path_buf());
+        match path.symlink_metadata() {
+            Ok(_) => true,
+            Err(e) => {
+                if e.kind() == std::io::ErrorKind::NotFound {
+                    self.gone.insert(path.to_path_buf());
+                }
+                false
+            }
         }
-        found
     }
 
     /// After `dir` was found removable, looks at its parents: a parent that
