@@ -18,13 +18,9 @@ import sys
 import types
 
 try:  # CPython 3.7+: the pieces py_compile.compile itself is made of
-    from importlib._bootstrap_external import (
-        _code_to_hash_pyc,
-        _code_to_timestamp_pyc,
-        _write_atomic,
-    )
+    from importlib._bootstrap_external import _code_to_hash_pyc, _code_to_timestamp_pyc
 except ImportError:  # 3.6, or a CPython without them: py_compile per level
-    _write_atomic = None
+    _code_to_timestamp_pyc = None
 
 
 def fields(stream):
@@ -140,7 +136,7 @@ def compile_levels(source, dfile, levels, mode):
     compiling it once per distinct code (distinct_codes) and writing each
     distinct pyc once (write_linked). Nothing is written unless every level
     compiled."""
-    if _write_atomic is None or mode is None:
+    if _code_to_timestamp_pyc is None or mode is None:
         options = {} if mode is None else {"invalidation_mode": mode}
         for level, cfile in levels:
             py_compile.compile(
@@ -198,27 +194,37 @@ def write_linked(cfiles, pyc, mode, absent):
     no inode, data or writeback of their own. Each name appears whole, by a
     link or a rename from a temporary file no one else writes, never half
     written; where a link cannot be made the bytes are written again."""
-    first = cfiles[0]
+    temp = write_temporary(cfiles[0], pyc, mode)
+    try:
+        for cfile in cfiles[1:]:
+            if not link(temp, cfile, cfile in absent):
+                move(write_temporary(cfile, pyc, mode), cfile)
+        move(temp, cfiles[0])
+    except OSError:
+        discard(temp)
+        raise
+
+
+def write_temporary(path, pyc, mode):
+    """A new file beside `path` holding `pyc` (named by `temporary`), its
+    `__pycache__` made when missing; returns its name."""
     flags = os.O_EXCL | os.O_CREAT | os.O_WRONLY
 
     def create(name):
         return os.open(name, flags, mode & 0o666)
 
     try:
-        temp, fd = temporary(first, create)
+        temp, fd = temporary(path, create)
     except FileNotFoundError:  # no __pycache__ yet
-        os.makedirs(os.path.dirname(first), exist_ok=True)
-        temp, fd = temporary(first, create)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        temp, fd = temporary(path, create)
     try:
         with open(fd, "wb") as f:
             f.write(pyc)
-        for cfile in cfiles[1:]:
-            if not link(temp, cfile, cfile in absent):
-                _write_atomic(cfile, pyc, mode)
-        os.replace(temp, first)
     except OSError:
         discard(temp)
         raise
+    return temp
 
 
 def link(existing, cfile, absent):
@@ -228,23 +234,29 @@ def link(existing, cfile, absent):
     try:
         if absent:
             os.link(existing, cfile)
-            return True
-        temp, _ = temporary(cfile, lambda name: os.link(existing, name))
-    except OSError:
-        return False
-    try:
-        os.replace(temp, cfile)
+        else:
+            temp, _ = temporary(cfile, lambda name: os.link(existing, name))
+            move(temp, cfile)
         return True
     except OSError:
-        discard(temp)
         return False
+
+
+def move(temp, path):
+    """os.replace(temp, path); the temporary file is removed if that fails."""
+    try:
+        os.replace(temp, path)
+    except OSError:
+        discard(temp)
+        raise
 
 
 def temporary(path, make):
     """(name, make(name)) for a name beside `path` that nothing else uses,
     made with O_EXCL or link: the worker's pid and a counter, stepping over a
     file that a killed worker left behind (a name from id(), as
-    _write_atomic's, can recur in the next worker and fail every run)."""
+    importlib's _write_atomic makes, can recur in the next worker and fail
+    every run)."""
     for n in range(100):
         name = "%s.%d.%d" % (path, os.getpid(), n)
         try:
