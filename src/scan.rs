@@ -185,11 +185,8 @@ impl<'s, 'a> Scanner<'s, 'a> {
             if self.real_dirs.contains(&path) {
                 continue;
             }
-            if self.gone.contains(&path) {
-                return Some(self.root.join(rel));
-            }
-            match path.symlink_metadata() {
-                Ok(meta) if meta.file_type().is_symlink() => {
+            match self.lstat(&path) {
+                Some(meta) if meta.file_type().is_symlink() => {
                     self.plan.notes.push(format!(
                         "{}: behind the symlink {}; ignored",
                         dir.display(),
@@ -197,17 +194,12 @@ impl<'s, 'a> Scanner<'s, 'a> {
                     ));
                     return None;
                 }
-                Ok(_) => {
+                Some(_) => {
                     self.real_dirs.insert(path.clone());
                 }
                 // Gone (pkg deleted it); its parents are looked at by climb.
                 // Another error is left for the listing to report.
-                Err(e) => {
-                    if e.kind() == std::io::ErrorKind::NotFound {
-                        self.gone.insert(path);
-                    }
-                    return Some(self.root.join(rel));
-                }
+                None => return Some(self.root.join(rel)),
             }
         }
         Some(path)
@@ -216,19 +208,22 @@ impl<'s, 'a> Scanner<'s, 'a> {
     /// Whether `path` exists (as anything, a symlink too), asking the file
     /// system only about paths not already known either way.
     fn exists(&mut self, path: &Path) -> bool {
-        if self.real_dirs.contains(path) {
-            return true;
-        }
+        self.real_dirs.contains(path) || self.lstat(path).is_some()
+    }
+
+    /// `path`'s own metadata, or `None` where it cannot be had. A path not
+    /// found is remembered as gone and never asked about again.
+    fn lstat(&mut self, path: &Path) -> Option<fs::Metadata> {
         if self.gone.contains(path) {
-            return false;
+            return None;
         }
         match path.symlink_metadata() {
-            Ok(_) => true,
+            Ok(meta) => Some(meta),
             Err(e) => {
                 if e.kind() == std::io::ErrorKind::NotFound {
                     self.gone.insert(path.to_path_buf());
                 }
-                false
+                None
             }
         }
     }
@@ -265,8 +260,12 @@ impl<'s, 'a> Scanner<'s, 'a> {
     }
 
     fn examine(&mut self, dir: &Path, mode: Mode) -> bool {
-        let gone = dir.ancestors().any(|p| self.gone.contains(p));
-        let listing = match if gone { Ok(None) } else { walk::list(dir) } {
+        let listing = if dir.ancestors().any(|p| self.gone.contains(p)) {
+            Ok(None)
+        } else {
+            walk::list(dir)
+        };
+        let listing = match listing {
             Ok(Some(listing)) => listing,
             Ok(None) => {
                 // A touched directory that no longer exists: its parent may
