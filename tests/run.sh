@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test of pycache: formatting and lints, the Rust tests (engine
-# against every CPython found, gen-triggers snapshots), the Lua specs and
+# against every CPython found, gen-triggers snapshots, manual pages against
+# --help), mandoc's lint of the manual pages, the Lua specs and
 # end-to-end trigger runs (busted on lua5.4, pkg emulator), the ports glue
 # (bmake) and a smoke run of the benchmark. Installs the Debian packages it
 # needs when they are missing. Ends with one line: `total: N passed, N failed`.
@@ -14,6 +15,7 @@ command -v busted >/dev/null || need+=(lua-busted)
 command -v bmake >/dev/null || need+=(bmake)
 command -v hyperfine >/dev/null || need+=(hyperfine)
 command -v setpriv >/dev/null || need+=(util-linux)
+command -v mandoc >/dev/null || need+=(mandoc)
 [ -x /usr/bin/python3.11 ] || need+=(python3.11)
 if [ ${#need[@]} -gt 0 ]; then
     echo ">=> installing ${need[*]}"
@@ -57,6 +59,8 @@ counted "cargo test" cargo test
 # The README quick start is `cargo run --release -- update`: cargo run must
 # pick the program among the crate's binaries.
 step "quick start: cargo run runs pycache" cargo run -q -- --version
+# -Wwarning: STYLE notes (a referenced page not installed here) are not errors.
+step "manual pages (mandoc -Tlint)" mandoc -Tlint -Wwarning man/*.[0-9]
 counted "lua specs (busted on lua5.4)" bash tests/lua/run.sh
 counted "end-to-end trigger runs (pkg emulator)" bash tests/e2e/run.sh
 counted "ports glue (bmake)" bash tests/mk/run.sh
