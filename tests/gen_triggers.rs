@@ -67,7 +67,7 @@ fn listing(dir: &Path) -> Vec<String> {
 
 #[test]
 fn rendered_triggers_match_snapshots() {
-    for flavor in ["py39", "py311", "py313"] {
+    for flavor in ["py39", "py311", "py313", "py313t"] {
         let run = gt(&["--flavors", flavor, "--stdout"]);
         assert_eq!(run.code, 0, "{}", run.stderr);
         assert_eq!(run.stderr, "");
@@ -185,6 +185,9 @@ fn errors_have_exit_codes_and_messages() {
         ("flavor_no_minor", vec!["--flavors", "py3"], 2),
         ("flavor_python311", vec!["--flavors", "py39,python311"], 2),
         ("flavor_py27", vec!["--flavors", "py27"], 2),
+        ("flavor_py312t", vec!["--flavors", "py311,py312t"], 2),
+        ("flavor_py313tt", vec!["--flavors", "py313tt"], 2),
+        ("flavor_py39t", vec!["--flavors", "py39t"], 2),
         ("flavor_empty", vec!["--flavors", ""], 2),
         ("flavor_trailing_comma", vec!["--flavors", "py311,"], 2),
         (
@@ -435,9 +438,34 @@ fn check_ucl(file: &Path, scripts: &Path) -> String {
 fn rendered_files_are_strict_ucl_with_the_keys_pkg_requires_and_valid_lua() {
     let tmp = tmpdir();
     let out = tmp.path().join("out");
-    let run = gt(&["--flavors", "py39,py311,py313", "--out", s(&out)]);
+    let run = gt(&[
+        "--flavors",
+        "py39,py311,py313,py313t,py314t",
+        "--out",
+        s(&out),
+    ]);
     assert_eq!(run.code, 0, "{}", run.stderr);
-    for (flavor, version) in [("py39", "3.9"), ("py311", "3.11"), ("py313", "3.13")] {
+    // the free-threaded flavors get their own file, sorted after their version
+    assert_eq!(
+        run.stdout
+            .lines()
+            .map(|l| l.rsplit('/').next().unwrap())
+            .collect::<Vec<_>>(),
+        [
+            "pycache-py39.ucl",
+            "pycache-py311.ucl",
+            "pycache-py313.ucl",
+            "pycache-py313t.ucl",
+            "pycache-py314t.ucl"
+        ]
+    );
+    for (flavor, version) in [
+        ("py39", "3.9"),
+        ("py311", "3.11"),
+        ("py313", "3.13"),
+        ("py313t", "3.13t"),
+        ("py314t", "3.14t"),
+    ] {
         let scripts = tmp.path().join(flavor);
         fs::create_dir(&scripts).unwrap();
         let summary = check_ucl(&out.join(format!("pycache-{flavor}.ucl")), &scripts);
@@ -612,7 +640,7 @@ return M
     let lb = t.join("lb");
     let run = gt(&[
         "--flavors",
-        "py313",
+        "py313,py313t",
         "--out",
         s(&out),
         "--localbase",
@@ -623,22 +651,24 @@ return M
         "/build/pycache",
     ]);
     assert_eq!(run.code, 0, "{}", run.stderr);
-    let scripts = t.join("scripts");
-    fs::create_dir(&scripts).unwrap();
-    check_ucl(&out.join("pycache-py313.ucl"), &scripts);
-    for block in ["trigger", "cleanup"] {
-        let got = run_script(t, &scripts.join(format!("{block}.lua"))).stdout;
-        let lb = lb.display();
-        assert_eq!(
-            got,
-            format!(
-                "{block} keys=arg,flavor,program,python,site_packages\n\
-                 flavor=py313\n\
-                 python={lb}/bin/python3.13\n\
-                 site_packages={lb}/lib/python3.13/site-packages\n\
-                 program=/build/pycache\n\
-                 arg is pkg's arg: true\n"
-            )
-        );
+    for (flavor, version) in [("py313", "3.13"), ("py313t", "3.13t")] {
+        let scripts = t.join(format!("scripts-{flavor}"));
+        fs::create_dir(&scripts).unwrap();
+        check_ucl(&out.join(format!("pycache-{flavor}.ucl")), &scripts);
+        for block in ["trigger", "cleanup"] {
+            let got = run_script(t, &scripts.join(format!("{block}.lua"))).stdout;
+            let lb = lb.display();
+            assert_eq!(
+                got,
+                format!(
+                    "{block} keys=arg,flavor,program,python,site_packages\n\
+                     flavor={flavor}\n\
+                     python={lb}/bin/python{version}\n\
+                     site_packages={lb}/lib/python{version}/site-packages\n\
+                     program=/build/pycache\n\
+                     arg is pkg's arg: true\n"
+                )
+            );
+        }
     }
 }

@@ -131,7 +131,7 @@ impl Config {
         for name in &cli.flavors {
             if name.is_empty() {
                 return Err(Failure::usage(
-                    "empty flavor name in --flavors (a stray comma?); expected pyXY such as py39 or py311",
+                    "empty flavor name in --flavors (a stray comma?); expected pyXY such as py39 or py311, or py313t for a free-threaded build",
                 ));
             }
             let flavor = Flavor::parse(name)?;
