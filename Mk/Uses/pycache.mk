@@ -55,6 +55,10 @@
 # PYCACHE_TRIGGERS	- The trigger file names, sorted, e.g.
 #			  pycache-py311.ucl pycache-py39.ucl
 #
+# SUB_LIST gets PYCACHE_FLAVORS (the flavors rendered, sorted) and
+# PYCACHE_CMD, for a pkg-install script that compiles what is already
+# installed (see Mk/examples/lang/python-pycache/files/pkg-install.in).
+#
 # The Python interpreters and their site-packages are taken from
 # ${LOCALBASE} (${LOCALBASE}/bin/pythonX.Y, ${LOCALBASE}/lib/pythonX.Y/
 # site-packages; python3.13t and lib/python3.13t for py313t), like
@@ -89,6 +93,7 @@ IGNORE=	invalid PYCACHE_FLAVORS: ${_PYCACHE_BAD_FLAVORS}: expected pyXY such as 
 .  endif
 
 PYCACHE_TRIGGERS:=	${_PYCACHE_FLAVORS:@f@pycache-${f}.ucl@}
+SUB_LIST+=	PYCACHE_FLAVORS="${_PYCACHE_FLAVORS}" PYCACHE_CMD=${PYCACHE_CMD}
 _PYCACHE_WRKDIR=	${WRKDIR}/pycache-triggers
 
 .  for t in ${PYCACHE_TRIGGERS}

@@ -331,6 +331,8 @@ class Emulator:
         self.chroot = Path(chroot) if chroot else None
         self.binds = tuple(binds)
         self.hang_timeout = hang_timeout
+        # What each exec_capture child wrote: {argv, stdout, stderr, status}.
+        self.captures: list[dict] = []
         self.env = dict(os.environ if env is None else env)
         self.env.pop("LUA_INIT", None)
         self.env.pop("LUA_INIT_5_4", None)
@@ -468,7 +470,10 @@ class Emulator:
         finally:
             child.stdout.close()
             child.stderr.close()
-        return ["ok", b"".join(chunks), errtext, max(code, 0)]
+        outtext = b"".join(chunks)
+        self.captures.append({"argv": argv, "stdout": len(outtext), "stderr": len(errtext),
+                              "status": code})
+        return ["ok", outtext, errtext, max(code, 0)]
 
     def _answer(self, op, args, script, arg, out, err, fd0_path, stdin_r) -> list:
         p = [os.fsdecode(a) for a in args]
