@@ -134,6 +134,28 @@ install -m 0444 $W/pycache-0.1.0/lua/pycache.lua $S/usr/local/share/lua/5.4/
 install -m 0444 $R/libpycache.so $S/usr/local/lib/lua/5.4/pycache/core.so" \
 	"$(ex -n do-install)"
 
+check "example port: free-threaded versions get their triggers" \
+	"bin/pycache /usr/local/share/lua/5.4/pycache.lua /usr/local/lib/lua/5.4/pycache/core.so $T/pycache-py311.ucl $T/pycache-py313t.ucl $T/pycache-py314t.ucl" \
+	"$(ex '_PYTHON_VERSIONS=3.13t 3.11 3.14t' -V '${PLIST_FILES}')"
+check "example port: no IGNORE with 3.13t and 3.14t" "" "$(ex '_PYTHON_VERSIONS=3.13t 3.11 3.14t' -V '${IGNORE}')"
+check "example port: pkg-install is substituted" "pkg-install" "$(ex -V '${SUB_FILES}')"
+check "SUB_LIST carries the flavors and the program for pkg-install" \
+	'PYCACHE_FLAVORS="py310 py311 py312 py313 py39" PYCACHE_CMD=/usr/local/bin/pycache' \
+	"$(mk -V '${SUB_LIST}')"
+check "SUB_LIST with free-threaded flavors and knobs" \
+	'PYCACHE_FLAVORS="py313 py313t" PYCACHE_CMD=/opt/pc/bin/pycache' \
+	"$(mk 'PYCACHE_FLAVORS=py313t py313' PYCACHE_PREFIX=/opt/pc -V '${SUB_LIST}')"
+# pkg-install.in as the ports tree renders it (SUB_LIST through sed): every
+# placeholder filled, and valid sh.
+pkginstall=$(sed -e 's!%%PYCACHE_FLAVORS%%!py311 py313t!g' -e 's!%%PYCACHE_CMD%%!/usr/local/bin/pycache!g' \
+	-e 's!%%LOCALBASE%%!/usr/local!g' "$root/Mk/examples/lang/python-pycache/files/pkg-install.in")
+check "example port: pkg-install.in has only SUB_LIST placeholders" "" \
+	"$(printf '%s\n' "$pkginstall" | grep -o '%%[A-Z_]*%%' | sort -u)"
+check "example port: rendered pkg-install is valid sh" "ok" \
+	"$(printf '%s\n' "$pkginstall" | sh -n && echo ok)"
+check "example port: pkg-install does nothing but at POST-INSTALL" "" \
+	"$(printf '%s\n' "$pkginstall" | sh -s python-pycache-0.1.0 PRE-INSTALL 2>&1)"
+
 # --- the real commands, with a real gen-triggers ----------------------------
 gen=${GEN_TRIGGERS:-}
 if [ -z "$gen" ]; then

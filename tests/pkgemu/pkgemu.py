@@ -1,7 +1,7 @@
 """An emulation of how FreeBSD pkg runs Lua triggers (tests only).
 
-Faithful to ../../../shared/reference/pkg-triggers.md (pkg 2.8), as far as
-pycache's tests need:
+Faithful to ../../../shared/reference/pkg-triggers.md (pkg 2.8, libpkg's
+triggers.c, lua.c, pkg_add.c, scripts.c), as far as pycache's tests need:
 
 * trigger files: every regular, non-hidden ``*.ucl`` in each triggers
   directory (symlinks skipped), read with the strict reader
@@ -9,30 +9,64 @@ pycache's tests need:
   ``path_regexp`` or without a ``trigger`` block of ``type: lua`` is
   rejected; ``sandbox`` defaults to true.
 * ``arg``: the parent directory of every file a transaction installs or
-  removes, de-duplicated, matched with ``path`` (exact), ``path_glob``
-  (fnmatch without FNM_PATHNAME: ``*`` matches ``/``) and ``path_regexp``
-  (extended regex, unanchored). An upgrade records only the new version's
-  files; what it drops is removed unrecorded.
+  removes, plus every ``@dir`` entry, de-duplicated, matched with ``path``
+  (exact), ``path_glob`` (fnmatch without FNM_PATHNAME: ``*`` matches ``/``)
+  and ``path_regexp`` (extended regex, unanchored). An upgrade records only
+  the new version's files; what it drops is removed unrecorded.
 * each script runs in a new ``lua5.4`` process (pkg forks a child with a
-  fresh Lua 5.4 state) with the globals ``pkg``, ``rootfd`` and ``arg``;
-  see runtime.lua for the ``pkg`` table, the root-relative ``io.open``/
-  ``os.remove``/``os.rename``, ``os.exit`` raising and C modules that cannot
-  load ("dynamic libraries not enabled; check your Lua installation").
-  ``pkg.exec_capture`` can be left out to emulate pkg < 2.8, and C modules
-  allowed to emulate a pkg built with LUA_USE_DLOPEN (``dlopen=True``).
-* a script that raises prints ``Failed to execute lua trigger: MSG``; one
-  that returns a non-zero number fails silently; either way every later
-  trigger of the transaction is skipped and the transaction still succeeds.
+  fresh Lua 5.4 state) with the globals ``pkg``, ``rootfd``, ``arg`` and
+  ``pkg_upgrade`` (false); see runtime.lua for the ``pkg`` table, the
+  root-relative ``io.open``/``os.remove``/``os.rename``, ``os.exit`` raising
+  and C modules that cannot load ("dynamic libraries not enabled; check
+  your Lua installation"). ``pkg.exec_capture`` can be left out to emulate
+  pkg < 2.8, and C modules allowed to emulate a pkg built with
+  LUA_USE_DLOPEN (``dlopen=True``).
+* children: ``pkg.exec`` gives its child a stdin pipe whose write end stays
+  open until the child is reaped, passes stdout/stderr through, returns the
+  pid on exit 0 *and* on death by a signal, ``nil, "Abnormal termination",
+  0`` otherwise. ``pkg.exec_capture``'s child inherits pkg's stdin (here a
+  pipe nobody writes to or closes); its stdout is read to EOF before its
+  stderr is read at all, and its status is WEXITSTATUS (0 after a signal).
+  Where real pkg would block forever (stderr filled before stdout closed, a
+  child reading stdin, a child that never ends), the emulator raises
+  ``WouldHang`` instead, within ``hang_timeout`` (one second once the
+  stderr pipe is full).
+* a script that raises prints ``pkg: Failed to execute lua trigger: MSG``
+  and ``pkg: lua script failed``; one that returns a non-zero number prints
+  ``pkg: lua script failed``; either way, like a failing ``cleanup``, every
+  later script of the transaction is skipped and the transaction still
+  succeeds.
 * ``cleanup`` of a trigger file that the transaction removed runs first,
-  with an empty ``arg``.
+  with an empty ``arg`` (an upgrade that keeps the file runs none).
+* roots: ``System(root=ROOT)`` is ``pkg -r ROOT``: files land below ROOT,
+  ``arg`` holds the package paths, sandboxed scripts run at once against
+  the root, ``sandbox: false`` ones are saved under ROOT/var/db/pkg/triggers
+  in libpkg's format. ``run_deferred`` is ``pkg -r ROOT triggers`` (each
+  saved again with ``arg`` ``(null)``, as libpkg prints the NULL values of
+  its hash) or, with ``Emulator(chroot=ROOT)``, ``pkg -c ROOT triggers``:
+  the Lua script and every program it runs are really chrooted in ROOT (in
+  a mount namespace of their own, ``unshare -m``; needs root), with the
+  host's /usr/bin, /usr/lib, /usr/lib64, /dev and ld.so.cache bind-mounted
+  in so that lua5.4 and the interpreters run.
+* package scripts: ``install(..., install_script=...)`` runs a pkg-install
+  at POST-INSTALL (``set -- NAME-VERSION POST-INSTALL``, PKG_PREFIX and
+  PKG_ROOTDIR set) after extraction and before the triggers; a failure
+  prints ``pkg: POST-INSTALL script failed`` and the installation stands.
 
-Deviations, all harmless for these tests: Lua's stdout/stderr are flushed
-before each ``pkg`` call (so the order of lines is stable), the emulator does
-the filesystem work for ``pkg.stat``/``pkg.readdir``/``pkg.exec`` itself
-(Debian's lua-posix has no 5.4 build), there is no Capsicum (as pkg on
-Linux), ``pkg.copy`` returns true / nil, msg, errno and ``pkg.filecmp``
-0 (same), 1 (different) or 2 (error). When the program cannot be spawned,
-``pkg.exec_capture`` returns nil, nil, errno, as libpkg/lua.c does.
+What it cannot model: Capsicum (as pkg on Linux, sandboxed scripts may
+still open absolute paths; ``pkg.exec`` is refused); FreeBSD's pipe sizes
+(a pipe starts at 16 KiB and grows to 64 KiB there; 64 KiB is used as the
+limit); pkg's ~14 inherited descriptors; per-package triggers
+(``post_install/`` ...); the order of trigger files (readdir order, here
+listdir order); ``Running trigger: NAME`` lines; a chroot's own /usr (the
+host's is bind-mounted over it) and package scripts under ``-r``, which are
+run unchrooted. Deviations harmless for these tests: Lua's stdout/stderr
+are flushed before each ``pkg`` call (so the order of lines is stable), and
+the emulator does the filesystem work for ``pkg.stat``/``pkg.readdir``/
+``pkg.exec`` itself (Debian's lua-posix has no 5.4 build); ``pkg.copy``
+returns true / nil, msg, errno and ``pkg.filecmp`` 0 (same), 1 (different)
+or 2 (error). When the program cannot be spawned, ``pkg.exec_capture``
+returns nil, nil, errno, as libpkg/lua.c does.
 
 Use as a library (tests/e2e) or from the command line:
 
