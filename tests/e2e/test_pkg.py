@@ -303,6 +303,10 @@ class ImageBuild(unittest.TestCase):
 
     def setUp(self):
         need_build(self)
+        probe = subprocess.run(["unshare", "-m", "--propagation", "private", "true"], capture_output=True)
+        if probe.returncode != 0:
+            self.fail("pkg -c ROOT is emulated with a real chroot: run as root with unshare(1) "
+                      f"(util-linux) and mount namespaces allowed: {probe.stderr.decode().strip()}")
         self._tmp = tempfile.TemporaryDirectory(prefix="pycache-image-")
         self.tmp = Path(self._tmp.name)
 

@@ -338,7 +338,10 @@ def chroot_argv(root: Path, argv: list[str], binds=()) -> list[str]:
         elif not inside.exists():
             inside.parent.mkdir(parents=True, exist_ok=True)
             inside.touch()
-        mounts.append(f"mount --bind {shlex.quote(host)} {shlex.quote(str(inside))}")
+        q = shlex.quote(str(inside))
+        mounts.append(f"mount --bind {shlex.quote(host)} {q}")
+        if host != "/dev":  # the host's files stay out of the tests' reach
+            mounts.append(f"mount -o remount,bind,ro {q}")
     for top in ("bin", "sbin", "lib", "lib32", "lib64"):
         link = Path("/", top)
         if link.is_symlink() and not (root / top).is_symlink() and not (root / top).exists():
