@@ -13,7 +13,10 @@
 --
 -- M.trigger/M.cleanup never raise and never return a number: inside pkg an
 -- error would make pkg skip every later trigger of the transaction. Output
--- goes through io.stdout/io.stderr, never pkg.print_msg (fd 0 in triggers).
+-- goes through io.stdout/io.stderr, never pkg.print_msg (fd 0 in triggers):
+-- the report's lines on stdout, and whatever kept the job from being done
+-- as one line on stderr, "pycache: FLAVOR bytecode not updated: WHAT; WHAT
+-- TO DO" (README, "Messages"; see failure_line).
 -- Program output is decoded as data (a small JSON reader), never `load`ed.
 
 local M = { _VERSION = "0.1.0" }

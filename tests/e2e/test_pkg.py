@@ -14,6 +14,7 @@ test_scenarios.py.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -292,6 +293,42 @@ class PycacheUnderPkg(unittest.TestCase):
         runs = env.system.delete(env.files(package))
         self.assertEqual([r.status for r in runs], ["ok"], runs)
         self.assertFalse((env.sp / "shipped").exists(), sc.tree(env.sp))
+
+
+class FreeThreaded(unittest.TestCase):
+    """py313 and py313t triggers side by side (same tag, separate trees),
+    python3.13t being a link to a regular 3.13: no free-threaded build is
+    installed on the test machine."""
+
+    def test_each_trigger_fires_for_its_own_tree_only(self):
+        need_build(self)
+        py313 = sorted(Path.home().glob(".pyenv/versions/3.13.*/bin/python3.13"))
+        self.assertTrue(py313, "CPython 3.13 is needed: pyenv install 3.13.0")
+        with tempfile.TemporaryDirectory(prefix="pycache-ft-") as tmp:
+            tmp = Path(tmp)
+            lb, triggers = tmp / "lb", tmp / "triggers"
+            (lb / "bin").mkdir(parents=True)
+            for v in ("3.13", "3.13t"):
+                os.symlink(py313[-1], lb / f"bin/python{v}")
+                (lb / f"lib/python{v}/site-packages").mkdir(parents=True)
+            subprocess.run([sc.GEN, "--flavors", "py313,py313t", "--localbase", str(lb),
+                            "--lua-modsharedir", str(REPO / "lua"), "--pycache-cmd", sc.PROGRAM,
+                            "--out", str(triggers)], check=True, capture_output=True)
+            self.assertEqual(sorted(os.listdir(triggers)), ["pycache-py313.ucl", "pycache-py313t.ucl"])
+            system = pkgemu.System([triggers], pkgemu.Emulator(), lb)
+            for v in ("3.13t", "3.13"):
+                other = "3.13" if v == "3.13t" else "3.13t"
+                before = sc.tree(lb / f"lib/python{other}")
+                files = {str(lb / f"lib/python{v}/site-packages/{rel}"): data for rel, data in sc.DEMO_1.items()}
+                runs = system.install(files, mtime=sc.T1)
+                self.assertEqual([(Path(r.file).name, r.status) for r in runs],
+                                 [(f"pycache-py{v.replace('.', '')}.ucl", "ok")], runs)
+                self.assertRegex(runs[0].stdout, rf"^>=> Python {re.escape(v)}: compiled 6 files \(3 levels\)")
+                self.assertEqual(sc.tree(lb / f"lib/python{other}"), before)
+            runs = system.delete(files)  # the 3.13 package: its pycs go, 3.13t's stay
+            self.assertEqual([r.status for r in runs], ["ok"])
+            self.assertEqual(len(list((lb / "lib/python3.13t").rglob("*.cpython-313*.pyc"))), 18)
+            self.assertEqual(list((lb / "lib/python3.13").rglob("*.pyc")), [])
 
 
 class ImageBuild(unittest.TestCase):
