@@ -46,7 +46,7 @@ Example:
 #[derive(Debug, Parser)]
 #[command(name = "gen-triggers", version, after_help = AFTER_HELP)]
 struct Cli {
-    /// Python flavors to render, comma-separated or repeated (py39,py311).
+    /// Python flavors to render, comma-separated or repeated (py39,py311,py313t).
     #[arg(long, value_delimiter = ',', required = true, value_name = "LIST")]
     flavors: Vec<String>,
 

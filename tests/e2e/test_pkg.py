@@ -472,6 +472,14 @@ class FirstInstall(unittest.TestCase):
         self.assertEqual(run.status, "ok", run)
         self.assertEqual(run.stderr, f"pycache: bytecode not updated: {self.tmp}/gone: program not found; "
                                      "reinstall pycache\n")
+        # Under pkg -r IMAGE: nothing compiled with the host's view; it says what to run.
+        image = self.tmp / "image"
+        (image / str(lb).lstrip("/") / "lib/python3.11/site-packages").mkdir(parents=True)
+        run = pkgemu.System([triggers], emu, lb, root=image)._script("pkg-install", script, "POST-INSTALL")
+        self.assertEqual((run.status, run.stdout), ("ok", ""), run)
+        self.assertEqual(run.stderr, f"pycache: py311 bytecode not updated: installing into {image}; run the "
+                                     f"deferred triggers (pkg -c {image} triggers) or pycache update --root "
+                                     f"{image} --flavor py311\n")
         # Only POST-INSTALL does anything.
         run = system._script("pkg-install", script, "PRE-INSTALL")
         self.assertEqual((run.status, run.stdout, run.stderr), ("ok", "", ""))
