@@ -3,7 +3,7 @@
 # against every CPython found, gen-triggers snapshots, manual pages against
 # --help), mandoc's lint of the manual pages, the Lua specs and
 # end-to-end trigger runs (busted on lua5.4, pkg emulator), the ports glue
-# (bmake) and a smoke run of the benchmark. Installs the Debian packages it
+# (bmake), the daily periodic(8) script under dash and a smoke run of the benchmark. Installs the Debian packages it
 # needs when they are missing. Ends with one line: `total: N passed, N failed`.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -16,6 +16,7 @@ command -v bmake >/dev/null || need+=(bmake)
 command -v hyperfine >/dev/null || need+=(hyperfine)
 command -v setpriv >/dev/null || need+=(util-linux)
 command -v mandoc >/dev/null || need+=(mandoc)
+command -v dash >/dev/null || need+=(dash)
 [ -x /usr/bin/python3.11 ] || need+=(python3.11)
 if [ ${#need[@]} -gt 0 ]; then
     echo ">=> installing ${need[*]}"
@@ -64,6 +65,7 @@ step "manual pages (mandoc -Tlint)" mandoc -Tlint -Wwarning man/*.[0-9]
 counted "lua specs (busted on lua5.4)" bash tests/lua/run.sh
 counted "end-to-end trigger runs (pkg emulator)" bash tests/e2e/run.sh
 counted "ports glue (bmake)" bash tests/mk/run.sh
+counted "daily periodic script (dash)" sh tests/periodic/run.sh
 if [ -f bench/smoke.sh ]; then
     step "benchmark smoke run" bash bench/smoke.sh
 fi

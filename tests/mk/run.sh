@@ -122,23 +122,35 @@ check "included twice, counted once" "$T/pycache-py311.ucl" \
 
 # --- the example port ------------------------------------------------------
 ex() { env -i PATH="$PATH" bmake -C "$root/Mk/examples/lang/python-pycache" -m "$here/sys" "$@" 2>&1; }
+EXPLIST="bin/pycache bin/gen-triggers /usr/local/share/lua/5.4/pycache.lua /usr/local/lib/lua/5.4/pycache/core.so \
+etc/periodic/daily/411.pycache share/man/man1/gen-triggers.1.gz share/man/man3/pycache.lua.3.gz share/man/man8/pycache.8.gz"
 check "example port: plist" \
-	"bin/pycache /usr/local/share/lua/5.4/pycache.lua /usr/local/lib/lua/5.4/pycache/core.so $T/pycache-py310.ucl $T/pycache-py311.ucl $T/pycache-py312.ucl $T/pycache-py313.ucl $T/pycache-py39.ucl" \
+	"$EXPLIST $T/pycache-py310.ucl $T/pycache-py311.ucl $T/pycache-py312.ucl $T/pycache-py313.ucl $T/pycache-py39.ucl" \
 	"$(ex -V '${PLIST_FILES}')"
 check "example port: no IGNORE" "" "$(ex -V '${IGNORE}')"
 R=$W/target/amd64-unknown-freebsd/release
 check "example port: install commands" \
-	"install -m 0555 $R/pycache $S/usr/local/bin/
+	"install -m 0555 $R/pycache $R/gen-triggers $S/usr/local/bin/
 mkdir -p $S/usr/local/share/lua/5.4 $S/usr/local/lib/lua/5.4/pycache
 install -m 0444 $W/pycache-0.1.0/lua/pycache.lua $S/usr/local/share/lua/5.4/
-install -m 0444 $R/libpycache.so $S/usr/local/lib/lua/5.4/pycache/core.so" \
+install -m 0444 $R/libpycache.so $S/usr/local/lib/lua/5.4/pycache/core.so
+mkdir -p $S/usr/local/etc/periodic/daily
+install -m 0555 $W/411.pycache $S/usr/local/etc/periodic/daily/
+install -m 0444 $W/pycache-0.1.0/man/gen-triggers.1 $S/usr/local/share/man/man1/
+install -m 0444 $W/pycache-0.1.0/man/pycache.lua.3 $S/usr/local/share/man/man3/
+install -m 0444 $W/pycache-0.1.0/man/pycache.8 $S/usr/local/share/man/man8/" \
 	"$(ex -n do-install)"
 
 check "example port: free-threaded versions get their triggers" \
-	"bin/pycache /usr/local/share/lua/5.4/pycache.lua /usr/local/lib/lua/5.4/pycache/core.so $T/pycache-py311.ucl $T/pycache-py313t.ucl $T/pycache-py314t.ucl" \
+	"$EXPLIST $T/pycache-py311.ucl $T/pycache-py313t.ucl $T/pycache-py314t.ucl" \
 	"$(ex '_PYTHON_VERSIONS=3.13t 3.11 3.14t' -V '${PLIST_FILES}')"
 check "example port: no IGNORE with 3.13t and 3.14t" "" "$(ex '_PYTHON_VERSIONS=3.13t 3.11 3.14t' -V '${IGNORE}')"
-check "example port: pkg-install is substituted" "pkg-install" "$(ex -V '${SUB_FILES}')"
+check "example port: pkg-install and the periodic script are substituted" "pkg-install 411.pycache" \
+	"$(ex -V '${SUB_FILES}')"
+# Every page the port installs is in man/, and every page in man/ is installed.
+check "example port: installs every manual page of man/" \
+	"$(cd "$root/man" && ls | sed -E 's!^(.*)\.([0-9])$!share/man/man\2/\1.\2.gz!' | sort)" \
+	"$(ex -V '${PLIST_FILES}' | tr ' ' '\n' | grep '^share/man/' | sort)"
 check "SUB_LIST carries the flavors and the program for pkg-install" \
 	'PYCACHE_FLAVORS="py310 py311 py312 py313 py39" PYCACHE_CMD=/usr/local/bin/pycache' \
 	"$(mk -V '${SUB_LIST}')"
@@ -155,6 +167,14 @@ check "example port: rendered pkg-install is valid sh" "ok" \
 	"$(printf '%s\n' "$pkginstall" | sh -n && echo ok)"
 check "example port: pkg-install does nothing but at POST-INSTALL" "" \
 	"$(printf '%s\n' "$pkginstall" | sh -s python-pycache-0.1.0 PRE-INSTALL 2>&1)"
+# The periodic script as rendered: PREFIX and LOCALBASE only, valid POSIX sh
+# (dash parses it too; tests/periodic/run.sh runs it).
+periodic=$(sed -e 's!%%PREFIX%%!/usr/local!g' -e 's!%%LOCALBASE%%!/usr/local!g' \
+	"$root/Mk/examples/lang/python-pycache/files/411.pycache.in")
+check "example port: 411.pycache.in has only SUB_LIST placeholders" "" \
+	"$(printf '%s\n' "$periodic" | grep -o '%%[A-Z_]*%%' | sort -u)"
+check "example port: rendered 411.pycache is valid sh" "ok" \
+	"$(printf '%s\n' "$periodic" | sh -n && echo ok)"
 
 # --- the real commands, with a real gen-triggers ----------------------------
 gen=${GEN_TRIGGERS:-}

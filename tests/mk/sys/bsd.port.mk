@@ -2,5 +2,7 @@
 # by bmake: the framework stand-in plus the install commands it uses.
 INSTALL_PROGRAM?=	install -m 0555
 INSTALL_LIB?=		install -m 0444
+INSTALL_SCRIPT?=	install -m 0555
+INSTALL_MAN?=		install -m 0444
 WRKSRC?=		${WRKDIR}/${PORTNAME}-${DISTVERSION}
 .include "${.PARSEDIR}/../framework.mk"
