@@ -36,6 +36,7 @@ mod compile;
 mod engine;
 mod error;
 mod flavor;
+mod installed;
 #[cfg(feature = "lua-module")]
 mod lua;
 mod parallel;
@@ -49,6 +50,7 @@ mod walk;
 pub use crate::engine::Engine;
 pub use crate::error::Error;
 pub use crate::flavor::Flavor;
+pub use crate::installed::installed;
 pub use crate::pyc::InvalidationMode;
 pub use crate::report::{
     Command, Compiled, EXIT_ENVIRONMENT, EXIT_FAILED, EXIT_OK, EXIT_USAGE, Failure, Pending,

@@ -11,7 +11,7 @@ use std::process::ExitCode;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, CommandFactory, Parser, Subcommand};
 use pycache::{Engine, Error, Flavor, InvalidationMode, Report, Selection};
 
 const EXIT_CODES: &str = "\
@@ -25,7 +25,8 @@ Examples:
   pycache update --flavor py311                  keep /usr/local/lib/python3.11/site-packages in sync
   pycache check --python /usr/local/bin/python3.9 -v
   pycache clean --flavor py39                    remove orphaned 3.9 bytecode (no Python needed)
-  pycache update --flavor py311 --root /tmp/image  compile a staged image for /usr/local";
+  pycache update --flavor py311 --root /tmp/image  compile a staged image for /usr/local
+  pycache check --all                            every flavor installed under /usr/local";
 
 /// Keep CPython bytecode (__pycache__) in sync with a site-packages.
 ///
@@ -59,11 +60,15 @@ struct Scope {
     dirs: Vec<PathBuf>,
 }
 
-#[derive(Args, Debug)]
+#[derive(Args, Debug, Clone)]
 struct Common {
     /// Python flavor as the ports tree names it: py39, py311, ..., py313t (free-threaded).
     #[arg(short, long, global = true, value_parser = Flavor::parse)]
     flavor: Option<Flavor>,
+    /// Every flavor installed under --prefix (PREFIX/bin/python3.X, PREFIX/lib/python3.X/site-packages),
+    /// one after the other; exit status: the worst of them.
+    #[arg(long, global = true, conflicts_with_all = ["flavor", "python", "site_packages"])]
+    all: bool,
     /// Where a flavor is installed.
     #[arg(long, global = true, value_name = "DIR", default_value = "/usr/local")]
     prefix: PathBuf,
@@ -124,11 +129,7 @@ fn main() -> ExitCode {
     match run(cli) {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
-            let code = if e.is_environment() {
-                pycache::EXIT_ENVIRONMENT
-            } else {
-                pycache::EXIT_USAGE
-            };
+            let code = exit_code(&e);
             if json {
                 let msg =
                     serde_json::json!({"schema": 1, "error": e.to_string(), "exit_code": code});
@@ -142,8 +143,84 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli) -> Result<u8, Error> {
     let c = &cli.common;
+    if c.all {
+        return run_all(&cli);
+    }
     let engine = configure(c, &cli.command)?;
-    let report = match cli.command {
+    let report = run_one(&engine, &cli.command, c)?;
+    print(&report, c);
+    Ok(report.exit_code as u8)
+}
+
+/// `--all`: the command on each installed flavor in turn, each reported
+/// as alone (`--json`: an array of the reports, or of `{flavor, error}`).
+fn run_all(cli: &Cli) -> Result<u8, Error> {
+    let c = &cli.common;
+    let (Cmd::Check(scope) | Cmd::Update(scope) | Cmd::Clean(scope)) = &cli.command;
+    if !scope.dirs.is_empty() || c.dirs_from.is_some() {
+        // Directories belong to one site-packages; each flavor would find
+        // none of its own among them.
+        Cli::command()
+            .error(
+                clap::error::ErrorKind::ArgumentConflict,
+                "--all works on whole site-packages: it takes no DIR and no --dirs-from",
+            )
+            .exit();
+    }
+    let prefix = match &c.root {
+        Some(root) => root.join(c.prefix.strip_prefix("/").unwrap_or(&c.prefix)),
+        None => c.prefix.clone(),
+    };
+    let flavors = pycache::installed(&prefix)?;
+    if flavors.is_empty() && !c.json {
+        println!(">=> no Python flavor installed under {}", prefix.display());
+    }
+    let (mut worst, mut json) = (0, Vec::new());
+    for flavor in flavors {
+        let common = Common {
+            flavor: Some(flavor),
+            ..c.clone()
+        };
+        let result = configure(&common, &cli.command)
+            .and_then(|engine| run_one(&engine, &cli.command, &common));
+        let code = match result {
+            Ok(report) => {
+                if c.json {
+                    json.push(report.to_json());
+                } else {
+                    print(&report, c);
+                }
+                report.exit_code as u8
+            }
+            Err(e) => {
+                let code = exit_code(&e);
+                if c.json {
+                    let msg = serde_json::json!({"schema": 1, "flavor": flavor.name(),
+                        "error": e.to_string(), "exit_code": code});
+                    json.push(msg.to_string());
+                }
+                eprintln!("pycache: {e}");
+                code as u8
+            }
+        };
+        worst = worst.max(code);
+    }
+    if c.json {
+        let _ = writeln!(std::io::stdout().lock(), "[{}]", json.join(",\n"));
+    }
+    Ok(worst)
+}
+
+fn exit_code(e: &Error) -> i32 {
+    if e.is_environment() {
+        pycache::EXIT_ENVIRONMENT
+    } else {
+        pycache::EXIT_USAGE
+    }
+}
+
+fn run_one(engine: &Engine, command: &Cmd, c: &Common) -> Result<Report, Error> {
+    Ok(match command {
         Cmd::Check(_) => engine.check()?,
         Cmd::Clean(_) => engine.clean()?,
         Cmd::Update(_) => {
@@ -152,9 +229,7 @@ fn run(cli: Cli) -> Result<u8, Error> {
             progress.clear();
             report
         }
-    };
-    print(&report, c);
-    Ok(report.exit_code as u8)
+    })
 }
 
 /// Resolves flags into an engine: one place for every look-up.

@@ -200,6 +200,21 @@ daily
 expect "periodic.conf.local wins" 0 ''
 rm -f "$tmp/periodic.conf.local"
 
+# --- default: every flavor installed (pycache --all) ------------------------
+"$pycache" update --all --prefix "$lb" >/dev/null 2>&1
+conf 'daily_pycache_enable="YES"'
+daily
+expect "every flavor, all in sync: silent, 0" 0 ''
+rm -r "$lb/lib/python3.13/site-packages/pkg/__pycache__"
+daily
+expect "every flavor, one out of sync: exit 1" 1 '^>=> Python 3.13: 1 file to compile \(3 missing, 0 stale\)$'
+conf 'daily_pycache_enable="YES"
+daily_pycache_fix="YES"'
+daily
+expect "every flavor, fix: exit 1" 1 '^>=> Python 3.13: compiled 1 file'
+daily
+expect "every flavor, fixed: silent the next day" 0 ''
+
 # --- bad configuration: 2, said under the heading ---------------------------
 conf 'daily_pycache_enable="maybe"'
 daily
