@@ -45,6 +45,7 @@ mod report;
 mod scan;
 mod target;
 pub mod template;
+mod ucl;
 mod walk;
 
 pub use crate::engine::Engine;
