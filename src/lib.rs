@@ -33,6 +33,7 @@
 
 mod clean;
 mod compile;
+pub mod config;
 mod engine;
 mod error;
 mod flavor;
@@ -45,7 +46,7 @@ mod report;
 mod scan;
 mod target;
 pub mod template;
-mod ucl;
+pub mod ucl;
 mod walk;
 
 pub use crate::engine::Engine;

@@ -123,7 +123,8 @@ check "included twice, counted once" "$T/pycache-py311.ucl" \
 # --- the example port ------------------------------------------------------
 ex() { env -i PATH="$PATH" bmake -C "$root/Mk/examples/lang/python-pycache" -m "$here/sys" "$@" 2>&1; }
 EXPLIST="bin/pycache bin/gen-triggers /usr/local/share/lua/5.4/pycache.lua /usr/local/lib/lua/5.4/pycache/core.so \
-etc/periodic/daily/411.pycache share/man/man1/gen-triggers.1.gz share/man/man3/pycache.lua.3.gz share/man/man8/pycache.8.gz"
+\"@sample etc/pycache.conf.sample\" etc/periodic/daily/411.pycache share/man/man1/gen-triggers.1.gz \
+share/man/man3/pycache.lua.3.gz share/man/man5/pycache.conf.5.gz share/man/man8/pycache.8.gz"
 check "example port: plist" \
 	"$EXPLIST $T/pycache-py310.ucl $T/pycache-py311.ucl $T/pycache-py312.ucl $T/pycache-py313.ucl $T/pycache-py39.ucl" \
 	"$(ex -V '${PLIST_FILES}')"
@@ -134,10 +135,12 @@ check "example port: install commands" \
 mkdir -p $S/usr/local/share/lua/5.4 $S/usr/local/lib/lua/5.4/pycache
 install -m 0444 $W/pycache-0.1.0/lua/pycache.lua $S/usr/local/share/lua/5.4/
 install -m 0444 $R/libpycache.so $S/usr/local/lib/lua/5.4/pycache/core.so
+install -m 0444 $W/pycache-0.1.0/etc/pycache.conf.sample $S/usr/local/etc/
 mkdir -p $S/usr/local/etc/periodic/daily
 install -m 0555 $W/411.pycache $S/usr/local/etc/periodic/daily/
 install -m 0444 $W/pycache-0.1.0/man/gen-triggers.1 $S/usr/local/share/man/man1/
 install -m 0444 $W/pycache-0.1.0/man/pycache.lua.3 $S/usr/local/share/man/man3/
+install -m 0444 $W/pycache-0.1.0/man/pycache.conf.5 $S/usr/local/share/man/man5/
 install -m 0444 $W/pycache-0.1.0/man/pycache.8 $S/usr/local/share/man/man8/" \
 	"$(ex -n do-install)"
 
@@ -145,6 +148,10 @@ check "example port: free-threaded versions get their triggers" \
 	"$EXPLIST $T/pycache-py311.ucl $T/pycache-py313t.ucl $T/pycache-py314t.ucl" \
 	"$(ex '_PYTHON_VERSIONS=3.13t 3.11 3.14t' -V '${PLIST_FILES}')"
 check "example port: no IGNORE with 3.13t and 3.14t" "" "$(ex '_PYTHON_VERSIONS=3.13t 3.11 3.14t' -V '${IGNORE}')"
+check "example port: the programs find pycache.conf in PREFIX/etc" "PYCACHE_ETCDIR=/usr/local/etc" \
+	"$(ex -V '${CARGO_ENV}')"
+check "example port: the sample is in the repository" "ok" \
+	"$(test -f "$root/etc/pycache.conf.sample" && echo ok)"
 check "example port: pkg-install and the periodic script are substituted" "pkg-install 411.pycache" \
 	"$(ex -V '${SUB_FILES}')"
 # Every page the port installs is in man/, and every page in man/ is installed.
