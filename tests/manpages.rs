@@ -88,3 +88,31 @@ fn pycache_page_documents_every_option() {
 fn gen_triggers_page_documents_every_option() {
     assert_documented("gen-triggers.1", env!("CARGO_BIN_EXE_gen-triggers"), &[&[]]);
 }
+
+/// Every key `pycache.conf` takes is documented in pycache.conf(5) as
+/// `.It Ic KEY`, and shown with its default in the sample the port
+/// installs, commented out (`#KEY = ...`); neither lists a key that is none.
+#[test]
+fn configuration_page_and_sample_list_every_key() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let page = std::fs::read_to_string(root.join("man/pycache.conf.5")).unwrap();
+    let sample = std::fs::read_to_string(root.join("etc/pycache.conf.sample")).unwrap();
+    let in_page: BTreeSet<&str> = page
+        .lines()
+        .filter_map(|l| l.strip_prefix(".It Ic "))
+        .collect();
+    let in_sample: BTreeSet<&str> = sample
+        .lines()
+        .filter_map(|l| l.strip_prefix('#')?.split_once(" = ").map(|(k, _)| k))
+        .filter(|k| k.bytes().all(|b| b.is_ascii_lowercase() || b == b'_'))
+        .collect();
+    let keys: BTreeSet<&str> = pycache::config::KEYS.iter().copied().collect();
+    assert_eq!(
+        in_page, keys,
+        "man/pycache.conf.5 (.It Ic KEY) against the engine's keys"
+    );
+    assert_eq!(
+        in_sample, keys,
+        "etc/pycache.conf.sample (#KEY = default) against the engine's keys"
+    );
+}
