@@ -33,11 +33,13 @@
 
 mod clean;
 mod compile;
+mod dir;
 mod engine;
 mod error;
 mod flavor;
 #[cfg(feature = "lua-module")]
 mod lua;
+mod marshal;
 mod parallel;
 pub mod pyc;
 mod report;
