@@ -37,8 +37,8 @@ use std::ffi::{OsStr, OsString};
 use std::fs::File;
 use std::io;
 use std::os::fd::OwnedFd;
-use std::os::unix::ffi::{OsStrExt, OsStringExt};
-use std::path::{Component, Path, PathBuf};
+use std::os::unix::ffi::OsStringExt;
+use std::path::{Component, Path};
 
 use rustix::fs::{AtFlags, FileType, Mode, OFlags, Stat};
 
@@ -98,30 +98,16 @@ impl Handle {
 
     /// The entries of this directory except `.` and `..`, each with its
     /// kind (`fstatat` without following links where the file system does
-    /// not say).
+    /// not say). Reading needs a descriptor of its own (two more system
+    /// calls); [`Handle::into_entries`] saves them when the handle is not
+    /// needed afterwards.
     pub fn entries(&self) -> io::Result<Vec<(OsString, Kind)>> {
-        let mut dir = rustix::fs::Dir::read_from(&self.fd)?;
-        let mut entries = Vec::new();
-        while let Some(entry) = dir.read() {
-            let entry = entry?;
-            let name = entry.file_name().to_bytes();
-            if name == b"." || name == b".." {
-                continue;
-            }
-            let kind = match Kind::of(entry.file_type()) {
-                Some(kind) => kind,
-                None => match self.stat(OsStr::from_bytes(name)) {
-                    Ok(stat) => {
-                        Kind::of(FileType::from_raw_mode(stat.st_mode as _)).unwrap_or(Kind::Other)
-                    }
-                    // Gone since it was listed.
-                    Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
-                    Err(e) => return Err(e),
-                },
-            };
-            entries.push((OsString::from_vec(name.to_vec()), kind));
-        }
-        Ok(entries)
+        read(rustix::fs::Dir::read_from(&self.fd)?)
+    }
+
+    /// [`Handle::entries`], closing the handle.
+    pub fn into_entries(self) -> io::Result<Vec<(OsString, Kind)>> {
+        read(rustix::fs::Dir::new(self.fd)?)
     }
 
     /// `fstatat(name, AT_SYMLINK_NOFOLLOW)`: the entry itself.
@@ -167,6 +153,37 @@ pub fn open_file_path(path: &Path) -> io::Result<(File, Stat)> {
         Mode::empty(),
     )?;
     regular(fd)
+}
+
+fn read(mut dir: rustix::fs::Dir) -> io::Result<Vec<(OsString, Kind)>> {
+    let mut listed = Vec::new();
+    while let Some(entry) = dir.read() {
+        let entry = entry?;
+        let name = entry.file_name().to_bytes();
+        if name != b"." && name != b".." {
+            listed.push((
+                OsString::from_vec(name.to_vec()),
+                Kind::of(entry.file_type()),
+            ));
+        }
+    }
+    // File systems that do not give kinds: ask, without following links.
+    let mut entries = Vec::with_capacity(listed.len());
+    for (name, kind) in listed {
+        let kind = match kind {
+            Some(kind) => kind,
+            None => match rustix::fs::statat(dir.fd()?, &name, AtFlags::SYMLINK_NOFOLLOW) {
+                Ok(stat) => {
+                    Kind::of(FileType::from_raw_mode(stat.st_mode as _)).unwrap_or(Kind::Other)
+                }
+                // Gone since it was listed.
+                Err(rustix::io::Errno::NOENT) => continue,
+                Err(e) => return Err(e.into()),
+            },
+        };
+        entries.push((name, kind));
+    }
+    Ok(entries)
 }
 
 fn regular(fd: OwnedFd) -> io::Result<(File, Stat)> {
@@ -251,6 +268,8 @@ impl<'r> Cursor<'r> {
 /// The test-only pause at `point` (see the module documentation).
 #[cfg(debug_assertions)]
 pub fn pause(point: &str) {
+    use std::os::unix::ffi::OsStrExt;
+    use std::path::PathBuf;
     let Some(spec) = std::env::var_os("PYCACHE_TEST_PAUSE") else {
         return;
     };

@@ -84,7 +84,7 @@ pub fn list(handle: &Handle) -> io::Result<Listing> {
             Kind::Dir => match handle.open_dir(&name) {
                 Ok(cache) => Cache::Dir(
                     cache
-                        .entries()?
+                        .into_entries()?
                         .into_iter()
                         .map(|(name, kind)| Entry {
                             name,
