@@ -77,15 +77,12 @@ const DIR_FLAGS: OFlags = OFlags::RDONLY
     .union(OFlags::NOFOLLOW);
 
 impl Handle {
-    /// Opens the site-packages itself. Its path was chosen by the admin
-    /// (and resolved by [`Target::locate`](crate::Target::locate)), so links
-    /// in it are followed; nothing below it is.
+    /// Opens the site-packages itself, by the path
+    /// [`Target::locate`](crate::Target::locate) resolved: every link in it
+    /// already followed, so the last component is not followed either (a
+    /// site-packages swapped for a link since fails with `ELOOP`).
     pub fn open_root(path: &Path) -> io::Result<Handle> {
-        let fd = rustix::fs::open(
-            path,
-            OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC,
-            Mode::empty(),
-        )?;
+        let fd = rustix::fs::open(path, DIR_FLAGS, Mode::empty())?;
         Ok(Handle { fd })
     }
 
@@ -145,13 +142,14 @@ impl Handle {
 }
 
 /// Opens `path` as [`Handle::open_file`] does, links in its directories
-/// followed (a path the caller chose), the last component not.
-pub fn open_file_path(path: &Path) -> io::Result<(File, Stat)> {
-    let fd = rustix::fs::open(
-        path,
-        OFlags::RDONLY | OFlags::NONBLOCK | OFlags::CLOEXEC | OFlags::NOFOLLOW,
-        Mode::empty(),
-    )?;
+/// followed (a path the caller chose), the last component only with
+/// `follow`.
+pub fn open_file_path(path: &Path, follow: bool) -> io::Result<(File, Stat)> {
+    let mut flags = OFlags::RDONLY | OFlags::NONBLOCK | OFlags::CLOEXEC;
+    if !follow {
+        flags |= OFlags::NOFOLLOW;
+    }
+    let fd = rustix::fs::open(path, flags, Mode::empty())?;
     regular(fd)
 }
 

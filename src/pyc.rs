@@ -360,9 +360,9 @@ fn judge_header(
     }
 }
 
-/// Judges the cache file at `pyc` of the source at `source` (paths the
-/// caller chose; their last components are never followed and must be
-/// regular files).
+/// Judges the cache file at `pyc` of the source at `source`, paths the
+/// caller chose: both must be regular files, and the pyc's last component
+/// is never followed (the source's is, as its stamp was taken).
 pub fn judge_path(
     pyc: &Path,
     source: &Path,
@@ -371,13 +371,13 @@ pub fn judge_path(
     verify: bool,
 ) -> Verdict {
     let read_all = |path: &Path| {
-        let (mut file, _) = crate::dir::open_file_path(path)?;
+        let (mut file, _) = crate::dir::open_file_path(path, true)?;
         let mut bytes = Vec::new();
         file.read_to_end(&mut bytes)?;
         Ok(bytes)
     };
     judge(
-        crate::dir::open_file_path(pyc).map(|(f, _)| f),
+        crate::dir::open_file_path(pyc, false).map(|(f, _)| f),
         stamp,
         magic,
         verify,
