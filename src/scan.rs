@@ -375,22 +375,23 @@ impl<'s, 'a> Scanner<'s, 'a> {
     /// One subtree of a full scan, in one walk.
     fn subtree(&mut self, top: &OsStr) {
         let handle = self.handle;
-        walk::walk_tree(handle, top, &self.root.join(top), &mut |dir,
-                                                                 listing,
-                                                                 children: Vec<
-            bool,
-        >| match listing {
-            Ok((handle, listing)) => {
-                self.collect_sources(dir, handle, listing);
-                self.settle(dir, listing, children.iter().all(|&go| go))
-            }
-            Err(e) => {
-                self.plan
-                    .problems
-                    .push(Failure::new(dir, format!("cannot read directory: {e}")));
-                false
-            }
-        });
+        let path = self.root.join(top);
+        let mut visit =
+            |dir: &Path, listing: Result<(&Handle, &Listing), io::Error>, children: Vec<bool>| {
+                match listing {
+                    Ok((handle, listing)) => {
+                        self.collect_sources(dir, handle, listing);
+                        self.settle(dir, listing, children.iter().all(|&go| go))
+                    }
+                    Err(e) => {
+                        self.plan
+                            .problems
+                            .push(Failure::new(dir, format!("cannot read directory: {e}")));
+                        false
+                    }
+                }
+            };
+        walk::walk_tree(handle, top, &path, &mut visit);
     }
 
     /// Takes over what another scanner found.
