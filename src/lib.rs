@@ -34,12 +34,14 @@
 mod clean;
 mod compile;
 pub mod config;
+mod dir;
 mod engine;
 mod error;
 mod flavor;
 mod installed;
 #[cfg(feature = "lua-module")]
 mod lua;
+mod marshal;
 mod parallel;
 pub mod pyc;
 mod report;
