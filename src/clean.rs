@@ -1,5 +1,6 @@
-//! Removing what a [`Plan`](crate::Plan) found: orphaned bytecode, then the
-//! caches it leaves empty, then the directories those leave empty.
+//! Removing what a [`Plan`](crate::Plan) found: orphaned bytecode (and, when
+//! pruning, this tag's bytecode of levels no longer kept), then the caches
+//! it leaves empty, then the directories those leave empty.
 //!
 //! Only names the scan saw as regular files carrying this interpreter's tag
 //! (or its leftover temporary files) are unlinked, and directories go with
@@ -24,6 +25,12 @@ use crate::scan::Plan;
 pub struct Cleaned {
     /// Files removed.
     pub files: Vec<PathBuf>,
+    /// Bytecode of unkept levels removed (pruned).
+    pub pruned: Vec<PathBuf>,
+    /// Bytes the pruning freed: the size of each pruned file that was its
+    /// inode's last link (levels written as hard links of one another free
+    /// their bytes with the last of them).
+    pub pruned_bytes: u64,
     /// Directories removed, deepest first.
     pub dirs: Vec<PathBuf>,
     /// Removals that failed.
@@ -45,34 +52,13 @@ pub fn clean(plan: &Plan, root: &Path) -> Cleaned {
             return done;
         }
     };
-    // Orphans of one cache are removed through one handle of it.
-    let mut orphans: Vec<&PathBuf> = plan.orphans.iter().collect();
-    orphans.sort();
-    let mut groups: Vec<&[&PathBuf]> = Vec::new();
-    let mut rest = &orphans[..];
-    while let Some(first) = rest.first() {
-        let len = rest
-            .iter()
-            .take_while(|o| o.parent() == first.parent())
-            .count();
-        groups.push(&rest[..len]);
-        rest = &rest[len..];
-    }
-    let removed = crate::parallel::map_init(
-        &groups,
-        16,
-        || Cursor::new(&handle, root),
-        |cursor, group| remove_files(cursor, group),
-    );
-    for (file, removed) in orphans.iter().zip(removed.into_iter().flatten()) {
-        match removed {
-            Ok(true) => done.files.push(file.to_path_buf()),
-            Ok(false) => {}
-            Err(e) => done
-                .failures
-                .push(Failure::new(file, format!("not removed: {e}"))),
-        }
-    }
+    let (files, failures) = remove_all(&handle, root, &plan.orphans);
+    done.files = files.into_iter().map(|(file, _)| file).collect();
+    done.failures = failures;
+    let (pruned, failures) = remove_all(&handle, root, &plan.unkept);
+    done.pruned_bytes = pruned.iter().map(|(_, bytes)| bytes).sum();
+    done.pruned = pruned.into_iter().map(|(file, _)| file).collect();
+    done.failures.extend(failures);
     let mut dirs: Vec<&PathBuf> = plan.empty_caches.iter().chain(&plan.empty_dirs).collect();
     // Children before parents, whatever order the scan found them in.
     dirs.sort_by_key(|d| std::cmp::Reverse(d.components().count()));
@@ -89,11 +75,67 @@ pub fn clean(plan: &Plan, root: &Path) -> Cleaned {
     done
 }
 
-/// Removes the files of one group (same directory).
-fn remove_files(cursor: &mut Cursor<'_>, group: &[&PathBuf]) -> Vec<io::Result<bool>> {
+/// Removes `files`, those of one cache through one handle of it; returns
+/// the files removed, each with the bytes its removal freed, and the
+/// failures.
+fn remove_all(
+    handle: &Handle,
+    root: &Path,
+    files: &[PathBuf],
+) -> (Vec<(PathBuf, u64)>, Vec<Failure>) {
+    let mut files: Vec<&PathBuf> = files.iter().collect();
+    files.sort();
+    let mut groups: Vec<&[&PathBuf]> = Vec::new();
+    let mut rest = &files[..];
+    while let Some(first) = rest.first() {
+        let len = rest
+            .iter()
+            .take_while(|o| o.parent() == first.parent())
+            .count();
+        groups.push(&rest[..len]);
+        rest = &rest[len..];
+    }
+    let removed = crate::parallel::map_init(
+        &groups,
+        16,
+        || Cursor::new(handle, root),
+        |cursor, group| remove_files(cursor, group),
+    );
+    let (mut done, mut failures) = (Vec::new(), Vec::new());
+    for (file, removed) in files.iter().zip(removed.into_iter().flatten()) {
+        match removed {
+            Ok(Some(bytes)) => done.push((file.to_path_buf(), bytes)),
+            Ok(None) => {}
+            Err(e) => failures.push(Failure::new(file, format!("not removed: {e}"))),
+        }
+    }
+    (done, failures)
+}
+
+/// Removes the files of one group (same directory): for each, the bytes
+/// freed when it was removed, `None` when it was already gone.
+fn remove_files(cursor: &mut Cursor<'_>, group: &[&PathBuf]) -> Vec<io::Result<Option<u64>>> {
     group
         .iter()
-        .map(|file| remove(cursor, file, false))
+        .map(|file| {
+            // The size is read through the same directory handle just
+            // before the unlink; a file changed in between is at worst
+            // counted wrong, never removed through a link.
+            let bytes = match (file.parent(), file.file_name()) {
+                (Some(parent), Some(name)) => cursor
+                    .open(parent)
+                    .and_then(|dir| dir.stat(name))
+                    .map_or(0, |st| {
+                        if st.st_nlink == 1 {
+                            st.st_size as u64
+                        } else {
+                            0
+                        }
+                    }),
+                _ => 0,
+            };
+            remove(cursor, file, false).map(|removed| removed.then_some(bytes))
+        })
         .collect()
 }
 

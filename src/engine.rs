@@ -36,6 +36,7 @@ pub struct Engine {
     dry_run: bool,
     timeout: Duration,
     verify: bool,
+    prune_levels: bool,
 }
 
 impl Engine {
@@ -51,6 +52,7 @@ impl Engine {
             dry_run: false,
             timeout: Duration::from_secs(120),
             verify: false,
+            prune_levels: false,
         }
     }
 
@@ -126,6 +128,15 @@ impl Engine {
     /// path reads only each pyc's header and first byte.
     pub fn verify(mut self, verify: bool) -> Engine {
         self.verify = verify;
+        self
+    }
+
+    /// Also removes this interpreter's bytecode of the levels not in
+    /// [`levels`](Engine::levels) (its own tag only, as for orphans), and
+    /// the report says how many files and bytes that freed. Off by
+    /// default: then nothing valid is ever removed.
+    pub fn prune_levels(mut self, prune: bool) -> Engine {
+        self.prune_levels = prune;
         self
     }
 
@@ -300,6 +311,7 @@ impl Engine {
             excludes: &self.excludes,
             sources,
             verify: self.verify,
+            prune: self.prune_levels,
         }
         .run(touched)?;
         if touched.is_none() {
@@ -326,6 +338,9 @@ impl Engine {
         cleaned.dirs.sort();
         report.removed_files = cleaned.files;
         report.removed_dirs = cleaned.dirs;
+        cleaned.pruned.sort();
+        report.pruned = cleaned.pruned;
+        report.pruned_bytes = cleaned.pruned_bytes;
         report.failures.extend(cleaned.failures);
     }
 
@@ -387,6 +402,8 @@ impl Engine {
         empty_dirs.sort();
         let mut orphans = plan.orphans.clone();
         orphans.sort();
+        let mut to_prune = plan.unkept.clone();
+        to_prune.sort();
         let mut failures = plan.problems.clone();
         failures.sort_by(|a, b| a.path.cmp(&b.path));
         Report {
@@ -410,6 +427,9 @@ impl Engine {
             empty_dirs,
             removed_files: Vec::new(),
             removed_dirs: Vec::new(),
+            to_prune,
+            pruned: Vec::new(),
+            pruned_bytes: 0,
             failures,
             error: None,
             warnings: self.misdirected(location).into_iter().collect(),

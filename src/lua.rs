@@ -476,6 +476,9 @@ fn report_table(lua: &Lua, r: &Report) -> LuaResult<Table> {
     t.set("empty_dirs", paths(lua, &r.empty_dirs)?)?;
     t.set("removed_files", paths(lua, &r.removed_files)?)?;
     t.set("removed_dirs", paths(lua, &r.removed_dirs)?)?;
+    t.set("to_prune", paths(lua, &r.to_prune)?)?;
+    t.set("pruned", paths(lua, &r.pruned)?)?;
+    t.set("pruned_bytes", r.pruned_bytes)?;
     let failures = lua.create_table()?;
     for (i, f) in r.failures.iter().enumerate() {
         let entry = lua.create_table()?;

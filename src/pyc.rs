@@ -131,6 +131,23 @@ pub fn cache_stem<'a>(name: &'a OsStr, tag: &str) -> Option<&'a OsStr> {
     (!stem.is_empty()).then(|| OsStr::from_bytes(stem))
 }
 
+/// The optimization level of the cache file `name` of `tag`: 0 for
+/// `NAME.TAG.pyc`, 1 and 2 for `NAME.TAG.opt-1.pyc` and `.opt-2.pyc`;
+/// `None` for any other name (another tag, an `opt-` string CPython never
+/// writes for a level, not a cache file).
+pub fn cache_level(name: &OsStr, tag: &str) -> Option<u8> {
+    cache_stem(name, tag)?;
+    let rest = name.as_bytes().strip_suffix(b".pyc")?;
+    if rest.ends_with(tag.as_bytes()) {
+        return Some(0);
+    }
+    match rest.rsplit(|&b| b == b'.').next()? {
+        b"opt-1" => Some(1),
+        b"opt-2" => Some(2),
+        _ => None,
+    }
+}
+
 /// Whether `name` is a temporary file left behind while writing a cache
 /// file of `tag`: `CACHENAME.DIGITS` (CPython's `_write_atomic`, which
 /// appends `id(path)`) or `CACHENAME.DIGITS.DIGITS` (pycache's workers,

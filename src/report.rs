@@ -21,6 +21,9 @@
 //! empty_dirs     [PATH]                  caches and directories left empty
 //! removed_files  [PATH]
 //! removed_dirs   [PATH]
+//! to_prune       [PATH]                  with prune_levels: this tag's bytecode of unkept levels
+//! pruned         [PATH]                  of those, removed
+//! pruned_bytes   int                     bytes the pruning freed
 //! failures       [{path, reason}]        per-file problems
 //! error          string|null             what kept the job from finishing
 //! warnings       [string]
@@ -167,6 +170,15 @@ pub struct Report {
     /// Directories removed.
     #[serde(serialize_with = "paths")]
     pub removed_dirs: Vec<PathBuf>,
+    /// With pruning: this tag's bytecode of levels not kept, found.
+    #[serde(serialize_with = "paths")]
+    pub to_prune: Vec<PathBuf>,
+    /// Of those, removed.
+    #[serde(serialize_with = "paths")]
+    pub pruned: Vec<PathBuf>,
+    /// Bytes the pruning freed (a file that was a hard link of a kept one
+    /// frees none).
+    pub pruned_bytes: u64,
     /// Per-path problems.
     pub failures: Vec<Failure>,
     /// What kept the job from finishing (e.g. no interpreter).
@@ -204,7 +216,10 @@ impl Report {
 
     /// Whether the scan found nothing to compile, orphaned or left empty.
     pub fn in_sync(&self) -> bool {
-        self.to_compile.is_empty() && self.orphans.is_empty() && self.empty_dirs.is_empty()
+        self.to_compile.is_empty()
+            && self.orphans.is_empty()
+            && self.empty_dirs.is_empty()
+            && self.to_prune.is_empty()
     }
 
     /// The human output: a summary line, then one line per failure; with
@@ -244,6 +259,7 @@ impl Report {
             }
             parts.join(", ")
         };
+        let unkept = |n: usize| plural(n, "file of unkept levels", "files of unkept levels");
         let mut parts: Vec<String> = Vec::new();
         match (self.command, self.dry_run) {
             (Command::Check, _) => {
@@ -258,6 +274,9 @@ impl Report {
                 if !found.is_empty() {
                     parts.push(found);
                 }
+                if !self.to_prune.is_empty() {
+                    parts.push(format!("{} to prune", unkept(self.to_prune.len())));
+                }
             }
             (_, true) => {
                 if !self.to_compile.is_empty() {
@@ -269,6 +288,9 @@ impl Report {
                 let found = removal(self.orphans.len(), self.empty_dirs.len());
                 if !found.is_empty() {
                     parts.push(format!("would remove {found}"));
+                }
+                if !self.to_prune.is_empty() {
+                    parts.push(format!("would prune {}", unkept(self.to_prune.len())));
                 }
             }
             (_, false) => {
@@ -282,6 +304,13 @@ impl Report {
                 let done = removal(self.removed_files.len(), self.removed_dirs.len());
                 if !done.is_empty() {
                     parts.push(format!("removed {done}"));
+                }
+                if !self.pruned.is_empty() {
+                    parts.push(format!(
+                        "pruned {} ({} freed)",
+                        unkept(self.pruned.len()),
+                        bytes(self.pruned_bytes)
+                    ));
                 }
             }
         }
@@ -344,6 +373,14 @@ impl Report {
         for d in empties {
             lines.push(format!("  empty {}", d.display()));
         }
+        let unkept = if self.command == Command::Check || self.dry_run {
+            &self.to_prune
+        } else {
+            &self.pruned
+        };
+        for f in unkept {
+            lines.push(format!("  prune {}", f.display()));
+        }
         if self.interpreters_started > 0 {
             lines.push(format!(
                 "  started {} interpreter(s)",
@@ -357,6 +394,21 @@ impl Report {
     pub fn to_json(&self) -> String {
         serde_json::to_string(self).expect("a report always serializes")
     }
+}
+
+/// `512 B`, `33.7 KiB`, `1.2 MiB`: binary units, as pkg prints sizes.
+fn bytes(n: u64) -> String {
+    const UNITS: [&str; 4] = ["KiB", "MiB", "GiB", "TiB"];
+    if n < 1024 {
+        return format!("{n} B");
+    }
+    let mut value = n as f64 / 1024.0;
+    let mut unit = 0;
+    while value >= 1024.0 && unit + 1 < UNITS.len() {
+        value /= 1024.0;
+        unit += 1;
+    }
+    format!("{value:.1} {}", UNITS[unit])
 }
 
 /// A path as a JSON string, non-UTF-8 bytes as `\udcXX`.
@@ -418,6 +470,15 @@ mod tests {
     use super::*;
     use std::ffi::OsStr;
     use std::os::unix::ffi::OsStrExt;
+
+    #[test]
+    fn sizes_read_as_pkg_prints_them() {
+        assert_eq!(bytes(0), "0 B");
+        assert_eq!(bytes(1023), "1023 B");
+        assert_eq!(bytes(34_500), "33.7 KiB");
+        assert_eq!(bytes(5 << 20), "5.0 MiB");
+        assert_eq!(bytes(3 << 30), "3.0 GiB");
+    }
 
     #[test]
     fn json_paths_keep_every_byte() {

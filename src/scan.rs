@@ -44,6 +44,9 @@ pub struct Plan {
     pub jobs: Vec<Job>,
     /// This interpreter's bytecode whose source is gone.
     pub orphans: Vec<PathBuf>,
+    /// With [`Scan::prune`]: this interpreter's bytecode of levels not kept
+    /// whose source is there.
+    pub unkept: Vec<PathBuf>,
     /// `__pycache__` directories that will be empty once orphans are gone.
     pub empty_caches: Vec<PathBuf>,
     /// Directories that will be empty once their caches are gone, deepest
@@ -97,6 +100,9 @@ pub struct Scan<'a> {
     pub sources: bool,
     /// Walk the body of every pyc whose header is fresh (`--verify`).
     pub verify: bool,
+    /// Also plan the removal of this tag's bytecode of levels not in
+    /// `levels` (`--prune-levels`); without it nothing valid is removed.
+    pub prune: bool,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -398,6 +404,7 @@ impl<'s, 'a> Scanner<'s, 'a> {
     fn absorb(&mut self, other: Scanner) {
         let plan = other.plan;
         self.plan.orphans.extend(plan.orphans);
+        self.plan.unkept.extend(plan.unkept);
         self.plan.empty_caches.extend(plan.empty_caches);
         self.plan.empty_dirs.extend(plan.empty_dirs);
         self.plan.problems.extend(plan.problems);
@@ -537,8 +544,15 @@ impl<'s, 'a> Scanner<'s, 'a> {
                 };
             if orphan {
                 self.plan.orphans.push(cache_dir.join(&file.name));
-            } else {
-                all_orphans = false;
+                continue;
+            }
+            all_orphans = false;
+            let unkept = self.scan.prune
+                && !file.symlink
+                && pyc::cache_level(&file.name, self.scan.tag)
+                    .is_some_and(|level| !self.scan.levels.contains(&level));
+            if unkept {
+                self.plan.unkept.push(cache_dir.join(&file.name));
             }
         }
         let empties = all_orphans && listing.sources.is_empty();

@@ -116,6 +116,10 @@ struct Common {
     /// that would not load is stale (and recompiled by update).
     #[arg(long, global = true)]
     verify: bool,
+    /// Also remove this interpreter's bytecode of levels not given to --optimize
+    /// (its own tag only); without it, nothing valid is ever removed.
+    #[arg(long, global = true)]
+    prune_levels: bool,
     /// Print the report as JSON (schema: see README).
     #[arg(long, global = true)]
     json: bool,
@@ -263,6 +267,7 @@ fn configure(c: &Common, command: &Cmd) -> Result<Engine, Error> {
         .touched(touched)
         .dry_run(c.dry_run)
         .verify(c.verify)
+        .prune_levels(c.prune_levels)
         .timeout(Duration::from_secs(c.timeout.max(1)));
     for glob in &c.exclude {
         engine = engine.exclude(glob)?;
