@@ -140,10 +140,11 @@ impl Config {
             line: None,
             problem,
         };
-        // The file is opened once and judged through its descriptor, so a
-        // name swapped for a FIFO or a directory is refused, never waited on.
-        let meta = match std::fs::metadata(path) {
-            Ok(meta) => meta,
+        // Opened without blocking and judged through its descriptor: a
+        // name that is (or is swapped for) a FIFO or a directory is refused,
+        // never waited on. Links are followed: the admin chose the path.
+        let mut file = match crate::dir::open_file_path(path, true) {
+            Ok((file, _)) => file,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound && !named => return Ok(None),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 return Err(fail(format!(
@@ -152,16 +153,6 @@ impl Config {
             }
             Err(e) => return Err(fail(format!("cannot read: {e}"))),
         };
-        if !meta.is_file() {
-            return Err(fail("not a regular file".into()));
-        }
-        let mut file = std::fs::File::open(path).map_err(|e| fail(format!("cannot read: {e}")))?;
-        let meta = file
-            .metadata()
-            .map_err(|e| fail(format!("cannot read: {e}")))?;
-        if !meta.is_file() {
-            return Err(fail("not a regular file".into()));
-        }
         let mut bytes = Vec::new();
         file.by_ref()
             .take(MAX_SIZE + 1)
@@ -366,6 +357,23 @@ mod tests {
         std::fs::create_dir(&path).unwrap();
         assert!(
             Config::read(&default)
+                .unwrap_err()
+                .to_string()
+                .ends_with("not a regular file")
+        );
+        let fifo = dir.path().join("fifo.conf");
+        let made = std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap();
+        assert!(made.success(), "mkfifo");
+        let named_fifo = Source::File {
+            path: fifo,
+            named: true,
+        };
+        // A FIFO with no writer would block a plain open: refused at once.
+        assert!(
+            Config::read(&named_fifo)
                 .unwrap_err()
                 .to_string()
                 .ends_with("not a regular file")
