@@ -36,6 +36,7 @@ mod compile;
 mod engine;
 mod error;
 mod flavor;
+pub mod interrupt;
 #[cfg(feature = "lua-module")]
 mod lua;
 mod parallel;

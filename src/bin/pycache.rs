@@ -20,6 +20,7 @@ Exit codes:
   1  some files failed to compile or could not be removed; for check: something is out of sync
   2  usage: bad flags, flavor, level or pattern
   3  environment: interpreter not runnable, site-packages missing or unreadable
+  130, 143  interrupted by SIGINT or SIGTERM (after printing what was done)
 
 Examples:
   pycache update --flavor py311                  keep /usr/local/lib/python3.11/site-packages in sync
@@ -101,7 +102,8 @@ struct Common {
     /// An empty list means nothing was touched.
     #[arg(long, global = true, value_name = "FILE")]
     dirs_from: Option<PathBuf>,
-    /// Longest time one file may take to compile, in seconds.
+    /// Longest time one file may take to compile, and a compile worker to
+    /// start, in seconds.
     #[arg(long, global = true, value_name = "SECS", default_value_t = 120)]
     timeout: u64,
     /// Say what would be done; change nothing.
@@ -121,7 +123,18 @@ struct Common {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let json = cli.common.json;
-    match run(cli) {
+    if let Err(e) = pycache::interrupt::install() {
+        eprintln!("pycache: cannot catch SIGINT and SIGTERM: {e}");
+    }
+    let result = run(cli);
+    // Interrupted: the report of what was done is out; 128 + the signal.
+    if let Some(signal) = pycache::interrupt::received() {
+        if let Err(e) = &result {
+            eprintln!("pycache: {e}");
+        }
+        return ExitCode::from(128 + signal as u8);
+    }
+    match result {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
             let code = if e.is_environment() {
