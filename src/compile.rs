@@ -42,8 +42,11 @@ use crate::report::Failure;
 use crate::scan::Job;
 use crate::target::spawn_error;
 
-/// The worker program, run with `python -I -S -X utf8 -u -c`.
+/// The worker program, run with `python FLAGS WORKER_PY MODE`.
 const WORKER_PY: &str = include_str!("compile/worker.py");
+
+/// No site (so no `.pth`), no environment, UTF-8 mode, unbuffered.
+const FLAGS: [&str; 6] = ["-I", "-S", "-X", "utf8", "-u", "-c"];
 
 /// What the worker writes first (`GREETING` in worker.py): bytes before it
 /// are not the worker's and are skipped.
@@ -281,12 +284,20 @@ impl Pool<'_> {
                         self.record(|r| r.failures.push(Failure::new(&job.source, reason)));
                         // The worker is gone: what it had not started goes
                         // back, and another worker is started.
-                        current.stop([job].into_iter().chain(queued.iter().map(|&i| &self.jobs[i])));
+                        current.stop(
+                            [job]
+                                .into_iter()
+                                .chain(queued.iter().map(|&i| &self.jobs[i])),
+                        );
                         self.give_back(queued.drain(..));
                         break;
                     }
                     Reply::Stopped => {
-                        current.stop([job].into_iter().chain(queued.iter().map(|&i| &self.jobs[i])));
+                        current.stop(
+                            [job]
+                                .into_iter()
+                                .chain(queued.iter().map(|&i| &self.jobs[i])),
+                        );
                         self.give_back([index].into_iter().chain(queued.drain(..)));
                         return;
                     }
@@ -354,7 +365,8 @@ impl Worker {
     fn start(python: &Path, options: &CompileOptions) -> Result<(Worker, Hello), Error> {
         let mode = options.mode.as_str();
         let mut child = Command::new(python)
-            .args(["-I", "-S", "-X", "utf8", "-u", "-c", WORKER_PY, mode])
+            .args(FLAGS)
+            .args([WORKER_PY, mode])
             .env_clear()
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
@@ -546,14 +558,29 @@ impl Worker {
         };
         let err = self.stderr.recv_timeout(GRACE).unwrap_or_default();
         let text = String::from_utf8_lossy(&err);
-        let command = format!("-I -S -X utf8 -u -c {WORKER_PY} {}", self.mode);
+        // Compared by their letters (a line with none says nothing), an
+        // escape dropped: `echo` turns the program's `\t` into a tab.
+        let letters = |s: &str| {
+            let mut out = String::new();
+            let mut chars = s.chars();
+            while let Some(c) = chars.next() {
+                match c {
+                    '\\' => drop(chars.next()),
+                    c if c.is_ascii_alphabetic() => out.push(c),
+                    _ => {}
+                }
+            }
+            out
+        };
+        let command = letters(&format!("{} {WORKER_PY} {}", FLAGS.join(" "), self.mode));
+        let own = |line: &str| line == self.mode || command.contains(&letters(line));
         let mut lines = text.lines().map(str::trim).filter(|l| !l.is_empty());
         let said = lines.clone().next().is_some();
-        match lines.rfind(|l| !command.contains(l)) {
+        match lines.rfind(|l| !own(l)) {
             Some(last) => format!("{status}; stderr: {last}"),
-            None if said => format!(
-                "{status}; it printed only its own arguments: is it CPython 3.6 or later?"
-            ),
+            None if said => {
+                format!("{status}; it printed only its own arguments: is it CPython 3.6 or later?")
+            }
             None => status,
         }
     }

@@ -8,9 +8,9 @@
 //! the same kind ends the program at once (the default action), for a user
 //! who does not want to wait; the workers still see their input end.
 
+use std::sync::Arc;
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
 
 use signal_hook::consts::{SIGINT, SIGTERM};
 
