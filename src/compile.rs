@@ -347,7 +347,8 @@ enum Reply {
     Error(String),
     /// The worker timed out or died on this file.
     Lost(String),
-    /// A signal arrived and the file did not finish within [`GRACE`].
+    /// A signal arrived, and the file did not finish within [`GRACE`] or
+    /// the worker ended with it.
     Stopped,
 }
 
@@ -499,10 +500,18 @@ impl Worker {
                 "timed out after {} s; worker restarted",
                 timeout.as_secs()
             )),
-            Err(RecvTimeoutError::Disconnected) => Reply::Lost(format!(
-                "compile worker crashed ({}); worker restarted",
-                self.last_words()
-            )),
+            Err(RecvTimeoutError::Disconnected) => {
+                let words = self.last_words();
+                // A signal to the process group ends the workers too; by the
+                // time this one is reaped, the engine has seen it.
+                if interrupt::received().is_some() {
+                    Reply::Stopped
+                } else {
+                    Reply::Lost(format!(
+                        "compile worker crashed ({words}); worker restarted"
+                    ))
+                }
+            }
         }
     }
 
