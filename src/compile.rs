@@ -25,6 +25,7 @@ use std::ffi::OsString;
 use std::io::{self, Read, Write};
 use std::os::fd::OwnedFd;
 use std::os::unix::ffi::OsStrExt;
+use std::os::unix::process::CommandExt;
 use std::path::{Component, Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::Mutex;
@@ -34,6 +35,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use rustix::fs::{AtFlags, Mode, OFlags};
+use rustix::process::{Pid, Signal};
 
 use crate::error::Error;
 use crate::interrupt;
@@ -369,6 +371,10 @@ impl Worker {
             .args(FLAGS)
             .args([WORKER_PY, mode])
             .env_clear()
+            // Its own process group, so that killing it kills whatever it
+            // started (a wrapper's interpreter); an interrupt from the
+            // terminal reaches the engine, which stops the workers.
+            .process_group(0)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -527,7 +533,7 @@ impl Worker {
     fn stop<'j>(mut self, jobs: impl IntoIterator<Item = &'j Job>) {
         let pid = self.child.id();
         drop(self.stdin.take());
-        let _ = self.child.kill();
+        self.kill_group();
         let _ = self.child.wait();
         for job in jobs {
             remove_temporaries(pid, job);
@@ -537,8 +543,19 @@ impl Worker {
     /// Ends the worker; returns its exit status and what it said.
     fn kill(mut self) -> String {
         drop(self.stdin.take());
-        let _ = self.child.kill();
+        self.kill_group();
         self.last_words()
+    }
+
+    /// SIGKILL to the worker's process group while the worker is not
+    /// reaped (its pid cannot have been reused).
+    fn kill_group(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            if let Some(pid) = i32::try_from(self.child.id()).ok().and_then(Pid::from_raw) {
+                let _ = rustix::process::kill_process_group(pid, Signal::KILL);
+            }
+            let _ = self.child.kill();
+        }
     }
 
     /// Waits up to `grace` for the child to exit, then kills it.
@@ -549,7 +566,7 @@ impl Worker {
                 return Ok(status);
             }
             if started.elapsed() >= grace {
-                let _ = self.child.kill();
+                self.kill_group();
                 return self.child.wait();
             }
             thread::sleep(Duration::from_millis(2));
@@ -599,7 +616,7 @@ impl Drop for Worker {
     fn drop(&mut self) {
         // A worker is never left running or unreaped.
         if let Ok(None) = self.child.try_wait() {
-            let _ = self.child.kill();
+            self.kill_group();
             let _ = self.child.wait();
         }
     }

@@ -4,10 +4,13 @@
 use std::ffi::OsString;
 use std::io::Read;
 use std::os::unix::ffi::OsStringExt;
+use std::os::unix::process::CommandExt;
 use std::path::{Component, Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::mpsc::{self, Receiver};
 use std::time::{Duration, Instant};
+
+use rustix::process::{Pid, Signal};
 
 use crate::error::Error;
 use crate::flavor::Flavor;
@@ -363,6 +366,8 @@ w(os.fsencode(sys.executable or ''))
 fn ask(python: &Path) -> Result<Vec<u8>, Error> {
     let mut child = Command::new(python)
         .args(["-I", "-S", "-c", ASK])
+        // As the compile workers: killing it kills what it started.
+        .process_group(0)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -378,10 +383,15 @@ fn ask(python: &Path) -> Result<Vec<u8>, Error> {
     let status = loop {
         match child.try_wait() {
             Ok(Some(status)) => break status,
-            Ok(None) if started.elapsed() < ASK_TIMEOUT => {
+            Ok(None)
+                if started.elapsed() < ASK_TIMEOUT && crate::interrupt::received().is_none() =>
+            {
                 std::thread::sleep(Duration::from_millis(2))
             }
             Ok(None) => {
+                if let Some(pid) = i32::try_from(child.id()).ok().and_then(Pid::from_raw) {
+                    let _ = rustix::process::kill_process_group(pid, Signal::KILL);
+                }
                 let _ = child.kill();
                 let _ = child.wait();
                 return Err(timed_out());

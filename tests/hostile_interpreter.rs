@@ -254,7 +254,7 @@ fn no_wait_on_an_interpreter_is_unbounded() {
     tree.write("hang_me.py", "H = 1\n");
     hooked_interpreter(
         &tree,
-        "import builtins, time\n\
+        "import builtins, time  # hostile-interpreter-hang\n\
          real = builtins.compile\n\
          def compile(source, path, *args, **kwargs):\n\
          \x20   if 'hang_me' in str(path):\n\
@@ -274,6 +274,10 @@ fn no_wait_on_an_interpreter_is_unbounded() {
         "timed out after 2 s; worker restarted"
     );
     assert_eq!(out["interpreters_started"], 1, "{out}");
+
+    // The worker that hung, a wrapper's child, was killed with it.
+    let ps = Command::new("ps").args(["-eo", "args"]).output().unwrap();
+    assert!(!String::from_utf8_lossy(&ps.stdout).contains("hostile-interpreter-hang"));
 
     // The start-up bound follows --timeout.
     let tree = Tree::new(&python);
