@@ -362,6 +362,9 @@ struct Worker {
     /// What the child wrote to stderr, once it closed it.
     stderr: Receiver<Vec<u8>>,
     mode: &'static str,
+    /// The interpreter's own pid, as it names its temporary files (it
+    /// differs from the child's behind a wrapper that does not exec).
+    pid: u32,
 }
 
 impl Worker {
@@ -396,12 +399,14 @@ impl Worker {
                 })
             });
         let stdin = child.stdin.take();
-        let worker = Worker {
+        let pid = child.id();
+        let mut worker = Worker {
             child,
             stdin,
             replies,
             stderr,
             mode,
+            pid,
         };
         if let Err(e) = readers {
             worker.kill();
@@ -411,15 +416,19 @@ impl Worker {
             });
         }
         match worker.replies.recv_timeout(options.startup_timeout) {
-            Ok(msg) if msg.len() == 3 && msg[0] == b"ready" => {
+            Ok(msg) if msg.len() == 4 && msg[0] == b"ready" => {
                 let tag = String::from_utf8_lossy(&msg[1]).into_owned();
                 let magic = std::str::from_utf8(&msg[2])
                     .ok()
                     .and_then(|h| u32::from_str_radix(h, 16).ok())
                     .map(u32::to_be_bytes);
-                match magic {
-                    Some(magic) => Ok((worker, Hello { tag, magic })),
-                    None => {
+                let pid = std::str::from_utf8(&msg[3]).ok().and_then(|p| p.parse().ok());
+                match (magic, pid) {
+                    (Some(magic), Some(pid)) => {
+                        worker.pid = pid;
+                        Ok((worker, Hello { tag, magic }))
+                    }
+                    _ => {
                         worker.kill();
                         Err(Error::InterpreterFailed {
                             interpreter: python.to_path_buf(),
@@ -531,7 +540,7 @@ impl Worker {
     /// Kills the worker and removes what it may have left of the cache
     /// files of `jobs`, those it was given: its temporary files.
     fn stop<'j>(mut self, jobs: impl IntoIterator<Item = &'j Job>) {
-        let pid = self.child.id();
+        let pid = self.pid;
         drop(self.stdin.take());
         self.kill_group();
         let _ = self.child.wait();
@@ -666,7 +675,7 @@ fn open_directory(path: &Path) -> rustix::io::Result<OwnedFd> {
 }
 
 /// Reads NUL-framed messages from a worker and groups them: a greeting has
-/// three fields, `ok` replies two, `error` replies three. Bytes before the
+/// four fields, `ok` replies two, `error` replies three. Bytes before the
 /// [`GREETING`] marker are skipped.
 fn read_messages(mut stdout: impl Read, send: mpsc::Sender<Vec<Vec<u8>>>) {
     let mut buf = [0u8; 8192];
@@ -700,7 +709,7 @@ fn read_messages(mut stdout: impl Read, send: mpsc::Sender<Vec<Vec<u8>>>) {
             }
             message.push(std::mem::take(&mut field));
             let complete = match message.as_slice() {
-                [first, ..] if first == b"ready" => message.len() == 3,
+                [first, ..] if first == b"ready" => message.len() == 4,
                 [_, status] => status == b"ok",
                 [_, _, _] => true,
                 _ => false,

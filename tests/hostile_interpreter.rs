@@ -680,3 +680,78 @@ fn a_worker_that_does_not_start_is_not_quoted_by_its_arguments() {
         run.stdout
     );
 }
+
+#[test]
+fn a_killed_worker_leaves_no_temporary_file() {
+    // Defect 7: a worker killed after writing a temporary file and before
+    // renaming it (here it hangs there), on a per-file timeout or after an
+    // interrupt: the engine removes what it left of the files it was given.
+    let python = debian_python();
+    let hook = "import os, time  # hostile-interpreter-hang\n\
+                real = os.replace\n\
+                def replace(src, dst, *args, **kwargs):\n\
+                \x20   if 'slow.cpython' in str(src):\n\
+                \x20       time.sleep(3600)\n\
+                \x20   return real(src, dst, *args, **kwargs)\n\
+                os.replace = replace\n";
+    let tree = Tree::new(&python);
+    let fast = tree.write("fast.py", "F = 1\n");
+    tree.write("slow.py", "S = 1\n");
+    hooked_interpreter(&tree, hook, "");
+    let out = bounded(
+        &mut tree_cmd(&tree, &["update", "--timeout", "2", "--json"]),
+        Duration::from_secs(30),
+    )
+    .expect(1)
+    .json();
+    assert_eq!(
+        out["failures"][0]["reason"],
+        "timed out after 2 s; worker restarted"
+    );
+    assert_eq!(temporaries(&tree.site), Vec::<String>::new());
+    assert_eq!(importlib_verdicts(&python, 0, &[fast]), ["fresh"]);
+
+    let tree = Tree::new(&python);
+    tree.write("slow.py", "S = 1\n");
+    hooked_interpreter(&tree, hook, "");
+    let mut child = tree_cmd(&tree, &["update", "--json"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let out = read_all(child.stdout.take());
+    let waited = Instant::now();
+    while temporaries(&tree.site).is_empty() {
+        assert!(
+            waited.elapsed() < Duration::from_secs(30),
+            "no temporary file"
+        );
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let kill = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(kill.success());
+    let waited = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if waited.elapsed() > Duration::from_secs(20) {
+            let _ = child.kill();
+            panic!("SIGINT: pycache did not stop within 20 s");
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    let stdout = String::from_utf8_lossy(&out.join().unwrap()).into_owned();
+    assert_eq!(status.code(), Some(130), "{stdout}");
+    assert!(
+        stdout.contains("interrupted by SIGINT: 1 of 1 files"),
+        "{stdout}"
+    );
+    assert_eq!(temporaries(&tree.site), Vec::<String>::new());
+    let ps = Command::new("ps").args(["-eo", "args"]).output().unwrap();
+    assert!(!String::from_utf8_lossy(&ps.stdout).contains("hostile-interpreter-hang"));
+}

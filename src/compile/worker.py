@@ -3,7 +3,7 @@
 #
 # Framing (stdin and stdout are bytes, every field ends with NUL, so any
 # file name works):
-#   start:    worker writes  GREETING TAG MAGIC_HEX
+#   start:    worker writes  GREETING TAG MAGIC_HEX PID
 #   request:  engine writes  SOURCE DFILE (LEVEL CFILE)... b""
 #   reply:    worker writes  SOURCE b"ok"  |  SOURCE b"error" MESSAGE
 # GREETING is a marker the engine looks for, skipping whatever a wrapper or
@@ -411,7 +411,8 @@ def main():
     os.dup2(2, 1)  # a stray print now goes to stderr, never into a reply
     tag = sys.implementation.cache_tag or "None"
     magic = importlib.util.MAGIC_NUMBER.hex()
-    out.write(GREETING + tag.encode() + b"\0" + magic.encode() + b"\0")
+    pid = str(os.getpid())  # names its temporary files, whoever started it
+    out.write(GREETING + b"".join(f.encode() + b"\0" for f in (tag, magic, pid)))
     out.flush()
     for source, dfile, levels in requests(sys.stdin.buffer):
         try:
