@@ -422,7 +422,9 @@ impl Worker {
                     .ok()
                     .and_then(|h| u32::from_str_radix(h, 16).ok())
                     .map(u32::to_be_bytes);
-                let pid = std::str::from_utf8(&msg[3]).ok().and_then(|p| p.parse().ok());
+                let pid = std::str::from_utf8(&msg[3])
+                    .ok()
+                    .and_then(|p| p.parse().ok());
                 match (magic, pid) {
                     (Some(magic), Some(pid)) => {
                         worker.pid = pid;
