@@ -319,6 +319,13 @@ fn a_pycache_swapped_for_a_symlink_is_never_written_through() {
         let others: Vec<PathBuf> = (0..3)
             .map(|i| tree.write(format!("a/o{i}.py"), "O = 1\n"))
             .collect();
+        // Compiled first (the largest), it swaps `x` before `x/later.py`
+        // is started: the worker's walk down to `x` finds the link.
+        tree.write("first/big.py", &"B = 1\n".repeat(200));
+        let later = tree.write("x/later.py", "L = 1\n");
+        let outside3 = tree.tmp.path().join("outside3");
+        fs::create_dir_all(&outside3).unwrap();
+        fs::copy(&later, outside3.join("later.py")).unwrap();
         hooked_interpreter(
             &tree,
             &format!(
@@ -329,6 +336,10 @@ fn a_pycache_swapped_for_a_symlink_is_never_written_through() {
                  \x20   d = os.path.dirname(path)\n\
                  \x20   if path.endswith('small.py') and not os.path.islink(d + '/__pycache__'):\n\
                  \x20       os.symlink({outside:?}, d + '/__pycache__')\n\
+                 \x20   if path.endswith('big.py'):\n\
+                 \x20       x = os.path.dirname(d) + '/x'\n\
+                 \x20       os.rename(x, x + '.real')\n\
+                 \x20       os.symlink({outside3:?}, x)\n\
                  \x20   if path.endswith('moved.py') and not os.path.islink(d):\n\
                  \x20       os.rename(d, d + '.real')\n\
                  \x20       os.symlink({outside2:?}, d)\n\
@@ -336,11 +347,12 @@ fn a_pycache_swapped_for_a_symlink_is_never_written_through() {
                  builtins.compile = compile\n",
                 outside = outside.display().to_string(),
                 outside2 = outside2.display().to_string(),
+                outside3 = outside3.display().to_string(),
             ),
             "",
         );
         let out = bounded(
-            &mut tree_cmd(&tree, &["update", "--json", "-j", "2"]),
+            &mut tree_cmd(&tree, &["update", "--json", "-j", "1"]),
             Duration::from_secs(60),
         )
         .expect(1)
@@ -351,14 +363,18 @@ fn a_pycache_swapped_for_a_symlink_is_never_written_through() {
             Vec::<String>::new(),
             "{python:?}: {out}"
         );
+        assert_eq!(listing(&outside3), ["later.py"], "{python:?}: {out}");
         let failures = out["failures"].as_array().unwrap();
-        assert_eq!(failures.len(), 1, "{python:?}: {out}");
-        assert_eq!(failures[0]["path"], small.to_str().unwrap());
-        let reason = failures[0]["reason"].as_str().unwrap();
-        assert!(
-            reason.contains("is a symlink or not a directory"),
-            "{reason}"
-        );
+        assert_eq!(failures.len(), 2, "{python:?}: {out}");
+        assert_eq!(failures[0]["path"], later.to_str().unwrap());
+        assert_eq!(failures[1]["path"], small.to_str().unwrap());
+        for failure in failures {
+            let reason = failure["reason"].as_str().unwrap();
+            assert!(
+                reason.contains("is a symlink or not a directory"),
+                "{reason}"
+            );
+        }
         // The swapped directory's file went where its directory went.
         let real = tree.site.join("y.real/moved.py");
         assert!(

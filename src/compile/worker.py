@@ -179,26 +179,25 @@ def open_directory(path):
     """A descriptor of the absolute directory `path` (as the engine found it,
     links resolved), each component opened relative to the one before
     without following a link."""
+    names = [name for name in path.split("/") if name]
     fd = os.open("/", DIR_FLAGS)
     try:
-        for name in path.split("/"):
-            if name:
-                fd = open_below(fd, name, path)
+        for i, name in enumerate(names):
+            try:
+                child = os.open(name, DIR_FLAGS, dir_fd=fd)
+            except PermissionError:
+                # A directory that can be searched but not read (0711, for
+                # a user other than root): opened by its path instead, the
+                # link check kept for its last component.
+                child = os.open("/" + "/".join(names[: i + 1]), DIR_FLAGS)
+            except OSError as err:
+                raise not_a_directory(err, path)
+            os.close(fd)
+            fd = child
     except BaseException:
         os.close(fd)
         raise
     return fd
-
-
-def open_below(fd, name, path):
-    """Opens the directory `name` in `fd` without following a link and
-    closes `fd`."""
-    try:
-        return os.open(name, DIR_FLAGS, dir_fd=fd)
-    except OSError as err:
-        raise not_a_directory(err, path)
-    finally:
-        os.close(fd)
 
 
 def not_a_directory(err, path):
