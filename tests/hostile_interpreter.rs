@@ -510,6 +510,7 @@ fn a_signal_stops_the_run_cleanly_with_a_report() {
             stderr: String::from_utf8_lossy(&err.join().unwrap()).into_owned(),
         };
         let report = run.expect(code).json();
+        assert_eq!(report["exit_code"], code, "{report}");
         let warnings = report["warnings"].to_string();
         assert!(
             warnings.contains(&format!("interrupted by SIG{signal}")),

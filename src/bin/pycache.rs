@@ -156,7 +156,7 @@ fn main() -> ExitCode {
 fn run(cli: Cli) -> Result<u8, Error> {
     let c = &cli.common;
     let engine = configure(c, &cli.command)?;
-    let report = match cli.command {
+    let mut report = match cli.command {
         Cmd::Check(_) => engine.check()?,
         Cmd::Clean(_) => engine.clean()?,
         Cmd::Update(_) => {
@@ -166,6 +166,9 @@ fn run(cli: Cli) -> Result<u8, Error> {
             report
         }
     };
+    if let Some(signal) = pycache::interrupt::received() {
+        report.exit_code = 128 + signal; // what the program exits with
+    }
     print(&report, c);
     Ok(report.exit_code as u8)
 }
