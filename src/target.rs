@@ -394,6 +394,12 @@ fn ask(python: &Path) -> Result<Vec<u8>, Error> {
                 }
                 let _ = child.kill();
                 let _ = child.wait();
+                if crate::interrupt::received().is_some() {
+                    return Err(Error::InterpreterFailed {
+                        interpreter: python.to_path_buf(),
+                        detail: "not asked about itself: interrupted".into(),
+                    });
+                }
                 return Err(timed_out());
             }
             Err(e) => return Err(Error::io(python, e)),
