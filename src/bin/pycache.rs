@@ -62,7 +62,7 @@ struct Scope {
 
 #[derive(Args, Debug)]
 struct Common {
-    /// Python flavor as the ports tree names it: py39, py311, ...
+    /// Python flavor as the ports tree names it: py39, py311, ..., py313t (free-threaded).
     #[arg(short, long, global = true, value_parser = Flavor::parse)]
     flavor: Option<Flavor>,
     /// Where a flavor is installed.
