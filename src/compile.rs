@@ -23,7 +23,6 @@
 use std::collections::VecDeque;
 use std::ffi::OsString;
 use std::io::{self, Read, Write};
-use std::os::fd::OwnedFd;
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::process::CommandExt;
 use std::path::{Component, Path, PathBuf};
@@ -34,9 +33,9 @@ use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use rustix::fs::{AtFlags, Mode, OFlags};
 use rustix::process::{Pid, Signal};
 
+use crate::dir::Handle;
 use crate::error::Error;
 use crate::interrupt;
 use crate::pyc::InvalidationMode;
@@ -635,8 +634,8 @@ impl Drop for Worker {
 
 /// Removes the temporary files (`CFILE.PID.N`, worker.py's `temporary`)
 /// that the killed worker `pid` may have left of `job`'s cache files,
-/// through a descriptor of their `__pycache__` opened without following
-/// links, as the worker wrote them.
+/// through a handle of their `__pycache__` reached from `/` without
+/// following links, as the worker wrote them.
 fn remove_temporaries(pid: u32, job: &Job) {
     let Some(dir) = job.levels.first().and_then(|l| l.cfile.parent()) else {
         return;
@@ -652,10 +651,10 @@ fn remove_temporaries(pid: u32, job: &Job) {
         for n in 0..100 {
             let mut temp = OsString::from(name);
             temp.push(format!(".{pid}.{n}"));
-            if let Err(rustix::io::Errno::NOENT) =
-                rustix::fs::unlinkat(&dir, temp.as_os_str(), AtFlags::empty())
-            {
-                break;
+            if let Err(e) = dir.remove_file(&temp) {
+                if e.kind() == io::ErrorKind::NotFound {
+                    break;
+                }
             }
         }
     }
@@ -663,17 +662,16 @@ fn remove_temporaries(pid: u32, job: &Job) {
 
 /// The absolute directory `path`, each component opened relative to the
 /// one before without following a link.
-fn open_directory(path: &Path) -> rustix::io::Result<OwnedFd> {
-    let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC;
-    let mut fd = rustix::fs::open("/", flags, Mode::empty())?;
+fn open_directory(path: &Path) -> io::Result<Handle> {
+    let mut handle = Handle::open_root(Path::new("/"))?;
     for component in path.components() {
         match component {
-            Component::Normal(name) => fd = rustix::fs::openat(&fd, name, flags, Mode::empty())?,
+            Component::Normal(name) => handle = handle.open_dir(name)?,
             Component::RootDir => {}
-            _ => return Err(rustix::io::Errno::INVAL),
+            _ => return Err(io::ErrorKind::InvalidInput.into()),
         }
     }
-    Ok(fd)
+    Ok(handle)
 }
 
 /// Reads NUL-framed messages from a worker and groups them: a greeting has

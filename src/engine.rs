@@ -35,6 +35,7 @@ pub struct Engine {
     touched: Option<Vec<PathBuf>>,
     dry_run: bool,
     timeout: Duration,
+    verify: bool,
 }
 
 impl Engine {
@@ -49,6 +50,7 @@ impl Engine {
             touched: None,
             dry_run: false,
             timeout: Duration::from_secs(120),
+            verify: false,
         }
     }
 
@@ -118,6 +120,15 @@ impl Engine {
         self
     }
 
+    /// Also reads the body of every pyc whose header is fresh and judges
+    /// it stale when the body would not load (truncated, garbage after the
+    /// header); `update` then compiles it again. Off by default: the fast
+    /// path reads only each pyc's header and first byte.
+    pub fn verify(mut self, verify: bool) -> Engine {
+        self.verify = verify;
+        self
+    }
+
     /// The target.
     pub fn target(&self) -> &Target {
         &self.target
@@ -127,7 +138,7 @@ impl Engine {
     pub fn check(&self) -> Result<Report, Error> {
         let started = Instant::now();
         let (location, magic, error) = self.prepare(true)?;
-        let plan = self.scan(&location, magic);
+        let plan = self.scan(&location, magic, true)?;
         let mut report = self.report(Command::Check, &location, &plan);
         report.error = error;
         Ok(report.finish(started.elapsed()))
@@ -138,11 +149,10 @@ impl Engine {
         let started = Instant::now();
         let (location, _, _) = self.prepare(false)?;
         // Nothing is compiled, so no cache file is opened to judge it.
-        let mut plan = self.scan(&location, None);
-        plan.jobs.clear();
+        let plan = self.scan(&location, None, false)?;
         let mut report = self.report(Command::Clean, &location, &plan);
         report.to_compile.clear();
-        self.remove(&plan, &mut report);
+        self.remove(&location, &plan, &mut report);
         Ok(report.finish(started.elapsed()))
     }
 
@@ -185,7 +195,7 @@ impl Engine {
                 ));
                 let verdict = match magic {
                     _ if cfile.symlink_metadata().is_err() => Verdict::Missing,
-                    Some(magic) => pyc::judge(&cfile, source, stamp, magic),
+                    Some(magic) => pyc::judge_path(&cfile, source, stamp, magic, self.verify),
                     None => Verdict::Stale(pyc::Stale::Magic),
                 };
                 pending_level(level, &verdict)
@@ -207,10 +217,10 @@ impl Engine {
     ) -> Result<Report, Error> {
         let started = Instant::now();
         let (location, magic, error) = self.prepare(true)?;
-        let plan = self.scan(&location, magic);
+        let plan = self.scan(&location, magic, true)?;
         let mut report = self.report(command, &location, &plan);
         if command == Command::Update {
-            self.remove(&plan, &mut report);
+            self.remove(&location, &plan, &mut report);
         }
         if self.dry_run || plan.jobs.is_empty() {
             return Ok(report.finish(started.elapsed()));
@@ -279,7 +289,12 @@ impl Engine {
         }
     }
 
-    fn scan(&self, location: &Location, magic: Option<Magic>) -> Plan {
+    fn scan(
+        &self,
+        location: &Location,
+        magic: Option<Magic>,
+        sources: bool,
+    ) -> Result<Plan, Error> {
         let touched = match self.misdirected(location) {
             Some(_) => None,
             None => self.touched.as_deref(),
@@ -290,8 +305,10 @@ impl Engine {
             magic,
             levels: &self.levels,
             excludes: &self.excludes,
+            sources,
+            verify: self.verify,
         }
-        .run(touched);
+        .run(touched)?;
         if touched.is_none() {
             for dir in self.touched.iter().flatten() {
                 plan.notes.push(format!(
@@ -304,14 +321,14 @@ impl Engine {
         if let Some(note) = &location.note {
             plan.notes.insert(0, note.clone());
         }
-        plan
+        Ok(plan)
     }
 
-    fn remove(&self, plan: &Plan, report: &mut Report) {
+    fn remove(&self, location: &Location, plan: &Plan, report: &mut Report) {
         if self.dry_run {
             return;
         }
-        let mut cleaned = clean::clean(plan);
+        let mut cleaned = clean::clean(plan, &location.dir);
         cleaned.files.sort();
         cleaned.dirs.sort();
         report.removed_files = cleaned.files;

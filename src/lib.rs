@@ -33,12 +33,14 @@
 
 mod clean;
 mod compile;
+mod dir;
 mod engine;
 mod error;
 mod flavor;
 pub mod interrupt;
 #[cfg(feature = "lua-module")]
 mod lua;
+mod marshal;
 mod parallel;
 pub mod pyc;
 mod report;

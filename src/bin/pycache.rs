@@ -109,6 +109,10 @@ struct Common {
     /// Say what would be done; change nothing.
     #[arg(short = 'n', long, global = true)]
     dry_run: bool,
+    /// check/update: also read each pyc's body, not only its header; a body
+    /// that would not load is stale (and recompiled by update).
+    #[arg(long, global = true)]
+    verify: bool,
     /// Print the report as JSON (schema: see README).
     #[arg(long, global = true)]
     json: bool,
@@ -199,6 +203,7 @@ fn configure(c: &Common, command: &Cmd) -> Result<Engine, Error> {
         .jobs(c.jobs)
         .touched(touched)
         .dry_run(c.dry_run)
+        .verify(c.verify)
         .timeout(Duration::from_secs(c.timeout.max(1)));
     for glob in &c.exclude {
         engine = engine.exclude(glob)?;
