@@ -228,12 +228,15 @@ struct Pool<'a> {
 
 impl Pool<'_> {
     /// One pool thread: owns one worker at a time, replaces it when it dies
-    /// while there is work left.
+    /// while there is work left. Each thread starts its first worker
+    /// whatever is left, so a pool always has as many workers as threads.
     fn run(&self, mut worker: Option<Worker>) {
+        let mut replacing = false;
         loop {
             let mut current = match worker.take() {
                 Some(w) => w,
-                None if !self.work_left() => return,
+                None if interrupt::received().is_some() => return,
+                None if replacing && !self.work_left() => return,
                 None => match Worker::start(self.python, self.options) {
                     Ok((w, _)) => {
                         self.started.fetch_add(1, Ordering::SeqCst);
@@ -248,6 +251,7 @@ impl Pool<'_> {
                     }
                 },
             };
+            replacing = true;
             // Jobs in this worker's pipe, in the order it takes them.
             let mut queued = VecDeque::with_capacity(IN_FLIGHT);
             loop {
