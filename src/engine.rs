@@ -244,7 +244,7 @@ impl Engine {
             jobs: self.jobs,
             mode: self.mode,
             timeout: self.timeout,
-            startup_timeout: Duration::from_secs(60),
+            startup_timeout: self.timeout,
         };
         let expect = Expect {
             tag: self.target.tag(),
@@ -266,6 +266,13 @@ impl Engine {
                 report.failures.extend(outcome.failures);
                 report.warnings.extend(outcome.warnings);
                 report.interpreters_started = outcome.started;
+                if let Some((signal, left)) = outcome.interrupted {
+                    report.warnings.push(format!(
+                        "interrupted by {}: {left} of {} files not compiled; run again to finish",
+                        crate::interrupt::name(signal),
+                        plan.jobs.len()
+                    ));
+                }
             }
             Err(e) => report.error = Some(self.not_compiled(&e, plan.jobs.len())),
         }

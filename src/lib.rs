@@ -39,6 +39,7 @@ mod engine;
 mod error;
 mod flavor;
 mod installed;
+pub mod interrupt;
 #[cfg(feature = "lua-module")]
 mod lua;
 mod marshal;

@@ -835,8 +835,8 @@ fn a_hanging_or_crashing_file_is_reported_and_the_pool_goes_on() {
     fs::write(
         &wrapper,
         r#"#!/bin/sh
-# called as: -I -X utf8 -u -c CODE MODE
-exec /usr/bin/python3.11 -I -X utf8 -u -c "
+# called as: -I -S -X utf8 -u -c CODE MODE
+exec /usr/bin/python3.11 -I -S -X utf8 -u -c "
 import builtins, os, time
 real = builtins.compile
 def compile(source, path, *args, **kwargs):
@@ -846,7 +846,7 @@ def compile(source, path, *args, **kwargs):
         time.sleep(30)
     return real(source, path, *args, **kwargs)
 builtins.compile = compile
-$6" "$7"
+$7" "$8"
 "#,
     )
     .unwrap();
@@ -883,7 +883,7 @@ $6" "$7"
             failures[1]["reason"],
             "timed out after 2 s; worker restarted"
         );
-        assert!(out["interpreters_started"].as_u64().unwrap() >= 3, "{out}");
+        assert!(out["interpreters_started"].as_u64().unwrap() >= 2, "{out}");
         for level in LEVELS {
             assert_eq!(importlib_verdicts(&python, level, &sources), ["fresh"; 4]);
         }
@@ -1049,8 +1049,8 @@ fn each_level_gets_its_own_code_where_optimization_changes_it() {
         }
         assert_ne!(bytes("plain.py", 1), bytes("plain.py", 2), "{python:?}");
         // Levels whose pycs are the same bytes are one file with a name per
-        // level (3.7+; on 3.6 py_compile writes each level).
-        let links = python.minor >= 7;
+        // level (on every version).
+        let links = true;
         for source in &sources {
             let cfiles = LEVELS.map(|level| cache_of(source, &python.tag(), level));
             for (a, b) in [(0, 1), (1, 2), (0, 2)] {

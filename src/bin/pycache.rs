@@ -20,6 +20,7 @@ Exit codes:
   1  some files failed to compile or could not be removed; for check: something is out of sync
   2  usage: bad flags, flavor, level or pattern
   3  environment: interpreter not runnable, site-packages missing or unreadable
+  130, 143  interrupted by SIGINT or SIGTERM (after printing what was done)
 
 Examples:
   pycache update --flavor py311                  keep /usr/local/lib/python3.11/site-packages in sync
@@ -106,7 +107,8 @@ struct Common {
     /// An empty list means nothing was touched.
     #[arg(long, global = true, value_name = "FILE")]
     dirs_from: Option<PathBuf>,
-    /// Longest time one file may take to compile, in seconds.
+    /// Longest time one file may take to compile, and a compile worker to
+    /// start, in seconds.
     #[arg(long, global = true, value_name = "SECS", default_value_t = 120)]
     timeout: u64,
     /// Say what would be done; change nothing.
@@ -134,7 +136,18 @@ struct Common {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let json = cli.common.json;
-    match run(cli) {
+    if let Err(e) = pycache::interrupt::install() {
+        eprintln!("pycache: cannot catch SIGINT and SIGTERM: {e}");
+    }
+    let result = run(cli);
+    // Interrupted: the report of what was done is out; 128 + the signal.
+    if let Some(signal) = pycache::interrupt::received() {
+        if let Err(e) = &result {
+            eprintln!("pycache: {e}");
+        }
+        return ExitCode::from(128 + signal as u8);
+    }
+    match result {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
             let code = exit_code(&e);
@@ -155,7 +168,10 @@ fn run(cli: Cli) -> Result<u8, Error> {
         return run_all(&cli);
     }
     let engine = configure(c, &cli.command)?;
-    let report = run_one(&engine, &cli.command, c)?;
+    let mut report = run_one(&engine, &cli.command, c)?;
+    if let Some(signal) = pycache::interrupt::received() {
+        report.exit_code = 128 + signal; // what the program exits with
+    }
     print(&report, c);
     Ok(report.exit_code as u8)
 }
@@ -212,6 +228,11 @@ fn run_all(cli: &Cli) -> Result<u8, Error> {
             }
         };
         worst = worst.max(code);
+        // Interrupted: what was done is reported; no other flavor starts
+        // (main exits 128 + the signal).
+        if pycache::interrupt::received().is_some() {
+            break;
+        }
     }
     if c.json {
         let _ = writeln!(std::io::stdout().lock(), "[{}]", json.join(",\n"));
