@@ -315,7 +315,7 @@ impl Worker {
                     Some(magic) => Ok((worker, Hello { tag, magic })),
                     None => {
                         worker.kill();
-                        Err(Error::InterpreterFailed {
+                        Err(Error::InterpreterBadAnswer {
                             interpreter: python.to_path_buf(),
                             detail: "compile worker sent a malformed greeting".into(),
                         })
@@ -331,7 +331,7 @@ impl Worker {
             }
             _ => {
                 let why = worker.kill();
-                Err(Error::InterpreterFailed {
+                Err(Error::InterpreterBadAnswer {
                     interpreter: python.to_path_buf(),
                     detail: format!("compile worker did not start: {why}"),
                 })

@@ -4,13 +4,14 @@
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use glob::Pattern;
-
 use crate::clean;
 use crate::compile::{self, CompileOptions, Expect};
 use crate::error::Error;
+use crate::options::{self, Options};
 use crate::pyc::{self, InvalidationMode, Magic, SourceStamp, Verdict};
-use crate::report::{Command, Compiled, Pending, PendingLevel, PythonInfo, Report};
+use crate::report::{
+    Command, Compiled, LevelState, Pending, PendingLevel, PythonInfo, Report, Stop, Undone,
+};
 use crate::scan::{Plan, Scan};
 use crate::target::{Location, Target};
 use std::os::unix::ffi::OsStrExt;
@@ -28,13 +29,7 @@ use std::os::unix::ffi::OsStrExt;
 #[derive(Clone, Debug)]
 pub struct Engine {
     target: Target,
-    levels: Vec<u8>,
-    mode: InvalidationMode,
-    jobs: usize,
-    excludes: Vec<Pattern>,
-    touched: Option<Vec<PathBuf>>,
-    dry_run: bool,
-    timeout: Duration,
+    options: Options,
 }
 
 impl Engine {
@@ -42,39 +37,28 @@ impl Engine {
     pub fn new(target: Target) -> Engine {
         Engine {
             target,
-            levels: vec![0, 1, 2],
-            mode: InvalidationMode::Timestamp,
-            jobs: std::thread::available_parallelism().map_or(1, |n| n.get()),
-            excludes: Vec::new(),
-            touched: None,
-            dry_run: false,
-            timeout: Duration::from_secs(120),
+            options: Options::default(),
         }
+    }
+
+    /// An engine for the options a front gathered: the target they select
+    /// is resolved here (with neither a flavor nor an interpreter, `python3`
+    /// on `PATH`).
+    pub fn from_options(options: Options) -> Result<Engine, Error> {
+        let target = options.selection().target()?;
+        Ok(Engine { target, options })
     }
 
     /// Optimization levels to keep fresh. By default `0, 1, 2`. Each must be
     /// 0, 1 or 2; duplicates are dropped.
     pub fn levels(mut self, levels: &[u8]) -> Result<Engine, Error> {
-        if let Some(bad) = levels.iter().find(|&&l| l > 2) {
-            return Err(Error::InvalidLevel {
-                value: bad.to_string(),
-            });
-        }
-        let mut levels = levels.to_vec();
-        levels.sort_unstable();
-        levels.dedup();
-        if levels.is_empty() {
-            return Err(Error::InvalidLevel {
-                value: String::new(),
-            });
-        }
-        self.levels = levels;
+        self.options.levels = options::checked_levels(levels)?;
         Ok(self)
     }
 
     /// How written pycs are validated. By default timestamps.
     pub fn invalidation_mode(mut self, mode: InvalidationMode) -> Engine {
-        self.mode = mode;
+        self.options.invalidation_mode = mode;
         self
     }
 
@@ -82,7 +66,7 @@ impl Engine {
     /// the default.
     pub fn jobs(mut self, jobs: usize) -> Engine {
         if jobs > 0 {
-            self.jobs = jobs;
+            self.options.jobs = jobs;
         }
         self
     }
@@ -90,11 +74,10 @@ impl Engine {
     /// Never compiles sources whose path below site-packages matches `glob`
     /// (`*` also matches `/`). By default nothing is excluded.
     pub fn exclude(mut self, glob: &str) -> Result<Engine, Error> {
-        let pattern = Pattern::new(glob).map_err(|source| Error::InvalidGlob {
-            glob: glob.to_string(),
-            source,
-        })?;
-        self.excludes.push(pattern);
+        let def = options::def("exclude").expect("exclude is an option");
+        let value = options::Value::Str(glob.as_bytes().to_vec());
+        let pattern = options::checked_glob(def, 0, &value)?;
+        self.options.exclude.push(pattern);
         Ok(self)
     }
 
@@ -102,20 +85,26 @@ impl Engine {
     /// running system or on disk; missing ones are fine). By default the
     /// whole site-packages.
     pub fn touched(mut self, dirs: Option<Vec<PathBuf>>) -> Engine {
-        self.touched = dirs;
+        self.options.dirs = dirs;
         self
     }
 
     /// Reports what would change, changes nothing. Off by default.
     pub fn dry_run(mut self, dry_run: bool) -> Engine {
-        self.dry_run = dry_run;
+        self.options.dry_run = dry_run;
         self
     }
 
-    /// Longest time one file may take to compile. By default 120 s.
+    /// Longest time one file may take to compile. By default 120 s. (The
+    /// fronts refuse 0 through [`Options`]; here it is taken as given.)
     pub fn timeout(mut self, timeout: Duration) -> Engine {
-        self.timeout = timeout;
+        self.options.timeout = timeout;
         self
+    }
+
+    /// The options in force.
+    pub fn options(&self) -> &Options {
+        &self.options
     }
 
     /// The target.
@@ -129,7 +118,10 @@ impl Engine {
         let (location, magic, error) = self.prepare(true)?;
         let plan = self.scan(&location, magic);
         let mut report = self.report(Command::Check, &location, &plan);
-        report.error = error;
+        report.error = error.map(|error| Stop {
+            error,
+            undone: Undone::Judging,
+        });
         Ok(report.finish(started.elapsed()))
     }
 
@@ -157,10 +149,7 @@ impl Engine {
     pub fn freshness(&self, source: &Path) -> Result<Vec<PendingLevel>, Error> {
         let (_, magic, error) = self.prepare(true)?;
         if let (None, Some(error)) = (magic, error) {
-            return Err(Error::InterpreterFailed {
-                interpreter: self.target.interpreter().to_path_buf(),
-                detail: error,
-            });
+            return Err(error);
         }
         let meta = std::fs::metadata(source).map_err(|e| Error::io(source, e))?;
         let stamp = SourceStamp::from_metadata(&meta);
@@ -175,6 +164,7 @@ impl Engine {
         };
         let stem = std::ffi::OsStr::from_bytes(&name.as_bytes()[..name.len() - 3]);
         Ok(self
+            .options
             .levels
             .iter()
             .map(|&level| {
@@ -212,17 +202,20 @@ impl Engine {
         if command == Command::Update {
             self.remove(&plan, &mut report);
         }
-        if self.dry_run || plan.jobs.is_empty() {
+        if self.options.dry_run || plan.jobs.is_empty() {
             return Ok(report.finish(started.elapsed()));
         }
         if let Some(error) = error {
-            report.error = Some(error);
+            report.error = Some(Stop {
+                error,
+                undone: Undone::Judging,
+            });
             return Ok(report.finish(started.elapsed()));
         }
         let options = CompileOptions {
-            jobs: self.jobs,
-            mode: self.mode,
-            timeout: self.timeout,
+            jobs: self.options.jobs,
+            mode: self.options.invalidation_mode,
+            timeout: self.options.timeout,
             startup_timeout: Duration::from_secs(60),
         };
         let expect = Expect {
@@ -246,7 +239,15 @@ impl Engine {
                 report.warnings.extend(outcome.warnings);
                 report.interpreters_started = outcome.started;
             }
-            Err(e) => report.error = Some(self.not_compiled(&e, plan.jobs.len())),
+            Err(error) => {
+                report.error = Some(Stop {
+                    error,
+                    undone: Undone::Compiling {
+                        sources: plan.jobs.len(),
+                        version: self.target.version(),
+                    },
+                })
+            }
         }
         Ok(report.finish(started.elapsed()))
     }
@@ -254,7 +255,7 @@ impl Engine {
     /// Locates the tree and settles the magic number. A flavor of a version
     /// the table does not know asks its interpreter; when that fails, the
     /// error is returned for the report (cleaning needs no interpreter).
-    fn prepare(&self, judge: bool) -> Result<(Location, Option<Magic>, Option<String>), Error> {
+    fn prepare(&self, judge: bool) -> Result<(Location, Option<Magic>, Option<Error>), Error> {
         let location = self.target.locate()?;
         if let Some(magic) = self.target.magic() {
             return Ok((location, Some(magic), None));
@@ -264,11 +265,7 @@ impl Engine {
         }
         match Target::from_interpreter(self.target.interpreter()) {
             Ok(asked) => Ok((location, asked.magic(), None)),
-            Err(e) => Ok((
-                location,
-                None,
-                Some(format!("{e}; cannot judge or compile bytecode")),
-            )),
+            Err(e) => Ok((location, None, Some(e))),
         }
     }
 
@@ -277,10 +274,10 @@ impl Engine {
             location,
             tag: self.target.tag(),
             magic,
-            levels: &self.levels,
-            excludes: &self.excludes,
+            levels: &self.options.levels,
+            excludes: &self.options.exclude,
         }
-        .run(self.touched.as_deref());
+        .run(self.options.dirs.as_deref());
         if let Some(note) = &location.note {
             plan.notes.insert(0, note.clone());
         }
@@ -288,7 +285,7 @@ impl Engine {
     }
 
     fn remove(&self, plan: &Plan, report: &mut Report) {
-        if self.dry_run {
+        if self.options.dry_run {
             return;
         }
         let mut cleaned = clean::clean(plan);
@@ -297,19 +294,6 @@ impl Engine {
         report.removed_files = cleaned.files;
         report.removed_dirs = cleaned.dirs;
         report.failures.extend(cleaned.failures);
-    }
-
-    fn not_compiled(&self, error: &Error, files: usize) -> String {
-        let what = format!("{files} source(s) not compiled");
-        match error {
-            Error::InterpreterNotFound { interpreter, .. } => format!(
-                "{}: interpreter not found; {what} (is the Python {} package being removed? \
-                 cleaning was still done)",
-                interpreter.display(),
-                self.target.version()
-            ),
-            e => format!("{e}; {what}"),
-        }
     }
 
     fn report(&self, command: Command, location: &Location, plan: &Plan) -> Report {
@@ -341,7 +325,7 @@ impl Engine {
         Report {
             schema: 1,
             command,
-            dry_run: self.dry_run,
+            dry_run: self.options.dry_run,
             python: PythonInfo {
                 version: self.target.version(),
                 tag: self.target.tag().to_string(),
@@ -350,7 +334,7 @@ impl Engine {
                 directory: location.dir.clone(),
                 root: self.target.root().map(Path::to_path_buf),
             },
-            touched: self.touched.clone(),
+            touched: self.options.dirs.clone(),
             sources: plan.sources,
             fresh: plan.fresh,
             to_compile,
@@ -365,7 +349,7 @@ impl Engine {
             notes: plan.notes.clone(),
             interpreters_started: 0,
             elapsed_ms: 0,
-            levels: self.levels.clone(),
+            levels: self.options.levels.clone(),
             lines: Vec::new(),
             exit_code: 0,
         }
@@ -374,9 +358,9 @@ impl Engine {
 
 fn pending_level(level: u8, verdict: &Verdict) -> PendingLevel {
     let (state, reason) = match verdict {
-        Verdict::Fresh => ("fresh", String::new()),
-        Verdict::Missing => ("missing", String::new()),
-        Verdict::Stale(why) => ("stale", why.to_string()),
+        Verdict::Fresh => (LevelState::Fresh, String::new()),
+        Verdict::Missing => (LevelState::Missing, String::new()),
+        Verdict::Stale(why) => (LevelState::Stale, why.to_string()),
     };
     PendingLevel {
         level,

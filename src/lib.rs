@@ -38,6 +38,7 @@ mod error;
 mod flavor;
 #[cfg(feature = "lua-module")]
 mod lua;
+pub mod options;
 mod parallel;
 pub mod pyc;
 mod report;
@@ -49,9 +50,10 @@ mod walk;
 pub use crate::engine::Engine;
 pub use crate::error::Error;
 pub use crate::flavor::Flavor;
+pub use crate::options::{OptionError, Options};
 pub use crate::pyc::InvalidationMode;
 pub use crate::report::{
-    Command, Compiled, EXIT_ENVIRONMENT, EXIT_FAILED, EXIT_OK, EXIT_USAGE, Failure, Pending,
-    PendingLevel, PythonInfo, Report,
+    Command, Compiled, EXIT_ENVIRONMENT, EXIT_FAILED, EXIT_OK, EXIT_USAGE, Failure, LevelState,
+    Pending, PendingLevel, PythonInfo, Report, Stop, Undone,
 };
 pub use crate::target::{Location, Selection, Target};

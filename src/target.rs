@@ -69,7 +69,7 @@ impl Target {
         let mut next = || fields.next().unwrap_or_default().to_vec();
         let (major, minor, tag, magic, purelib, executable) =
             (next(), next(), next(), next(), next(), next());
-        let failed = |detail: &str| Error::InterpreterFailed {
+        let failed = |detail: &str| Error::InterpreterBadAnswer {
             interpreter: python.to_path_buf(),
             detail: detail.to_string(),
         };
@@ -241,7 +241,9 @@ impl Selection {
                 Target::from_interpreter(Path::new("python3")).map_err(|e| match e {
                     Error::InterpreterNotFound { interpreter, .. } => Error::InterpreterNotFound {
                         interpreter,
-                        hint: Some("not on PATH; pass --flavor pyXY or --python PATH".into()),
+                        hint: Some(
+                            "not on PATH; give a flavor (pyXY) or an interpreter path".into(),
+                        ),
                     },
                     e => e,
                 })?
@@ -381,9 +383,10 @@ fn ask(python: &Path) -> Result<Vec<u8>, Error> {
         let mut err = String::new();
         let _ = stderr.read_to_string(&mut err);
         let last = err.lines().last().unwrap_or("no message").to_string();
-        return Err(Error::InterpreterFailed {
+        return Err(Error::InterpreterExited {
             interpreter: python.to_path_buf(),
-            detail: format!("failed ({status}): {last}"),
+            status: status.to_string(),
+            message: last,
         });
     }
     Ok(out)
@@ -397,9 +400,9 @@ pub(crate) fn spawn_error(python: &Path, e: std::io::Error) -> Error {
             hint: None,
         }
     } else {
-        Error::InterpreterFailed {
+        Error::InterpreterNotRunnable {
             interpreter: python.to_path_buf(),
-            detail: format!("cannot be run: {e}"),
+            source: e,
         }
     }
 }
