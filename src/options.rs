@@ -524,14 +524,18 @@ pub fn lua_table() -> String {
         } else {
             format!("--{}", d.flag)
         };
+        let element = d
+            .kind
+            .element()
+            .map(|e| format!(", element = {e:?}"))
+            .unwrap_or_default();
         out.push_str(&format!(
-            "  {{ key = {:?}, flag = {:?}, kind = {:?}, lua = {:?}, expected = {:?}, element = {} }},\n",
+            "  {{ key = {:?}, flag = {:?}, kind = {:?}, lua = {:?},\n    expected = {:?}{element} }},\n",
             d.key,
             flag,
             format!("{:?}", d.kind).to_lowercase(),
             d.kind.lua_type(),
             d.expected,
-            d.kind.element().map_or("nil".to_string(), |e| format!("{e:?}")),
         ));
     }
     out.push('}');
@@ -553,6 +557,27 @@ pub fn readme_rows() -> Vec<String> {
             format!(
                 "| `{short}--{}{value}` | {} | {} |",
                 d.flag, d.help, d.default
+            )
+        })
+        .collect()
+}
+
+/// README's list of the options both Lua modules take (between its
+/// `options:lua` markers): each key and what its value must be.
+pub fn readme_lua_list() -> String {
+    OPTIONS
+        .iter()
+        .map(|d| {
+            let default = match d.default {
+                "—" => String::new(),
+                default => format!("; default {default}"),
+            };
+            format!(
+                "- `{}` ({}): {}: {}{default}\n",
+                d.key,
+                d.kind.lua_type(),
+                d.help,
+                d.expected
             )
         })
         .collect()
