@@ -328,8 +328,9 @@ impl Report {
                 if !self.to_compile.is_empty() {
                     let (missing, stale) = self.pending_counts();
                     parts.push(format!(
-                        "{} to compile ({missing} pycs missing, {stale} stale)",
-                        plural(self.to_compile.len(), "source", "sources")
+                        "{} to compile ({} missing, {stale} stale)",
+                        plural(self.to_compile.len(), "source", "sources"),
+                        plural(missing, "pyc", "pycs"),
                     ));
                 }
                 let found = removal(self.orphans.len(), self.empty_dirs.len());
