@@ -506,10 +506,9 @@ local function api(command, opts)
 end
 
 --- Cleans, then compiles what is missing or stale. opts: the engine's
--- options (OPTIONS above: flavor or python, else python3 on PATH; prefix,
--- site_packages, root, dirs (nil: the whole tree), levels,
--- invalidation_mode, jobs, exclude, timeout, dry_run) and program, backend.
--- Returns the report table, or nil and a message.
+-- options (OPTIONS above; without flavor and python, python3 on PATH) and
+-- this module's program and backend. Returns the report table, or nil and
+-- a message.
 function M.update(opts)
   return api("update", opts)
 end

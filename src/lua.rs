@@ -32,10 +32,7 @@ type Answer = (Option<Value>, Option<String>);
 /// Which options a function takes: `info` only those naming the target,
 /// `freshness` also `levels`, the jobs all of them.
 fn target_key(key: &str) -> bool {
-    matches!(
-        key,
-        "flavor" | "prefix" | "python" | "site_packages" | "root"
-    )
+    options::def(key).is_some_and(|d| d.kind.selects_target())
 }
 
 #[mlua::lua_module(name = "pycache_core")]

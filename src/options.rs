@@ -60,6 +60,12 @@ impl Kind {
         }
     }
 
+    /// Whether options of this kind say which interpreter and
+    /// site-packages (the only ones `pycache.core.info` takes).
+    pub fn selects_target(self) -> bool {
+        matches!(self, Kind::Flavor | Kind::Path)
+    }
+
     /// What one element of a list must be, for list kinds.
     pub fn element(self) -> Option<&'static str> {
         match self {
