@@ -482,9 +482,9 @@ local function run_exec(command, opts)
 end
 
 ---------------------------------------------------------------------------
--- Jobs
+-- Commands
 
-local function job(command, opts)
+local function run_command(command, opts)
   local choice, err = backend_choice(opts)
   if not choice then return nil, err end
   if choice ~= "exec" then
@@ -495,12 +495,12 @@ local function job(command, opts)
   return run_exec(command, opts)
 end
 
--- M.update/check/clean: the job, raising what the engine calls misuse.
+-- M.update/check/clean: the command, raising what the engine calls misuse.
 local function api(command, opts)
   if opts == nil then opts = {} end
   local problem = type_problem(opts)
   if problem then error(format("pycache.%s: %s", command, problem), 3) end
-  local report, err, bad = job(command, opts)
+  local report, err, bad = run_command(command, opts)
   if bad then error(format("pycache.%s: %s", command, err), 3) end
   return report, err
 end
@@ -562,7 +562,7 @@ local function run_trigger(kind, opts)
   else
     jopts.dirs = touched_dirs(opts.arg)
   end
-  return job(command, jopts)
+  return run_command(command, jopts)
 end
 
 local function entry(kind, opts)

@@ -90,7 +90,7 @@ pub fn compile(
     if let Some(magic) = expect.magic.filter(|m| *m != hello.magic) {
         outcome.warnings.push(format!(
             "{}: magic number {} differs from {} expected for {} (a pre-release?); \
-             pass --python instead of --flavor so that freshness uses the interpreter's own",
+             give the interpreter (python) without a flavor so that freshness uses its own",
             python.display(),
             hex(&hello.magic),
             hex(&magic),

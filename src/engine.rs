@@ -1,5 +1,6 @@
-//! The three jobs, `check`, `update` and `clean`, each one call: locate the
-//! tree, scan it, then clean and compile as the job says, and report.
+//! The commands `check`, `update`, `clean` (and `compile`, for library and
+//! Lua use), each one call: locate the tree, scan it, then clean and
+//! compile as the command says, and report.
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -16,7 +17,7 @@ use crate::scan::{Plan, Scan};
 use crate::target::{Location, Target};
 use std::os::unix::ffi::OsStrExt;
 
-/// Runs jobs on one [`Target`]. Options are set with a consuming builder;
+/// Runs commands on one [`Target`]. Options are set with a consuming builder;
 /// every setter states its default.
 ///
 /// ```no_run
@@ -66,7 +67,7 @@ impl Engine {
     /// the default.
     pub fn jobs(mut self, jobs: usize) -> Engine {
         if jobs > 0 {
-            self.options.jobs = jobs;
+            self.options.workers = jobs;
         }
         self
     }
@@ -213,7 +214,7 @@ impl Engine {
             return Ok(report.finish(started.elapsed()));
         }
         let options = CompileOptions {
-            jobs: self.options.jobs,
+            jobs: self.options.workers,
             mode: self.options.invalidation_mode,
             timeout: self.options.timeout,
             startup_timeout: Duration::from_secs(60),

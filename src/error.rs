@@ -6,7 +6,7 @@ use std::io;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-/// Everything that can stop a whole job. Problems with single files (an
+/// Everything that can stop a whole run. Problems with single files (an
 /// unreadable pyc, a syntax error) are not errors but entries in the
 /// [`Report`](crate::Report).
 ///
@@ -35,7 +35,7 @@ pub enum Error {
     #[error("{}: not a directory", path.display())]
     NotADirectory { path: PathBuf },
 
-    /// Any other I/O failure on a path that stops the whole job.
+    /// Any other I/O failure on a path that stops the whole run.
     #[error("{}: {source}", path.display())]
     Io {
         path: PathBuf,

@@ -30,7 +30,7 @@ use crate::{Engine, Error};
 type Answer = (Option<Value>, Option<String>);
 
 /// Which options a function takes: `info` only those naming the target,
-/// `freshness` also `levels`, the jobs all of them.
+/// `freshness` also `levels`, the commands all of them.
 fn target_key(key: &str) -> bool {
     options::def(key).is_some_and(|d| d.kind.selects_target())
 }
@@ -55,11 +55,14 @@ fn exports(lua: &Lua) -> LuaResult<Table> {
     };
     export("info", raw(lua, info)?)?;
     export("freshness", raw(lua, freshness)?)?;
-    export("check", raw(lua, |lua, o| job(lua, "check", o))?)?;
-    export("scan", raw(lua, |lua, o| job(lua, "scan", o))?)?;
-    export("clean", raw(lua, |lua, o| job(lua, "clean", o))?)?;
-    export("compile", raw(lua, |lua, o| job(lua, "compile", o))?)?;
-    export("update", raw(lua, |lua, o| job(lua, "update", o))?)?;
+    export("check", raw(lua, |lua, o| run_command(lua, "check", o))?)?;
+    export("scan", raw(lua, |lua, o| run_command(lua, "scan", o))?)?;
+    export("clean", raw(lua, |lua, o| run_command(lua, "clean", o))?)?;
+    export(
+        "compile",
+        raw(lua, |lua, o| run_command(lua, "compile", o))?,
+    )?;
+    export("update", raw(lua, |lua, o| run_command(lua, "update", o))?)?;
     m.set("_raw", raw_table)?;
     m.set("options", definitions(lua)?)?;
     Ok(m)
@@ -177,7 +180,7 @@ fn freshness(lua: &Lua, (source, opts): (Value, Value)) -> LuaResult<Answer> {
 }
 
 /// `check`/`scan`/`clean`/`compile`/`update(opts)`: the report table.
-fn job(lua: &Lua, name: &'static str, opts: Value) -> LuaResult<Answer> {
+fn run_command(lua: &Lua, name: &'static str, opts: Value) -> LuaResult<Answer> {
     let options = read_options(opts, &|_| true)?;
     let answer = guarded(|| {
         let engine = Engine::from_options(options)?;

@@ -1,4 +1,4 @@
-//! The options of a job, defined once.
+//! The options of a run (one command on one target), defined once.
 //!
 //! [`OPTIONS`] lists every option with its name (the Lua key, and the name
 //! messages use), its program flag, what a value must be and its default.
@@ -77,7 +77,7 @@ impl Kind {
     }
 }
 
-/// One option of a job.
+/// One option of a run.
 #[derive(Clone, Copy, Debug)]
 pub struct Def {
     /// The Lua key and the name every message uses: `jobs`.
@@ -99,7 +99,7 @@ pub struct Def {
     pub help: &'static str,
 }
 
-/// Every option of a job, in the order help and README list them.
+/// Every option of a run, in the order help and README list them.
 pub const OPTIONS: &[Def] = &[
     Def {
         key: "flavor",
@@ -339,7 +339,7 @@ impl OptionError {
     }
 }
 
-/// The options of one job, each checked, with its default.
+/// The options of one run, each checked, with its default.
 #[derive(Clone, Debug)]
 pub struct Options {
     /// Which interpreter and site-packages.
@@ -349,7 +349,7 @@ pub struct Options {
     /// How written pycs are validated.
     pub(crate) invalidation_mode: InvalidationMode,
     /// Compile workers at most.
-    pub(crate) jobs: usize,
+    pub(crate) workers: usize,
     /// Sources never compiled.
     pub(crate) exclude: Vec<Pattern>,
     /// Directories to look at; `None`: the whole tree.
@@ -366,7 +366,7 @@ impl Default for Options {
             selection: Selection::default(),
             levels: vec![0, 1, 2],
             invalidation_mode: InvalidationMode::Timestamp,
-            jobs: cores(),
+            workers: cores(),
             exclude: Vec::new(),
             dirs: None,
             timeout: Duration::from_secs(120),
@@ -418,8 +418,8 @@ impl Options {
                     .ok_or_else(bad)?;
             }
             (Kind::Workers, _) => match whole(&value) {
-                Some(0) => self.jobs = cores(),
-                Some(n) if n > 0 => self.jobs = usize::try_from(n).unwrap_or(usize::MAX),
+                Some(0) => self.workers = cores(),
+                Some(n) if n > 0 => self.workers = usize::try_from(n).unwrap_or(usize::MAX),
                 _ => return Err(bad()),
             },
             (Kind::Seconds, Value::Int(_) | Value::Num(_)) => {
@@ -604,7 +604,7 @@ mod tests {
             set("jobs", Value::Num(2.5)).unwrap_err(),
             "jobs: must be a whole number >= 0 (0: one per core), got 2.5"
         );
-        assert_eq!(set("jobs", Value::Num(3.0)).unwrap().jobs, 3);
+        assert_eq!(set("jobs", Value::Num(3.0)).unwrap().workers, 3);
         assert_eq!(
             set("timeout", Value::Num(0.5)).unwrap().timeout,
             Duration::from_millis(500)

@@ -22,7 +22,7 @@
 //! removed_files  [PATH]
 //! removed_dirs   [PATH]
 //! failures       [{path, reason}]        per-file problems
-//! error          string|null             what kept the job from finishing
+//! error          string|null             what kept the run from finishing
 //! warnings       [string]
 //! notes          [string]                what verbose output adds
 //! interpreters_started  int
@@ -149,7 +149,7 @@ impl LevelState {
     }
 }
 
-/// What kept a job from finishing, and what was left undone because of it.
+/// What kept a run from finishing, and what was left undone because of it.
 #[derive(Debug)]
 pub struct Stop {
     /// The error, as the engine met it.
@@ -247,7 +247,7 @@ pub struct Report {
     pub removed_dirs: Vec<PathBuf>,
     /// Per-path problems.
     pub failures: Vec<Failure>,
-    /// What kept the job from finishing (e.g. no interpreter); a string in
+    /// What kept the run from finishing (e.g. no interpreter); a string in
     /// JSON and Lua.
     pub error: Option<Stop>,
     /// Worth saying, not failures.
