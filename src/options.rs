@@ -433,7 +433,10 @@ impl Options {
                     .filter(|d| !d.is_zero())
                     .ok_or_else(bad)?;
             }
-            (Kind::Switch, Value::Bool(b)) => self.dry_run = *b,
+            (Kind::Switch, Value::Bool(b)) => match key {
+                "dry_run" => self.dry_run = *b,
+                _ => unreachable!("every switch is handled: {key}"),
+            },
             (Kind::Globs, Value::Str(_)) => self.exclude = vec![checked_glob(def, 0, &value)?],
             (Kind::Globs, Value::List(items)) => {
                 self.exclude = (items.iter().enumerate())

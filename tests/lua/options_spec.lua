@@ -15,7 +15,7 @@ local H = dofile(here .. "/helpers.lua")
 local function cases(tmp, sp)
   return {
     flavor = { good = "py311", bad = "py27", cli_good = { "--flavor", "py311" }, cli_bad = { "--flavor", "py27" },
-      message = 'flavor: invalid flavor "py27": only CPython 3 is supported; expected pyXY such as py39 or py311' },
+      message = 'flavor: invalid flavor "py27": only CPython 3 is supported; expected pyXY' },
     prefix = { good = tmp, bad = "", cli_good = { "--prefix", tmp }, cli_bad = { "--prefix", "" },
       message = 'prefix: must be a path, got ""' },
     python = { good = H.python, bad = "", cli_good = { "--python", H.python }, cli_bad = { "--python", "" },
@@ -130,20 +130,22 @@ describe("every option through every front", function()
         assert.is_true(r.exit_code == 0 or r.exit_code == 1, front)
         if case.same then assert.same(case.expect, r[case.same], front .. ": " .. case.same) end
       end
-      -- Bad: the engine's message, word for word, from each front.
-      local r, message, misuse = through_core(base(def_key, case.bad))
+      -- Bad: the engine's message (which starts as the case says), word
+      -- for word, from each front.
+      local r, engine_message, misuse = through_core(base(def_key, case.bad))
       assert.is_nil(r)
       assert.is_true(misuse, "core: not misuse")
-      assert.equal(case.message, message, "core")
+      assert.equal(case.message, engine_message:sub(1, #case.message), "core")
+      local message
       r, message, misuse = through_lua_exec(base(def_key, case.bad))
       assert.is_nil(r)
       assert.is_true(misuse, "lua exec: not raised")
-      assert.equal(case.message, message, "lua exec")
+      assert.equal(engine_message, message, "lua exec")
       if case.cli_bad then
         local code, kind
         r, message, code, kind = through_program(def_key, case.cli_bad)
         assert.is_nil(r)
-        assert.equal(case.message, message, "program")
+        assert.equal(engine_message, message, "program")
         assert.equal(2, code, "program exit status")
         assert.equal("option", kind)
       end
