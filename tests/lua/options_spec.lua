@@ -2,9 +2,10 @@
 -- Every option of the engine, with a good and a bad value, through all three
 -- fronts: the pycache program (its flags), pycache.core in lua5.4 (a Lua
 -- table) and lua/pycache.lua on the exec backend (a Lua table turned into
--- flags). The same bad value must give the same message from each, and a
--- good value the same outcome. The list of options is the engine's own
--- (core.options), so an option added without a case here fails.
+-- flags), and lua/pycache.lua on the native backend too. The same bad
+-- value must give the same message from each, and a good value the same
+-- outcome. The list of options is the engine's own (core.options), so an
+-- option added without a case here fails.
 local here = debug.getinfo(1, "S").source:match("^@(.*)/[^/]*$") or "."
 local H = dofile(here .. "/helpers.lua")
 
@@ -92,14 +93,16 @@ describe("every option through every front", function()
     return report, misuse or err, misuse ~= nil
   end
 
-  local function through_lua_exec(opts)
-    opts.backend = "exec"
+  -- lua/pycache.lua on a backend ("exec": the program; "native": pycache.core).
+  local function through_lua(backend, opts)
+    opts.backend = backend
     opts.program = program
     local ok, report, err = pcall(pycache.check, opts)
     if ok then return report, err, false end
     local message = report:match("pycache%.check: (.*)$")
     return nil, message, true
   end
+  local function through_lua_exec(opts) return through_lua("exec", opts) end
 
   it("covers every option the engine defines", function()
     local all = cases(tmp, sp)
@@ -124,6 +127,7 @@ describe("every option through every front", function()
         program = (through_program(def_key, case.cli_good)),
         core = (through_core(base(def_key, case.good))),
         lua_exec = (through_lua_exec(base(def_key, case.good))),
+        lua_native = (through_lua("native", base(def_key, case.good))),
       }
       for front, r in pairs(reports) do
         assert.is_table(r, def_key .. " = good value, " .. front .. ": no report")
@@ -137,10 +141,12 @@ describe("every option through every front", function()
       assert.is_true(misuse, "core: not misuse")
       assert.equal(case.message, engine_message:sub(1, #case.message), "core")
       local message
-      r, message, misuse = through_lua_exec(base(def_key, case.bad))
-      assert.is_nil(r)
-      assert.is_true(misuse, "lua exec: not raised")
-      assert.equal(engine_message, message, "lua exec")
+      for _, backend in ipairs({ "exec", "native" }) do
+        r, message, misuse = through_lua(backend, base(def_key, case.bad))
+        assert.is_nil(r)
+        assert.is_true(misuse, "lua " .. backend .. ": not raised")
+        assert.equal(engine_message, message, "lua " .. backend)
+      end
       if case.cli_bad then
         local code, kind
         r, message, code, kind = through_program(def_key, case.cli_bad)
