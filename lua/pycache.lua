@@ -13,7 +13,10 @@
 --
 -- M.trigger/M.cleanup never raise and never return a number: inside pkg an
 -- error would make pkg skip every later trigger of the transaction. Output
--- goes through io.stdout/io.stderr, never pkg.print_msg (fd 0 in triggers).
+-- goes through io.stdout/io.stderr, never pkg.print_msg (fd 0 in triggers):
+-- the report's lines on stdout, and whatever kept the job from being done
+-- as one line on stderr, "pycache: FLAVOR bytecode not updated: WHAT; WHAT
+-- TO DO" (README, "Messages"; see failure_line).
 -- Program output is decoded as data (a small JSON reader), never `load`ed.
 
 local M = { _VERSION = "0.1.0" }
@@ -39,7 +42,7 @@ local ARGV_DIRS_MAX, ARGV_BYTES_MAX = 64, 16384
 -- BEGIN options: generated from src/options.rs (tests/definitions.rs keeps it equal)
 local OPTIONS = {
   { key = "flavor", flag = "--flavor", kind = "flavor", lua = "string",
-    expected = "a flavor such as py311" },
+    expected = "a flavor such as py311, or py313t (free-threaded)" },
   { key = "prefix", flag = "--prefix", kind = "path", lua = "string",
     expected = "a path" },
   { key = "python", flag = "--python", kind = "path", lua = "string",
@@ -415,7 +418,7 @@ local function read_report(program, out, err, code)
   if type(out) ~= "string" then
     local why = type(err) == "string" and err
       or SPAWN_ERRORS[code] or format("errno %s", tostring(code))
-    return nil, format("%s: cannot run the pycache program: %s", program, why)
+    return nil, format("%s: cannot run the pycache program: %s; reinstall pycache", program, why)
   end
   local report, jerr
   if find(out, "^%s*{") then report, jerr = json_decode(out) end
@@ -431,10 +434,14 @@ local function read_report(program, out, err, code)
     return nil, why
   end
   if code == 126 or code == 127 then
-    return nil, format("%s: cannot run the pycache program (exit status %s)", program, tostring(code))
+    return nil, format("%s: cannot run the pycache program (exit status %s); reinstall pycache",
+      program, tostring(code))
   end
-  return nil, format("%s: no report from the pycache program (exit status %s%s)", program,
-    tostring(code), jerr and ("; " .. jerr) or "")
+  -- pkg's exec_capture gives status 0 to a child killed by a signal: empty
+  -- or cut output with status 0 is a failure too, never a good run.
+  return nil, format("%s: no report from the pycache program (exit status %s%s%s); run it by hand to see why",
+    program, tostring(code), code == 0 and ", as pkg shows a program killed by a signal" or "",
+    jerr and ("; " .. jerr) or "")
 end
 
 local function run_exec(command, opts)
@@ -446,7 +453,7 @@ local function run_exec(command, opts)
     if has_nul(d) then return nil, "a directory name contains a NUL byte" end
   end
   if not program_exists(program) then
-    return nil, format("%s: pycache program not found; is pycache installed?", program)
+    return nil, format("%s: program not found; reinstall pycache", program)
   end
   local pkg = rawget(_G, "pkg")
   local in_pkg = type(pkg) == "table"
@@ -460,19 +467,19 @@ local function run_exec(command, opts)
     -- pkg < 2.8: the program prints its own lines; only success is known.
     local called, pid, msg = pcall(plain, argv)
     if not called then
-      err = format("%s: cannot run the pycache program: %s", program, tostring(pid))
+      err = format("%s: cannot run the pycache program: %s; reinstall pycache", program, tostring(pid))
     elseif pid then
       report = { printed = true, exit_code = 0 }
     elseif msg == "Abnormal termination" then
       report = { printed = true, exit_code = 1 }
     else
-      err = format("%s: cannot run the pycache program: %s", program, tostring(msg))
+      err = format("%s: cannot run the pycache program: %s; reinstall pycache", program, tostring(msg))
     end
   else
     local run = capture or popen_capture
     local called, out, errtext, code = pcall(run, argv)
     if not called then
-      err = format("%s: cannot run the pycache program: %s", program, tostring(out))
+      err = format("%s: cannot run the pycache program: %s; reinstall pycache", program, tostring(out))
     else
       report, err, bad = read_report(program, out, errtext, code)
     end
@@ -565,17 +572,42 @@ local function run_trigger(kind, opts)
   return run_command(command, jopts)
 end
 
+-- The one shape of a trigger's failure (README, "Messages"): a single line
+-- on stderr, "pycache: FLAVOR bytecode not updated: WHAT; WHAT TO DO"
+-- ("not cleaned" for the cleanup block). What was done still goes to stdout
+-- as the report's summary line.
+local function failure_line(kind, opts, message)
+  local who = type(opts) == "table" and (opts.flavor or opts.python) or nil
+  local line = first_line(tostring(message))
+  return format("pycache: %sbytecode not %s: %s", who and (tostring(who) .. " ") or "",
+    kind == "cleanup" and "cleaned" or "updated", line)
+end
+
+-- Prints a trigger's outcome: the report's lines on stdout, except its
+-- error (what kept the job from being done), which is the failure line.
+local function tell(kind, opts, report, err)
+  if not report then
+    say({ failure_line(kind, opts, err) }, io.stderr)
+    return
+  end
+  if report.printed then return end -- pkg < 2.8: the program printed its own
+  local lines, problem = {}, report.error
+  for _, l in ipairs(report.lines or {}) do
+    if not (problem and l == "pycache: " .. problem) then lines[#lines + 1] = l end
+  end
+  say(lines, io.stdout)
+  io.stdout:flush()
+  if problem then say({ failure_line(kind, opts, problem) }, io.stderr) end
+end
+
 local function entry(kind, opts)
   local ok, report, err = pcall(run_trigger, kind, opts)
   if not ok then
     report, err = nil, "internal error: " .. tostring(report):match("^[^\n]*")
+      .. "; this is a bug in pycache.lua, please report it"
   end
   local done = pcall(function()
-    if report then
-      if not report.printed then say(report.lines or {}, io.stdout) end
-    else
-      say({ "pycache: " .. tostring(err) }, io.stderr)
-    end
+    tell(kind, opts, report, err)
     io.stdout:flush()
   end)
   if not done then return nil end

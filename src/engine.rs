@@ -271,6 +271,10 @@ impl Engine {
     }
 
     fn scan(&self, location: &Location, magic: Option<Magic>) -> Plan {
+        let touched = match self.misdirected(location) {
+            Some(_) => None,
+            None => self.options.dirs.as_deref(),
+        };
         let mut plan = Scan {
             location,
             tag: self.target.tag(),
@@ -278,7 +282,16 @@ impl Engine {
             levels: &self.options.levels,
             excludes: &self.options.exclude,
         }
-        .run(self.options.dirs.as_deref());
+        .run(touched);
+        if touched.is_none() {
+            for dir in self.options.dirs.iter().flatten() {
+                plan.notes.push(format!(
+                    "{}: not below {}; ignored",
+                    dir.display(),
+                    location.runtime.display()
+                ));
+            }
+        }
         if let Some(note) = &location.note {
             plan.notes.insert(0, note.clone());
         }
@@ -295,6 +308,27 @@ impl Engine {
         report.removed_files = cleaned.files;
         report.removed_dirs = cleaned.dirs;
         report.failures.extend(cleaned.failures);
+    }
+
+    /// The warning for a touched list of which no directory is in the tree,
+    /// which is then updated whole. pkg runs the trigger only when it matched
+    /// a directory of site-packages, so such a list is a wrong `arg`, not an
+    /// empty transaction: `pkg -r ROOT triggers` re-saves deferred triggers
+    /// with `arg` = `(null)`. An empty list stays "nothing was touched".
+    fn misdirected(&self, location: &Location) -> Option<String> {
+        let dirs = self.options.dirs.as_deref()?;
+        if dirs.is_empty() || dirs.iter().any(|d| location.contains(d)) {
+            return None;
+        }
+        let more = match dirs.len() {
+            1 => String::new(),
+            n => format!(" and {} more", n - 1),
+        };
+        Some(format!(
+            "no touched directory is in {} (got {:?}{more}); updating the whole site-packages",
+            location.runtime.display(),
+            dirs[0]
+        ))
     }
 
     fn report(&self, command: Command, location: &Location, plan: &Plan) -> Report {
@@ -346,7 +380,7 @@ impl Engine {
             removed_dirs: Vec::new(),
             failures,
             error: None,
-            warnings: Vec::new(),
+            warnings: self.misdirected(location).into_iter().collect(),
             notes: plan.notes.clone(),
             interpreters_started: 0,
             elapsed_ms: 0,

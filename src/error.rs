@@ -17,7 +17,9 @@ use std::time::Duration;
 #[allow(missing_docs)]
 pub enum Error {
     /// A flavor name that is not of the form `pyXY`.
-    #[error("invalid flavor {flavor:?}: {reason}; expected pyXY such as py39 or py311")]
+    #[error(
+        "invalid flavor {flavor:?}: {reason}; expected pyXY such as py39 or py311, or py313t for a free-threaded build"
+    )]
     InvalidFlavor {
         flavor: String,
         reason: &'static str,

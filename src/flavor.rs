@@ -1,5 +1,6 @@
-//! Python flavors as the ports tree names them (`py39`, `py311`, ...), and the
-//! facts that follow from a flavor alone, without starting any interpreter.
+//! Python flavors as the ports tree names them (`py39`, `py311`, ...,
+//! `py313t` for a free-threaded build), and the facts that follow from a
+//! flavor alone, without starting any interpreter.
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -12,14 +13,26 @@ use crate::error::Error;
 /// than 3.6).
 pub const OLDEST_MINOR: u8 = 6;
 
-/// A CPython flavor: `py311` is CPython 3.11.
+/// The first CPython with a free-threaded build (PEP 703), the oldest the
+/// ports tree builds a `pyXYt` flavor for.
+pub const OLDEST_FREE_THREADED_MINOR: u8 = 13;
+
+/// A CPython flavor: `py311` is CPython 3.11, `py313t` the free-threaded
+/// build of 3.13.
+///
+/// A free-threaded flavor has its own interpreter (`python3.13t`) and its
+/// own tree (`lib/python3.13t/site-packages`) but the cache tag and magic
+/// number of its version (`cpython-313`), as the ports tree's python.mk has
+/// it: the tag alone never tells the two trees apart, their paths do.
 ///
 /// Parsing is strict because a flavor becomes paths and file names: `py3`,
-/// `py2`, `python311` or `py3x` are rejected with the expected form shown.
+/// `py2`, `python311`, `py3x`, `py313tt` or `py312t` are rejected with the
+/// expected form shown.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Flavor {
     major: u8,
     minor: u8,
+    free_threaded: bool,
 }
 
 impl Flavor {
@@ -35,18 +48,42 @@ impl Flavor {
                 "CPython older than 3.6 is not supported",
             ));
         }
-        Ok(Flavor { major, minor })
+        Ok(Flavor {
+            major,
+            minor,
+            free_threaded: false,
+        })
     }
 
-    /// Parses a ports flavor name such as `py39` or `py311`.
+    /// The free-threaded flavor of CPython `major.minor` (`py313t`), which
+    /// exists from 3.13 on.
+    pub fn free_threaded(major: u8, minor: u8) -> Result<Flavor, Error> {
+        let flavor = Flavor::new(major, minor)?;
+        if minor < OLDEST_FREE_THREADED_MINOR {
+            return Err(Error::invalid_flavor(
+                &format!("{flavor}t"),
+                "free-threaded builds (pyXYt) start at CPython 3.13",
+            ));
+        }
+        Ok(Flavor {
+            free_threaded: true,
+            ..flavor
+        })
+    }
+
+    /// Parses a ports flavor name such as `py39`, `py311` or `py313t`.
     pub fn parse(name: &str) -> Result<Flavor, Error> {
-        let digits = name
+        let rest = name
             .strip_prefix("py")
             .ok_or_else(|| Error::invalid_flavor(name, "it does not start with \"py\""))?;
+        let (digits, free_threaded) = match rest.strip_suffix('t') {
+            Some(digits) => (digits, true),
+            None => (rest, false),
+        };
         if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
             return Err(Error::invalid_flavor(
                 name,
-                "\"py\" must be followed by the version digits only",
+                "\"py\" must be followed by the version digits only (and \"t\" for a free-threaded build)",
             ));
         }
         if digits.len() < 2 {
@@ -57,7 +94,20 @@ impl Flavor {
         }
         let major = digits[..1].parse().expect("one ASCII digit");
         let minor = digits[1..].parse().expect("at most two ASCII digits");
-        Flavor::new(major, minor)
+        let flavor = Flavor::new(major, minor)?;
+        if !free_threaded {
+            return Ok(flavor);
+        }
+        if minor < OLDEST_FREE_THREADED_MINOR {
+            return Err(Error::invalid_flavor(
+                name,
+                "free-threaded builds (pyXYt) start at CPython 3.13",
+            ));
+        }
+        Ok(Flavor {
+            free_threaded: true,
+            ..flavor
+        })
     }
 
     /// Major version (always 3).
@@ -70,27 +120,40 @@ impl Flavor {
         self.minor
     }
 
-    /// The flavor name, `py311`.
+    /// Whether this is a free-threaded build (`py313t`).
+    pub fn is_free_threaded(self) -> bool {
+        self.free_threaded
+    }
+
+    /// `t` for a free-threaded flavor, else empty: what follows the version
+    /// in its name, interpreter and library directory.
+    fn t(self) -> &'static str {
+        if self.free_threaded { "t" } else { "" }
+    }
+
+    /// The flavor name, `py311` or `py313t`.
     pub fn name(self) -> String {
-        format!("py{}{}", self.major, self.minor)
+        self.to_string()
     }
 
-    /// `3.11`, as in `PYTHON_VER`.
+    /// `3.11` or `3.13t`, as in `PYTHON_VER`.
     pub fn version(self) -> String {
-        format!("{}.{}", self.major, self.minor)
+        format!("{}.{}{}", self.major, self.minor, self.t())
     }
 
-    /// `311`, as in `PYTHON_SUFFIX`.
+    /// `311` or `313t`, as in `PYTHON_SUFFIX`.
     pub fn suffix(self) -> String {
-        format!("{}{}", self.major, self.minor)
+        format!("{}{}{}", self.major, self.minor, self.t())
     }
 
-    /// `python3.11`, the interpreter's file name (`PYTHON_VERSION`).
+    /// `python3.11` or `python3.13t`, the interpreter's file name and the
+    /// name of its library directory (`PYTHON_VERSION`).
     pub fn python_name(self) -> String {
-        format!("python{}.{}", self.major, self.minor)
+        format!("python{}", self.version())
     }
 
-    /// `cpython-311`: `sys.implementation.cache_tag` of this CPython.
+    /// `cpython-311`: `sys.implementation.cache_tag` of this CPython, the
+    /// same for a free-threaded build (`cpython-313` for `py313t`).
     pub fn cache_tag(self) -> String {
         format!("cpython-{}{}", self.major, self.minor)
     }
@@ -141,7 +204,7 @@ impl FromStr for Flavor {
 
 impl fmt::Display for Flavor {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "py{}{}", self.major, self.minor)
+        write!(f, "py{}{}{}", self.major, self.minor, self.t())
     }
 }
 
@@ -186,11 +249,49 @@ mod tests {
             "py-311",
             "py300",
             "311",
+            "py313tt",
+            "py39t",
+            "py312t",
+            "py36t",
+            "pyt",
+            "py3t",
+            "py313T",
+            "py3t13",
+            "py313t ",
         ] {
             let err = Flavor::parse(bad).unwrap_err().to_string();
             assert!(err.contains("expected pyXY"), "{bad:?}: {err}");
             assert!(err.contains(&format!("{bad:?}")), "{bad:?}: {err}");
         }
+    }
+
+    #[test]
+    fn free_threaded_flavors_have_their_own_tree_and_the_tag_of_their_version() {
+        let f = Flavor::parse("py313t").unwrap();
+        assert!(f.is_free_threaded());
+        assert_eq!((f.major(), f.minor()), (3, 13));
+        assert_eq!(f.name(), "py313t");
+        assert_eq!(f.to_string(), "py313t");
+        assert_eq!(f.version(), "3.13t");
+        assert_eq!(f.suffix(), "313t");
+        assert_eq!(f.python_name(), "python3.13t");
+        assert_eq!(f.cache_tag(), "cpython-313");
+        assert_eq!(f.magic(), Flavor::parse("py313").unwrap().magic());
+        assert_eq!(
+            f.interpreter(Path::new("/usr/local")),
+            Path::new("/usr/local/bin/python3.13t")
+        );
+        assert_eq!(
+            f.site_packages(Path::new("/usr/local")),
+            Path::new("/usr/local/lib/python3.13t/site-packages")
+        );
+        assert_ne!(f, Flavor::parse("py313").unwrap());
+        assert_eq!(Flavor::parse("py314t").unwrap().version(), "3.14t");
+        assert_eq!(Flavor::free_threaded(3, 13).unwrap(), f);
+        let err = Flavor::free_threaded(3, 12).unwrap_err().to_string();
+        assert!(err.contains("\"py312t\"") && err.contains("3.13"), "{err}");
+        let err = Flavor::parse("py312t").unwrap_err().to_string();
+        assert!(err.contains("start at CPython 3.13"), "{err}");
     }
 
     #[test]

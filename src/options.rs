@@ -107,11 +107,12 @@ pub const OPTIONS: &[Def] = &[
         short: Some('f'),
         value_name: "pyXY",
         kind: Kind::Flavor,
-        expected: "a flavor such as py311",
+        expected: "a flavor such as py311, or py313t (free-threaded)",
         default: "—",
         help: "the flavor: interpreter `PREFIX/bin/pythonX.Y`, site-packages \
-               `PREFIX/lib/pythonX.Y/site-packages`, tag `cpython-XY`; no interpreter \
-               is started to know this",
+               `PREFIX/lib/pythonX.Y/site-packages`, tag `cpython-XY`; `pyXYt` (3.13 or \
+               newer) is the free-threaded build, `pythonX.Yt` and `lib/pythonX.Yt`, same \
+               tag; no interpreter is started to know this",
     },
     Def {
         key: "prefix",

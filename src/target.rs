@@ -27,6 +27,8 @@ const MAX_SYMLINKS: usize = 32;
 #[derive(Clone, Debug)]
 pub struct Target {
     minor: u8,
+    /// A free-threaded flavor (`py313t`): same tag, its own tree.
+    free_threaded: bool,
     tag: String,
     magic: Option<[u8; 4]>,
     interpreter: PathBuf,
@@ -53,6 +55,7 @@ impl Target {
     pub fn from_flavor(flavor: Flavor, prefix: &Path) -> Target {
         Target {
             minor: flavor.minor(),
+            free_threaded: flavor.is_free_threaded(),
             tag: flavor.cache_tag(),
             magic: flavor.magic(),
             interpreter: flavor.interpreter(prefix),
@@ -96,6 +99,7 @@ impl Target {
         let magic = hex4(&magic).ok_or_else(|| failed("reported a malformed magic number"))?;
         Ok(Target {
             minor,
+            free_threaded: false,
             tag,
             magic: Some(magic),
             // A launcher (a pyenv shim, `python3` on PATH) is replaced by the
@@ -130,9 +134,10 @@ impl Target {
         self
     }
 
-    /// `3.11`.
+    /// `3.11`, or `3.13t` for a free-threaded flavor.
     pub fn version(&self) -> String {
-        format!("3.{}", self.minor)
+        let t = if self.free_threaded { "t" } else { "" };
+        format!("3.{}{t}", self.minor)
     }
 
     /// Minor version of CPython 3.
@@ -200,6 +205,19 @@ impl Target {
         let note = (dir != runtime)
             .then(|| format!("working on {} for {}", dir.display(), runtime.display()));
         Ok(Location { dir, runtime, note })
+    }
+}
+
+impl Location {
+    /// Whether `dir` (absolute, or taken from the working directory) is
+    /// this site-packages or below it, spelled for the running system or
+    /// on disk. Only the spelling is looked at: `dir` may be gone.
+    pub fn contains(&self, dir: &Path) -> bool {
+        let dir = std::path::absolute(dir).unwrap_or_else(|_| dir.to_path_buf());
+        [&self.runtime, &self.dir].iter().any(|top| {
+            dir.strip_prefix(top)
+                .is_ok_and(|rel| rel.components().all(|c| matches!(c, Component::Normal(_))))
+        })
     }
 }
 

@@ -67,7 +67,7 @@ fn listing(dir: &Path) -> Vec<String> {
 
 #[test]
 fn rendered_triggers_match_snapshots() {
-    for flavor in ["py39", "py311", "py313"] {
+    for flavor in ["py39", "py311", "py313", "py313t"] {
         let run = gt(&["--flavors", flavor, "--stdout"]);
         assert_eq!(run.code, 0, "{}", run.stderr);
         assert_eq!(run.stderr, "");
@@ -185,6 +185,9 @@ fn errors_have_exit_codes_and_messages() {
         ("flavor_no_minor", vec!["--flavors", "py3"], 2),
         ("flavor_python311", vec!["--flavors", "py39,python311"], 2),
         ("flavor_py27", vec!["--flavors", "py27"], 2),
+        ("flavor_py312t", vec!["--flavors", "py311,py312t"], 2),
+        ("flavor_py313tt", vec!["--flavors", "py313tt"], 2),
+        ("flavor_py39t", vec!["--flavors", "py39t"], 2),
         ("flavor_empty", vec!["--flavors", ""], 2),
         ("flavor_trailing_comma", vec!["--flavors", "py311,"], 2),
         (
@@ -435,9 +438,34 @@ fn check_ucl(file: &Path, scripts: &Path) -> String {
 fn rendered_files_are_strict_ucl_with_the_keys_pkg_requires_and_valid_lua() {
     let tmp = tmpdir();
     let out = tmp.path().join("out");
-    let run = gt(&["--flavors", "py39,py311,py313", "--out", s(&out)]);
+    let run = gt(&[
+        "--flavors",
+        "py39,py311,py313,py313t,py314t",
+        "--out",
+        s(&out),
+    ]);
     assert_eq!(run.code, 0, "{}", run.stderr);
-    for (flavor, version) in [("py39", "3.9"), ("py311", "3.11"), ("py313", "3.13")] {
+    // the free-threaded flavors get their own file, sorted after their version
+    assert_eq!(
+        run.stdout
+            .lines()
+            .map(|l| l.rsplit('/').next().unwrap())
+            .collect::<Vec<_>>(),
+        [
+            "pycache-py39.ucl",
+            "pycache-py311.ucl",
+            "pycache-py313.ucl",
+            "pycache-py313t.ucl",
+            "pycache-py314t.ucl"
+        ]
+    );
+    for (flavor, version) in [
+        ("py39", "3.9"),
+        ("py311", "3.11"),
+        ("py313", "3.13"),
+        ("py313t", "3.13t"),
+        ("py314t", "3.14t"),
+    ] {
         let scripts = tmp.path().join(flavor);
         fs::create_dir(&scripts).unwrap();
         let summary = check_ucl(&out.join(format!("pycache-{flavor}.ucl")), &scripts);
@@ -483,6 +511,7 @@ if results.n ~= 0 then io.stderr:write("script returned ", results.n, " values\n
 
 struct Scripted {
     stdout: String,
+    stderr: String,
 }
 
 fn run_script(dir: &Path, script: &Path) -> Scripted {
@@ -490,7 +519,7 @@ fn run_script(dir: &Path, script: &Path) -> Scripted {
     fs::write(&driver, RUN_LUA).unwrap();
     let out = tool("lua5.4", &[s(&driver), s(script)]);
     assert!(
-        out.status.success() && out.stderr.is_empty(),
+        out.status.success() && !text(&out.stderr).contains("script returned"),
         "{} raised or failed: {}{}",
         script.display(),
         text(&out.stdout),
@@ -498,6 +527,7 @@ fn run_script(dir: &Path, script: &Path) -> Scripted {
     );
     Scripted {
         stdout: text(&out.stdout),
+        stderr: text(&out.stderr),
     }
 }
 
@@ -526,38 +556,39 @@ fn scripts_print_one_line_and_never_raise_when_the_module_fails() {
     check_ucl(&out.join("pycache-py311.ucl"), &scripts);
     let redact = |o: String| o.replace(s(t), "[TMP]");
 
-    // (stand-in pycache.lua or none, expected single line for trigger; cleanup
-    // says "cleaned" where trigger says "updated")
+    // (stand-in pycache.lua or none, expected single line on stderr for
+    // trigger; cleanup says "cleaned" where trigger says "updated"). Lua's
+    // first line of a failed require ends in a colon, dropped.
     let broken: [(&str, Option<&str>, &str); 5] = [
         (
             "missing",
             None,
-            "pycache: py311 bytecode not updated: cannot load pycache.lua from [TMP]/lua: module 'pycache' not found:",
+            "pycache: py311 bytecode not updated: cannot load pycache.lua from [TMP]/lua: module 'pycache' not found; reinstall pycache",
         ),
         (
             "raises_on_load",
             Some("error('boom on load\\nsecond line', 0)"),
-            "pycache: py311 bytecode not updated: cannot load pycache.lua from [TMP]/lua: boom on load",
+            "pycache: py311 bytecode not updated: cannot load pycache.lua from [TMP]/lua: boom on load; reinstall pycache",
         ),
         (
             "returns_nothing",
             Some("local x = 1"),
             // require returns true; indexing it fails inside the pcall
-            "pycache: py311 bytecode not updated: [TMP]/scripts/trigger.lua:5: attempt to index a boolean value (upvalue 'pycache')",
+            "pycache: py311 bytecode not updated: [TMP]/scripts/trigger.lua:5: attempt to index a boolean value (upvalue 'pycache'); this is a bug in pycache.lua, please report it",
         ),
         (
             "entry_raises",
             Some(
                 "return { trigger = function() error('bad opts', 0) end, cleanup = function() error('bad opts', 0) end }",
             ),
-            "pycache: py311 bytecode not updated: bad opts",
+            "pycache: py311 bytecode not updated: bad opts; this is a bug in pycache.lua, please report it",
         ),
         (
             "unprintable_error",
             Some(
                 "local e = setmetatable({}, { __tostring = function() error({}) end })\nreturn { trigger = function() error(e) end, cleanup = function() error(e) end }",
             ),
-            "pycache: py311 bytecode not updated: error without a message",
+            "pycache: py311 bytecode not updated: error without a message; this is a bug in pycache.lua, please report it",
         ),
     ];
     for (name, module, want) in broken {
@@ -567,7 +598,9 @@ fn scripts_print_one_line_and_never_raise_when_the_module_fails() {
             fs::write(&module_file, code).unwrap();
         }
         for block in ["trigger", "cleanup"] {
-            let got = redact(run_script(t, &scripts.join(format!("{block}.lua"))).stdout);
+            let ran = run_script(t, &scripts.join(format!("{block}.lua")));
+            assert_eq!(ran.stdout, "", "{name}/{block}: nothing on stdout");
+            let got = redact(ran.stderr);
             assert_eq!(got.lines().count(), 1, "{name}/{block}: {got:?}");
             assert!(got.ends_with('\n'), "{name}/{block}: {got:?}");
             let got = got.trim_end();
@@ -612,7 +645,7 @@ return M
     let lb = t.join("lb");
     let run = gt(&[
         "--flavors",
-        "py313",
+        "py313,py313t",
         "--out",
         s(&out),
         "--localbase",
@@ -623,22 +656,24 @@ return M
         "/build/pycache",
     ]);
     assert_eq!(run.code, 0, "{}", run.stderr);
-    let scripts = t.join("scripts");
-    fs::create_dir(&scripts).unwrap();
-    check_ucl(&out.join("pycache-py313.ucl"), &scripts);
-    for block in ["trigger", "cleanup"] {
-        let got = run_script(t, &scripts.join(format!("{block}.lua"))).stdout;
-        let lb = lb.display();
-        assert_eq!(
-            got,
-            format!(
-                "{block} keys=arg,flavor,program,python,site_packages\n\
-                 flavor=py313\n\
-                 python={lb}/bin/python3.13\n\
-                 site_packages={lb}/lib/python3.13/site-packages\n\
-                 program=/build/pycache\n\
-                 arg is pkg's arg: true\n"
-            )
-        );
+    for (flavor, version) in [("py313", "3.13"), ("py313t", "3.13t")] {
+        let scripts = t.join(format!("scripts-{flavor}"));
+        fs::create_dir(&scripts).unwrap();
+        check_ucl(&out.join(format!("pycache-{flavor}.ucl")), &scripts);
+        for block in ["trigger", "cleanup"] {
+            let got = run_script(t, &scripts.join(format!("{block}.lua"))).stdout;
+            let lb = lb.display();
+            assert_eq!(
+                got,
+                format!(
+                    "{block} keys=arg,flavor,program,python,site_packages\n\
+                     flavor={flavor}\n\
+                     python={lb}/bin/python{version}\n\
+                     site_packages={lb}/lib/python{version}/site-packages\n\
+                     program=/build/pycache\n\
+                     arg is pkg's arg: true\n"
+                )
+            );
+        }
     }
 }

@@ -238,5 +238,14 @@ fn touched_dirs_outside_the_tree_are_ignored() {
     assert!(!outside.join("__pycache__/m.cpython-311.pyc").exists());
     let notes = out["notes"].to_string();
     assert_eq!(notes.matches("; ignored").count(), 2, "{notes}");
-    assert_eq!(out["sources"], 0);
+    // No touched directory in the tree: a wrong list, so the whole tree
+    // was updated instead, with one warning.
+    assert_eq!(out["warnings"].as_array().unwrap().len(), 1, "{out}");
+    assert!(
+        out["warnings"][0]
+            .as_str()
+            .unwrap()
+            .contains("updating the whole site-packages")
+    );
+    assert_ne!(out["sources"], 0);
 }

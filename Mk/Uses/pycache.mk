@@ -21,10 +21,13 @@
 #
 # PYCACHE_FLAVORS	- Python flavors (pyXY words) to render triggers for.
 #			  Duplicates are ignored; anything that is not pyXY
-#			  with X.Y >= 3.6 sets IGNORE.  Empty: install no
+#			  with X.Y >= 3.6, or pyXYt (free-threaded) with
+#			  X.Y >= 3.13, sets IGNORE.  Empty: install no
 #			  trigger at all.
 #			  default: every Python 3 version USES=python supports,
-#			  ${_PYTHON_VERSIONS:M3.*} as flavors (py39 py310 ...)
+#			  ${_PYTHON_VERSIONS:M3.*} as flavors (py39 py310 ...;
+#			  3.13t becomes py313t, with its own trigger, since
+#			  its site-packages is lib/python3.13t)
 #
 # PYCACHE_GEN		- The gen-triggers program to run at build time.
 #			  default: ${CARGO_TARGET_DIR}/${CARGO_BUILD_TARGET}/release/gen-triggers
@@ -52,9 +55,14 @@
 # PYCACHE_TRIGGERS	- The trigger file names, sorted, e.g.
 #			  pycache-py311.ucl pycache-py39.ucl
 #
+# SUB_LIST gets PYCACHE_FLAVORS (the flavors rendered, sorted) and
+# PYCACHE_CMD, for a pkg-install script that compiles what is already
+# installed (see Mk/examples/lang/python-pycache/files/pkg-install.in).
+#
 # The Python interpreters and their site-packages are taken from
 # ${LOCALBASE} (${LOCALBASE}/bin/pythonX.Y, ${LOCALBASE}/lib/pythonX.Y/
-# site-packages), like PYTHON_CMD and PYTHON_SITELIBDIR of USES=python.
+# site-packages; python3.13t and lib/python3.13t for py313t), like
+# PYTHON_CMD and PYTHON_SITELIBDIR of USES=python.
 #
 # MAINTAINER:	python@FreeBSD.org
 
@@ -78,12 +86,14 @@ PYCACHE_CMD?=		${PYCACHE_PREFIX}/bin/pycache
 PYCACHE_TRIGGERDIR=	${LOCALBASE}/share/pkg/triggers
 
 _PYCACHE_FLAVORS:=	${PYCACHE_FLAVORS:O:u}
-_PYCACHE_BAD_FLAVORS:=	${_PYCACHE_FLAVORS:Npy3[6-9]:Npy3[1-9][0-9]}
+# Free-threaded builds (PEP 703) exist from 3.13 on: py313t, py314t...
+_PYCACHE_BAD_FLAVORS:=	${_PYCACHE_FLAVORS:Npy3[6-9]:Npy3[1-9][0-9]:Npy31[3-9]t:Npy3[2-9][0-9]t}
 .  if !empty(_PYCACHE_BAD_FLAVORS)
-IGNORE=	invalid PYCACHE_FLAVORS: ${_PYCACHE_BAD_FLAVORS}: expected pyXY such as py39 or py311
+IGNORE=	invalid PYCACHE_FLAVORS: ${_PYCACHE_BAD_FLAVORS}: expected pyXY such as py39 or py311, or py313t for a free-threaded build
 .  endif
 
 PYCACHE_TRIGGERS:=	${_PYCACHE_FLAVORS:@f@pycache-${f}.ucl@}
+SUB_LIST+=	PYCACHE_FLAVORS="${_PYCACHE_FLAVORS}" PYCACHE_CMD=${PYCACHE_CMD}
 _PYCACHE_WRKDIR=	${WRKDIR}/pycache-triggers
 
 .  for t in ${PYCACHE_TRIGGERS}

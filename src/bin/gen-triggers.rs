@@ -47,7 +47,7 @@ Example:
 #[derive(Debug, Parser)]
 #[command(name = "gen-triggers", version, after_help = AFTER_HELP)]
 struct Cli {
-    /// Python flavors to render, comma-separated or repeated (py39,py311).
+    /// Python flavors to render, comma-separated or repeated (py39,py311,py313t).
     #[arg(long, value_delimiter = ',', required = true, value_name = "LIST")]
     flavors: Vec<String>,
 
@@ -140,7 +140,7 @@ impl Config {
         for name in &cli.flavors {
             if name.is_empty() {
                 return Err(Failure::usage(
-                    "empty flavor name in --flavors (a stray comma?); expected pyXY such as py39 or py311",
+                    "empty flavor name in --flavors (a stray comma?); expected pyXY such as py39 or py311, or py313t for a free-threaded build",
                 ));
             }
             let flavor = Flavor::parse(name)?;

@@ -1,5 +1,6 @@
 #!/bin/sh
-# End-to-end trigger scenarios (tests/e2e/test_scenarios.py): builds the
+# End-to-end trigger scenarios (tests/e2e/test_scenarios.py) and pycache under
+# the ways of real pkg (tests/e2e/test_pkg.py): builds the
 # pycache program, gen-triggers and the native module, then runs every
 # scenario once per backend. Prints "e2e: N passed, N failed" last.
 set -eu
@@ -23,7 +24,7 @@ export PYCACHE_CORE_SO="${PYCACHE_PROGRAM%/pycache}/libpycache.so"
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 status=0
-"$PY" -m unittest -v tests/e2e/test_scenarios.py >"$log" 2>&1 || status=$?
+"$PY" -m unittest -v tests/e2e/test_scenarios.py tests/e2e/test_pkg.py >"$log" 2>&1 || status=$?
 cat "$log"
 "$PY" - "$log" <<'PYEOF'
 import re, sys

@@ -290,6 +290,10 @@ class Scenarios:
         messages = [line for line in out.splitlines() if line.startswith("pycache:")]
         self.assertEqual(len(messages), 1, out)
         self.assertIn("interpreter not found", messages[0])
+        # The one failure shape, on stderr; what was done on stdout.
+        self.assertEqual(plain(runs).count(f"pycache: {self.env.flavor} bytecode not updated: "), 1, out)
+        self.assertIn(messages[0], "".join(r.stderr for r in runs))
+        self.assertNotIn("pycache:", "".join(r.stdout for r in runs))
         self.assertNotIn("lua", out.lower().replace("pycache.lua", ""))
         self.assertIn("removed 9 orphaned files, 4 empty dirs", out)
 
@@ -309,8 +313,10 @@ class Scenarios:
                     self.assertIn("for 6 sources in", out)  # the program is not needed
                     continue
                 self.assertEqual(len(out.strip().splitlines()), 1, out)
-                self.assertTrue(out.startswith(f"pycache: {program}: "), out)
+                self.assertEqual(runs[0].stdout, "", out)
+                self.assertTrue(out.startswith(f"pycache: {env.flavor} bytecode not updated: {program}: "), out)
                 self.assertIn("not found" if name == "missing" else "Permission denied", out)
+                self.assertTrue(out.rstrip().endswith("; reinstall pycache"), out)
 
     def test_8_removing_the_trigger_file_runs_its_cleanup(self):
         self.assert_ok(self.env.system.install(self.env.files(DEMO_1), mtime=T1))

@@ -86,7 +86,7 @@ describe("pycache.lua", function()
     end
     local r, err = pycache.check(opts{ backend = "exec", program = tmp .. "/nope" })
     assert.is_nil(r)
-    assert.equal(tmp .. "/nope: pycache program not found; is pycache installed?", err)
+    assert.equal(tmp .. "/nope: program not found; reinstall pycache", err)
     r, err = pycache.check(opts{ backend = "bogus" })
     assert.is_nil(r)
     assert.truthy(err:find("unknown backend", 1, true))
@@ -126,9 +126,9 @@ describe("pycache.lua", function()
 
     it("never raises and prints one plain line", function()
       local cases = {
-        { 5, "pycache: options must be a table\n" },
+        { 5, "pycache: bytecode not updated: options must be a table\n" },
         { opts{ arg = "x" }, 'pycache.trigger: arg: must be an array of strings, got "x"' },
-        { opts{ backend = "exec", program = tmp .. "/nope" }, "pycache: " .. tmp .. "/nope: pycache program not found; is pycache installed?\n" },
+        { opts{ backend = "exec", program = tmp .. "/nope" }, "pycache: py311 bytecode not updated: " .. tmp .. "/nope: program not found; reinstall pycache\n" },
         { opts{ backend = "exec", site_packages = tmp .. "/gone" }, "site-packages directory does not exist" },
       }
       for _, case in ipairs(cases) do
@@ -149,7 +149,7 @@ describe("pycache.lua", function()
       assert.equal("clean", r.command)
       assert.equal(">=> Python 3.11: removed 1 orphaned file\n", out)
       out, err = captured(function() return pycache.cleanup(nil) end)
-      assert.equal("pycache: options must be a table\n", err)
+      assert.equal("pycache: bytecode not cleaned: options must be a table\n", err)
     end)
   end)
 
@@ -200,7 +200,8 @@ describe("pycache.lua", function()
       }
       local out, err = captured(function() return pycache.trigger(opts{ backend = "exec" }) end)
       assert.equal("", out)
-      assert.equal("pycache: " .. program .. ": cannot run the pycache program: Permission denied\n", err)
+      assert.equal("pycache: py311 bytecode not updated: " .. program
+        .. ": cannot run the pycache program: Permission denied; reinstall pycache\n", err)
     end)
 
     it("with pkg.exec only (pkg < 2.8), lets the program print and adds nothing", function()

@@ -66,6 +66,21 @@ check "default: build renders all flavors" \
 	"$GEN --flavors py310,py311,py312,py313,py39 $GEN_ARGS" \
 	"$(mk -n pycache-build)"
 
+# --- free-threaded versions in python.mk's list -----------------------------
+V='_PYTHON_VERSIONS=3.11 3.12 3.13 3.13t 3.14 3.14t 3.10 3.9 2.7'
+check "free-threaded: 3.13t and 3.14t become their own flavors" \
+	"pycache-py310.ucl pycache-py311.ucl pycache-py312.ucl pycache-py313.ucl pycache-py313t.ucl pycache-py314.ucl pycache-py314t.ucl pycache-py39.ucl" \
+	"$(mk "$V" -V '${PYCACHE_TRIGGERS}')"
+check "free-threaded: no IGNORE" "" "$(mk "$V" -V '${IGNORE}')"
+check "free-threaded: plist" \
+	"$T/pycache-py310.ucl $T/pycache-py311.ucl $T/pycache-py312.ucl $T/pycache-py313.ucl $T/pycache-py313t.ucl $T/pycache-py314.ucl $T/pycache-py314t.ucl $T/pycache-py39.ucl" \
+	"$(mk "$V" -V '${PLIST_FILES}')"
+check "free-threaded: build renders them" \
+	"$GEN --flavors py310,py311,py312,py313,py313t,py314,py314t,py39 $GEN_ARGS" \
+	"$(mk "$V" -n pycache-build)"
+check "free-threaded only: no IGNORE" "pycache-py313t.ucl pycache-py314t.ucl" \
+	"$(mk '_PYTHON_VERSIONS=3.13t 3.14t' -V '${PYCACHE_TRIGGERS}${IGNORE}')"
+
 # --- a given flavor list, with a duplicate ---------------------------------
 L='PYCACHE_FLAVORS=py39 py311 py39'
 check "list: triggers, sorted and de-duplicated" "pycache-py311.ucl pycache-py39.ucl" \
@@ -93,8 +108,8 @@ check "empty: no commands" "" "$(mk PYCACHE_FLAVORS= -n pycache-build pycache-po
 
 # --- invalid lists and uses -----------------------------------------------
 check "invalid flavors set IGNORE naming them" \
-	"invalid PYCACHE_FLAVORS: py27 py3 py35 python311: expected pyXY such as py39 or py311" \
-	"$(mk 'PYCACHE_FLAVORS=py39 py3 python311 py27 py35 py314' -V '${IGNORE}')"
+	"invalid PYCACHE_FLAVORS: py27 py3 py312t py313tt py35 py39t python311: expected pyXY such as py39 or py311, or py313t for a free-threaded build" \
+	"$(mk 'PYCACHE_FLAVORS=py39 py3 python311 py27 py35 py314 py313t py39t py312t py313tt py314t' -V '${IGNORE}')"
 check "arguments are rejected" "USES=pycache takes no arguments, got: foo bar" \
 	"$(mk 'USES=python:env pycache:foo,bar' -V '${IGNORE}')"
 check "no python.mk and no PYCACHE_FLAVORS sets IGNORE" \
@@ -118,6 +133,28 @@ mkdir -p $S/usr/local/share/lua/5.4 $S/usr/local/lib/lua/5.4/pycache
 install -m 0444 $W/pycache-0.1.0/lua/pycache.lua $S/usr/local/share/lua/5.4/
 install -m 0444 $R/libpycache.so $S/usr/local/lib/lua/5.4/pycache/core.so" \
 	"$(ex -n do-install)"
+
+check "example port: free-threaded versions get their triggers" \
+	"bin/pycache /usr/local/share/lua/5.4/pycache.lua /usr/local/lib/lua/5.4/pycache/core.so $T/pycache-py311.ucl $T/pycache-py313t.ucl $T/pycache-py314t.ucl" \
+	"$(ex '_PYTHON_VERSIONS=3.13t 3.11 3.14t' -V '${PLIST_FILES}')"
+check "example port: no IGNORE with 3.13t and 3.14t" "" "$(ex '_PYTHON_VERSIONS=3.13t 3.11 3.14t' -V '${IGNORE}')"
+check "example port: pkg-install is substituted" "pkg-install" "$(ex -V '${SUB_FILES}')"
+check "SUB_LIST carries the flavors and the program for pkg-install" \
+	'PYCACHE_FLAVORS="py310 py311 py312 py313 py39" PYCACHE_CMD=/usr/local/bin/pycache' \
+	"$(mk -V '${SUB_LIST}')"
+check "SUB_LIST with free-threaded flavors and knobs" \
+	'PYCACHE_FLAVORS="py313 py313t" PYCACHE_CMD=/opt/pc/bin/pycache' \
+	"$(mk 'PYCACHE_FLAVORS=py313t py313' PYCACHE_PREFIX=/opt/pc -V '${SUB_LIST}')"
+# pkg-install.in as the ports tree renders it (SUB_LIST through sed): every
+# placeholder filled, and valid sh.
+pkginstall=$(sed -e 's!%%PYCACHE_FLAVORS%%!py311 py313t!g' -e 's!%%PYCACHE_CMD%%!/usr/local/bin/pycache!g' \
+	-e 's!%%LOCALBASE%%!/usr/local!g' "$root/Mk/examples/lang/python-pycache/files/pkg-install.in")
+check "example port: pkg-install.in has only SUB_LIST placeholders" "" \
+	"$(printf '%s\n' "$pkginstall" | grep -o '%%[A-Z_]*%%' | sort -u)"
+check "example port: rendered pkg-install is valid sh" "ok" \
+	"$(printf '%s\n' "$pkginstall" | sh -n && echo ok)"
+check "example port: pkg-install does nothing but at POST-INSTALL" "" \
+	"$(printf '%s\n' "$pkginstall" | sh -s python-pycache-0.1.0 PRE-INSTALL 2>&1)"
 
 # --- the real commands, with a real gen-triggers ----------------------------
 gen=${GEN_TRIGGERS:-}
@@ -146,7 +183,7 @@ check "real run: staged trigger equals gen-triggers --stdout" \
 	"$("$gen" --flavors py311 --stdout | cksum)" \
 	"$(cksum < "$tmp/stage$T/pycache-py311.ucl" 2>&1)"
 check "real run: gen-triggers rejects an invalid flavor and the build stops" \
-	"gen-triggers: invalid flavor \"py3\": it names no minor version; expected pyXY such as py39 or py311 failed" \
+	"gen-triggers: invalid flavor \"py3\": it names no minor version; expected pyXY such as py39 or py311, or py313t for a free-threaded build failed" \
 	"$(mk PYCACHE_FLAVORS=py3 PYCACHE_GEN="$gen" WRKDIR="$tmp/w2" pycache-build 2>&1 | grep '^gen-triggers:') \
 $(mk PYCACHE_FLAVORS=py3 PYCACHE_GEN="$gen" WRKDIR="$tmp/w2" pycache-build >/dev/null 2>&1 && echo succeeded || echo failed)"
 

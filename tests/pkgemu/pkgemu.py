@@ -1,7 +1,7 @@
 """An emulation of how FreeBSD pkg runs Lua triggers (tests only).
 
-Faithful to ../../../shared/reference/pkg-triggers.md (pkg 2.8), as far as
-pycache's tests need:
+Faithful to ../../../shared/reference/pkg-triggers.md (pkg 2.8, libpkg's
+triggers.c, lua.c, pkg_add.c, scripts.c), as far as pycache's tests need:
 
 * trigger files: every regular, non-hidden ``*.ucl`` in each triggers
   directory (symlinks skipped), read with the strict reader
@@ -9,30 +9,64 @@ pycache's tests need:
   ``path_regexp`` or without a ``trigger`` block of ``type: lua`` is
   rejected; ``sandbox`` defaults to true.
 * ``arg``: the parent directory of every file a transaction installs or
-  removes, de-duplicated, matched with ``path`` (exact), ``path_glob``
-  (fnmatch without FNM_PATHNAME: ``*`` matches ``/``) and ``path_regexp``
-  (extended regex, unanchored). An upgrade records only the new version's
-  files; what it drops is removed unrecorded.
+  removes, plus every ``@dir`` entry, de-duplicated, matched with ``path``
+  (exact), ``path_glob`` (fnmatch without FNM_PATHNAME: ``*`` matches ``/``)
+  and ``path_regexp`` (extended regex, unanchored). An upgrade records only
+  the new version's files; what it drops is removed unrecorded.
 * each script runs in a new ``lua5.4`` process (pkg forks a child with a
-  fresh Lua 5.4 state) with the globals ``pkg``, ``rootfd`` and ``arg``;
-  see runtime.lua for the ``pkg`` table, the root-relative ``io.open``/
-  ``os.remove``/``os.rename``, ``os.exit`` raising and C modules that cannot
-  load ("dynamic libraries not enabled; check your Lua installation").
-  ``pkg.exec_capture`` can be left out to emulate pkg < 2.8, and C modules
-  allowed to emulate a pkg built with LUA_USE_DLOPEN (``dlopen=True``).
-* a script that raises prints ``Failed to execute lua trigger: MSG``; one
-  that returns a non-zero number fails silently; either way every later
-  trigger of the transaction is skipped and the transaction still succeeds.
+  fresh Lua 5.4 state) with the globals ``pkg``, ``rootfd``, ``arg`` and
+  ``pkg_upgrade`` (false); see runtime.lua for the ``pkg`` table, the
+  root-relative ``io.open``/``os.remove``/``os.rename``, ``os.exit`` raising
+  and C modules that cannot load ("dynamic libraries not enabled; check
+  your Lua installation"). ``pkg.exec_capture`` can be left out to emulate
+  pkg < 2.8, and C modules allowed to emulate a pkg built with
+  LUA_USE_DLOPEN (``dlopen=True``).
+* children: ``pkg.exec`` gives its child a stdin pipe whose write end stays
+  open until the child is reaped, passes stdout/stderr through, returns the
+  pid on exit 0 *and* on death by a signal, ``nil, "Abnormal termination",
+  0`` otherwise. ``pkg.exec_capture``'s child inherits pkg's stdin (here a
+  pipe nobody writes to or closes); its stdout is read to EOF before its
+  stderr is read at all, and its status is WEXITSTATUS (0 after a signal).
+  Where real pkg would block forever (stderr filled before stdout closed, a
+  child reading stdin, a child that never ends), the emulator raises
+  ``WouldHang`` instead, within ``hang_timeout`` (one second once the
+  stderr pipe is full).
+* a script that raises prints ``pkg: Failed to execute lua trigger: MSG``
+  and ``pkg: lua script failed``; one that returns a non-zero number prints
+  ``pkg: lua script failed``; either way, like a failing ``cleanup``, every
+  later script of the transaction is skipped and the transaction still
+  succeeds.
 * ``cleanup`` of a trigger file that the transaction removed runs first,
-  with an empty ``arg``.
+  with an empty ``arg`` (an upgrade that keeps the file runs none).
+* roots: ``System(root=ROOT)`` is ``pkg -r ROOT``: files land below ROOT,
+  ``arg`` holds the package paths, sandboxed scripts run at once against
+  the root, ``sandbox: false`` ones are saved under ROOT/var/db/pkg/triggers
+  in libpkg's format. ``run_deferred`` is ``pkg -r ROOT triggers`` (each
+  saved again with ``arg`` ``(null)``, as libpkg prints the NULL values of
+  its hash) or, with ``Emulator(chroot=ROOT)``, ``pkg -c ROOT triggers``:
+  the Lua script and every program it runs are really chrooted in ROOT (in
+  a mount namespace of their own, ``unshare -m``; needs root), with the
+  host's /usr/bin, /usr/lib, /usr/lib64, /dev and ld.so.cache bind-mounted
+  in so that lua5.4 and the interpreters run.
+* package scripts: ``install(..., install_script=...)`` runs a pkg-install
+  at POST-INSTALL (``set -- NAME-VERSION POST-INSTALL``, PKG_PREFIX and
+  PKG_ROOTDIR set) after extraction and before the triggers; a failure
+  prints ``pkg: POST-INSTALL script failed`` and the installation stands.
 
-Deviations, all harmless for these tests: Lua's stdout/stderr are flushed
-before each ``pkg`` call (so the order of lines is stable), the emulator does
-the filesystem work for ``pkg.stat``/``pkg.readdir``/``pkg.exec`` itself
-(Debian's lua-posix has no 5.4 build), there is no Capsicum (as pkg on
-Linux), ``pkg.copy`` returns true / nil, msg, errno and ``pkg.filecmp``
-0 (same), 1 (different) or 2 (error). When the program cannot be spawned,
-``pkg.exec_capture`` returns nil, nil, errno, as libpkg/lua.c does.
+What it cannot model: Capsicum (as pkg on Linux, sandboxed scripts may
+still open absolute paths; ``pkg.exec`` is refused); FreeBSD's pipe sizes
+(a pipe starts at 16 KiB and grows to 64 KiB there; 64 KiB is used as the
+limit); pkg's ~14 inherited descriptors; per-package triggers
+(``post_install/`` ...); the order of trigger files (readdir order, here
+listdir order); ``Running trigger: NAME`` lines; a chroot's own /usr (the
+host's is bind-mounted over it) and package scripts under ``-r``, which are
+run unchrooted. Deviations harmless for these tests: Lua's stdout/stderr
+are flushed before each ``pkg`` call (so the order of lines is stable), and
+the emulator does the filesystem work for ``pkg.stat``/``pkg.readdir``/
+``pkg.exec`` itself (Debian's lua-posix has no 5.4 build); ``pkg.copy``
+returns true / nil, msg, errno and ``pkg.filecmp`` 0 (same), 1 (different)
+or 2 (error). When the program cannot be spawned, ``pkg.exec_capture``
+returns nil, nil, errno, as libpkg/lua.c does.
 
 Use as a library (tests/e2e) or from the command line:
 
@@ -45,15 +79,23 @@ what ran as JSON.
 from __future__ import annotations
 
 import argparse
+import array
 import dataclasses
+import fcntl
 import json
 import os
+import random
 import re
+import select
+import shlex
 import shutil
 import stat as st
+import string
 import subprocess
 import sys
 import tempfile
+import termios
+import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -94,9 +136,9 @@ class Run:
     """One script run (or skipped) in a transaction."""
 
     file: str
-    kind: str  # "cleanup" | "trigger"
+    kind: str  # "cleanup" | "trigger" | "script"
     arg: list[str]
-    status: str  # "ok" | "error" | "nonzero" | "skipped"
+    status: str  # "ok" | "error" | "nonzero" | "skipped" | "deferred"
     message: str = ""
     stdout: str = ""
     stderr: str = ""
@@ -251,46 +293,144 @@ def _err(e: OSError) -> list:
     return ["err", os.strerror(e.errno or 0), e.errno or 0]
 
 
+class WouldHang(Exception):
+    """Real pkg would block forever here; the emulator stops and says why."""
+
+
+# A pipe's worth: Linux's default capacity, and FreeBSD's once a pipe has
+# grown to its "big pipe" size. A child that writes more than this to
+# stderr before closing stdout blocks, and pkg, reading stdout to EOF
+# first, blocks with it.
+PIPE_SIZE = 65536
+
+
+def _unread(fd: int) -> int:
+    buf = array.array("i", [0])
+    fcntl.ioctl(fd, termios.FIONREAD, buf)
+    return buf[0]
+
+
+def _capacity(fd: int) -> int:
+    try:
+        return fcntl.fcntl(fd, getattr(fcntl, "F_GETPIPE_SZ", 1032))
+    except OSError:
+        return PIPE_SIZE
+
+
+# What a chrooted script and its programs need from the host: the
+# interpreters (lua5.4, python3.X), their libraries, /dev/null. The image's
+# own /usr/local stays the image's. Top-level links (/lib -> usr/lib) are
+# made again inside the root.
+CHROOT_BINDS = ("/usr/bin", "/usr/lib", "/usr/lib64", "/usr/share/lua", "/dev", "/etc/ld.so.cache")
+
+
+def chroot_argv(root: Path, argv: list[str], binds=()) -> list[str]:
+    """argv run chrooted in `root` (`pkg -c ROOT`), in a mount namespace of
+    its own where the host's runtime is bind-mounted into the root."""
+    root = Path(root)
+    mounts = []
+    for host in (*CHROOT_BINDS, *binds):
+        if not os.path.exists(host):
+            continue
+        inside = root / host.lstrip("/")
+        if os.path.isdir(host):
+            inside.mkdir(parents=True, exist_ok=True)
+        elif not inside.exists():
+            inside.parent.mkdir(parents=True, exist_ok=True)
+            inside.touch()
+        q = shlex.quote(str(inside))
+        mounts.append(f"mount --bind {shlex.quote(host)} {q}")
+        if host != "/dev":  # the host's files stay out of the tests' reach
+            mounts.append(f"mount -o remount,bind,ro {q}")
+    for top in ("bin", "sbin", "lib", "lib32", "lib64"):
+        link = Path("/", top)
+        if link.is_symlink() and not (root / top).is_symlink() and not (root / top).exists():
+            (root / top).symlink_to(os.readlink(link))
+    script = " && ".join(mounts + [f'exec chroot {shlex.quote(str(root))} "$@"'])
+    return ["unshare", "-m", "--propagation", "private", "sh", "-c", script, "sh", *argv]
+
+
 class Emulator:
     """Runs trigger scripts as pkg does. `env` is pkg's environment (what
-    `pkg.exec` children and `require` see)."""
+    `pkg.exec` children and `require` see).
+
+    `root`: `pkg -r ROOT` (scripts see the root through `rootfd`; `System`
+    defers the `sandbox: false` ones). `chroot`: `pkg -c ROOT` (the script
+    and every program it runs are chrooted in ROOT). `hang_timeout`: how long
+    a child may run before the emulator calls it a hang."""
 
     def __init__(self, root: str = "/", exec_capture: bool = True, env: dict | None = None,
-                 dlopen: bool = False):
-        self.root = root
+                 dlopen: bool = False, chroot: Path | None = None, hang_timeout: float = 300.0,
+                 binds=()):
+        self.root = str(root)
         self.dlopen = dlopen  # True: a pkg built with LUA_USE_DLOPEN (C modules load)
         self.exec_capture = exec_capture
+        self.chroot = Path(chroot) if chroot else None
+        self.binds = tuple(binds)
+        self.hang_timeout = hang_timeout
+        # What each exec_capture child wrote: {argv, stdout, stderr, status}.
+        self.captures: list[dict] = []
         self.env = dict(os.environ if env is None else env)
         self.env.pop("LUA_INIT", None)
         self.env.pop("LUA_INIT_5_4", None)
 
+    def _host(self, path: str) -> str:
+        """Where a path of the chrooted script is on the host."""
+        if self.chroot is None:
+            return path
+        return str(self.chroot / path.lstrip("/"))
+
+    def _argv(self, argv: list[str]) -> list[str]:
+        return chroot_argv(self.chroot, argv, self.binds) if self.chroot else argv
+
     def run_script(self, script: Script, arg: list[str], file: str = "", kind: str = "trigger") -> Run:
-        with tempfile.TemporaryDirectory(prefix="pkgemu-") as tmp:
+        if self.chroot is not None:
+            (self.chroot / "tmp").mkdir(exist_ok=True)
+        with tempfile.TemporaryDirectory(prefix="pkgemu-", dir=self._host("/tmp") if self.chroot else None) as tmp:
+            runtime = RUNTIME
+            if self.chroot is not None:
+                runtime = Path(tmp, "runtime.lua")
+                shutil.copyfile(RUNTIME, runtime)
             req, resp = Path(tmp, "req"), Path(tmp, "resp")
             os.mkfifo(req)
             os.mkfifo(resp)
+            inside = (lambda p: "/" + str(Path(p).relative_to(self.chroot))) if self.chroot else str
             out_path, err_path, fd0_path = (Path(tmp, n) for n in ("out", "err", "fd0"))
-            env = dict(self.env, PKGEMU_REQ=str(req), PKGEMU_RESP=str(resp))
-            with open(out_path, "ab") as out, open(err_path, "ab") as err:
-                child = subprocess.Popen(
-                    [LUA, str(RUNTIME), "run"],
-                    stdin=subprocess.DEVNULL,
-                    stdout=out,
-                    stderr=err,
-                    env=env,
-                )
-                status, message = "error", "the Lua process ended without a result"
-                with open(req, "rb") as r, open(resp, "wb") as w:
-                    while True:
-                        msg = _read_message(r)
-                        if msg is None:
-                            break
-                        op, args = msg[0].decode(), msg[1:]
-                        if op == "done":
-                            status, message = args[0].decode(), args[1].decode(errors="replace")
-                            break
-                        _write_message(w, self._answer(op, args, script, arg, out, err, fd0_path))
-                child.wait()
+            env = dict(self.env, PKGEMU_REQ=inside(req), PKGEMU_RESP=inside(resp))
+            # pkg's own stdin: a pipe nobody ever writes to or closes, the
+            # worst a terminal or a parent can do. The forked script and
+            # exec_capture's children inherit it.
+            stdin_r, stdin_w = os.pipe()
+            try:
+                with open(out_path, "ab") as out, open(err_path, "ab") as err:
+                    child = subprocess.Popen(
+                        self._argv([LUA, inside(runtime), "run"]),
+                        stdin=stdin_r,
+                        stdout=out,
+                        stderr=err,
+                        env=env,
+                    )
+                    status, message = "error", "the Lua process ended without a result"
+                    try:
+                        with open(req, "rb") as r, open(resp, "wb") as w:
+                            while True:
+                                msg = _read_message(r)
+                                if msg is None:
+                                    break
+                                op, args = msg[0].decode(), msg[1:]
+                                if op == "done":
+                                    status, message = args[0].decode(), args[1].decode(errors="replace")
+                                    break
+                                answer = self._answer(op, args, script, arg, out, err, fd0_path, stdin_r)
+                                _write_message(w, answer)
+                    except BaseException:
+                        child.kill()
+                        child.wait()
+                        raise
+                    child.wait()
+            finally:
+                os.close(stdin_r)
+                os.close(stdin_w)
             if status == "error" and message == "the Lua process ended without a result":
                 message += f" (exit status {child.returncode})"
             return Run(
@@ -304,61 +444,206 @@ class Emulator:
                 fd0=fd0_path.read_bytes().decode(errors="surrogateescape") if fd0_path.exists() else "",
             )
 
-    def _answer(self, op, args, script, arg, out, err, fd0_path) -> list:
+    def _wait(self, child: subprocess.Popen, argv: list[str], why: str) -> int:
+        try:
+            return child.wait(timeout=self.hang_timeout)
+        except subprocess.TimeoutExpired:
+            child.kill()
+            child.wait()
+            raise WouldHang(f"would hang pkg: {argv[0]} still running after "
+                            f"{self.hang_timeout:g} s ({why})") from None
+
+    def _exec(self, argv: list[str], out, err) -> list:
+        """pkg.exec: posix_spawn with a stdin pipe whose write end pkg keeps
+        open until the child is reaped; output straight to pkg's."""
+        out.flush()
+        err.flush()
+        stdin_r, stdin_w = os.pipe()
+        try:
+            child = subprocess.Popen(self._argv(argv), stdin=stdin_r, stdout=out, stderr=err, env=self.env)
+        finally:
+            os.close(stdin_r)
+        try:
+            code = self._wait(child, argv, "pkg.exec gives it a stdin pipe that is never closed: does it read stdin?")
+        finally:
+            os.close(stdin_w)
+        # A signal is not an exit status: pkg returns the pid, as for success.
+        return ["ok", child.pid] if code <= 0 else ["err", "Abnormal termination", 0]
+
+    def _exec_capture(self, argv: list[str], stdin_r: int) -> list:
+        """pkg.exec_capture: stdout read to EOF, only then stderr; the child
+        inherits pkg's stdin; the status is WEXITSTATUS (0 after a signal)."""
+        child = subprocess.Popen(self._argv(argv), stdin=stdin_r, stdout=subprocess.PIPE,
+                                 stderr=subprocess.PIPE, env=self.env)
+        out_fd, err_fd = child.stdout.fileno(), child.stderr.fileno()
+        capacity = _capacity(err_fd)
+        chunks, deadline, full_since = [], time.monotonic() + self.hang_timeout, None
+        try:
+            while True:
+                ready, _, _ = select.select([out_fd], [], [], 0.05)
+                if ready:
+                    data = os.read(out_fd, 1 << 16)
+                    if not data:
+                        break
+                    chunks.append(data)
+                    full_since = None
+                    continue
+                if _unread(err_fd) >= capacity:
+                    full_since = full_since or time.monotonic()
+                    if time.monotonic() - full_since > 1.0:
+                        raise WouldHang(
+                            f"would hang pkg: {argv[0]} filled its stderr pipe ({capacity} bytes) "
+                            "before closing stdout; pkg.exec_capture reads stdout to EOF first")
+                if time.monotonic() > deadline:
+                    raise WouldHang(
+                        f"would hang pkg: {argv[0]} kept stdout open for {self.hang_timeout:g} s "
+                        "(it inherits pkg's stdin, never closed: does it read stdin?)")
+            errtext = child.stderr.read()
+            code = self._wait(child, argv, "it closed stdout but did not exit")
+        except BaseException:
+            child.kill()
+            child.wait()
+            raise
+        finally:
+            child.stdout.close()
+            child.stderr.close()
+        outtext = b"".join(chunks)
+        self.captures.append({"argv": argv, "stdout": len(outtext), "stderr": len(errtext),
+                              "status": code})
+        return ["ok", outtext, errtext, max(code, 0)]
+
+    def _answer(self, op, args, script, arg, out, err, fd0_path, stdin_r) -> list:
         p = [os.fsdecode(a) for a in args]
         try:
             if op == "job":
                 return [
                     script.script.encode("utf-8", "surrogateescape"),
                     "true" if script.sandbox else "false",
-                    self.root,
+                    "/" if self.chroot else self.root,
                     "true" if self.exec_capture else "false",
                     "true" if self.dlopen else "false",
                     *[os.fsencode(a) for a in arg],
                 ]
             if op == "stat":
-                s = os.lstat(p[0])
+                s = os.lstat(self._host(p[0]))
                 return ["ok", s.st_size, s.st_uid, s.st_gid, _stat_type(s.st_mode)]
             if op == "readdir":
-                return ["ok", *[os.fsencode(n) for n in os.listdir(p[0])]]
+                return ["ok", *[os.fsencode(n) for n in os.listdir(self._host(p[0]))]]
             if op == "exec":
-                out.flush()
-                err.flush()
-                child = subprocess.Popen(p, stdin=subprocess.DEVNULL, stdout=out, stderr=err, env=self.env)
-                code = child.wait()
-                return ["ok", child.pid] if code == 0 else ["err", "Abnormal termination", 0]
+                return self._exec(p, out, err)
             if op == "exec_capture":
-                done = subprocess.run(p, stdin=subprocess.DEVNULL, capture_output=True, env=self.env)
-                return ["ok", done.stdout, done.stderr, done.returncode]
+                return self._exec_capture(p, stdin_r)
             if op == "fd0":
                 with open(fd0_path, "ab") as f:
                     f.write(args[0])
                 return ["ok"]
             if op == "copy":
-                shutil.copyfile(p[0], p[1])
+                shutil.copyfile(self._host(p[0]), self._host(p[1]))
                 return ["ok", "true"]
             if op == "filecmp":
                 try:
-                    return ["ok", 0 if Path(p[0]).read_bytes() == Path(p[1]).read_bytes() else 1]
+                    same = Path(self._host(p[0])).read_bytes() == Path(self._host(p[1])).read_bytes()
+                    return ["ok", 0 if same else 1]
                 except OSError:
                     return ["ok", 2]
             if op == "symlink":
-                os.symlink(p[0], p[1])
+                os.symlink(p[0], self._host(p[1]))
                 return ["ok", "true"]
         except OSError as e:
             return _err(e)
         return ["err", f"unknown request {op}", 0]
 
 
+# Deferred triggers, in libpkg/triggers.c's format (save_trigger): an
+# optional `--sandbox` line, the args between `--begin args` and
+# `--end args`, one `-- DIR` line each, then `--` and the script. The file
+# name is ten random letters.
+DEFERRED_DIR = "var/db/pkg/triggers"
+
+
+def save_deferred(root: Path, script: Script, arg: list[str]) -> Path:
+    d = Path(root) / DEFERRED_DIR
+    d.mkdir(parents=True, exist_ok=True)
+    while True:
+        name = d / "".join(random.choice(string.ascii_letters + string.digits) for _ in range(10))
+        try:
+            fd = os.open(name, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+            break
+        except FileExistsError:
+            continue
+    with os.fdopen(fd, "wb") as f:
+        if script.sandbox:
+            f.write(b"--sandbox\n")
+        f.write(b"--begin args\n")
+        for a in arg:
+            f.write(b"-- " + os.fsencode(a) + b"\n")
+        f.write(b"--end args\n--\n")
+        f.write(script.script.encode("utf-8", "surrogateescape") + b"\n")
+    return name
+
+
+def load_deferred(file: Path) -> tuple[Script, list[str]]:
+    """Reads a saved trigger as exec_deferred does (args de-duplicated)."""
+    sandbox, inargs, args, script = False, False, {}, None
+    for line in Path(file).read_bytes().splitlines(keepends=True):
+        walk = line[2:]
+        if walk.startswith(b"sandbox"):
+            sandbox = True
+            continue
+        if walk.startswith(b"begin args"):
+            inargs = True
+            continue
+        if walk.startswith(b"end args"):
+            inargs, script = False, []
+            continue
+        if inargs:
+            args[os.fsdecode(walk[1:].rstrip(b"\n"))] = None
+        if script is not None:
+            script.append(line)
+    return Script(b"".join(script or []).decode("utf-8", "surrogateescape"), sandbox), list(args)
+
+
+def run_deferred(root: Path, emu: Emulator) -> list[Run]:
+    """`pkg -c ROOT triggers` (emu chrooted in ROOT: each saved trigger runs
+    and is removed when it succeeded) or `pkg -r ROOT triggers` (emu with
+    root=ROOT: each is saved again, its args written as `(null)`, libpkg
+    printing the NULL hash values, and the old file removed)."""
+    d = Path(root) / DEFERRED_DIR
+    runs = []
+    for name in sorted(os.listdir(d)) if d.is_dir() else []:
+        if name.startswith("."):
+            continue
+        script, arg = load_deferred(d / name)
+        if emu.chroot is None and emu.root != "/" and not script.sandbox:
+            save_deferred(Path(emu.root), script, ["(null)"] * len(arg))
+            run = Run(str(d / name), "trigger", arg, "deferred")
+        else:
+            run = emu.run_script(script, arg, str(d / name), "trigger")
+        runs.append(run)
+        if run.status in ("ok", "deferred"):
+            (d / name).unlink()
+    return runs
+
+
 class System:
     """A simulated pkg database over real directories: packages are file
     lists; each operation changes the files as pkg does and then runs the
-    transaction's triggers (re-read from `triggers_dirs`)."""
+    transaction's triggers (re-read from `triggers_dirs`).
 
-    def __init__(self, triggers_dirs: list[Path], emulator: Emulator, keep: Path):
+    With `root` (`pkg -r ROOT`), package paths are the target's
+    (`/usr/local/...`, what `arg` holds) and files land below ROOT;
+    `triggers_dirs` are host paths. The emulator should then have the same
+    root, so `sandbox: false` scripts are deferred."""
+
+    def __init__(self, triggers_dirs: list[Path], emulator: Emulator, keep: Path,
+                 root: Path | None = None):
         self.triggers_dirs = [Path(d) for d in triggers_dirs]
         self.emu = emulator
-        self.keep = Path(keep)  # empty parents are removed up to here, not beyond
+        self.root = Path(root) if root else None
+        self.keep = self._disk(keep)  # empty parents are removed up to here, not beyond
+
+    def _disk(self, path) -> Path:
+        return self.root / str(path).lstrip("/") if self.root else Path(path)
 
     def _rmdir_empty_parents(self, path: Path) -> None:
         d = path.parent
@@ -369,12 +654,11 @@ class System:
                 return
             d = d.parent
 
-    @staticmethod
-    def _write(files: dict, mtime: int | None) -> None:
+    def _write(self, files: dict, mtime: int | None) -> None:
         """Extracts files as pkg does: to a temporary name, renamed into
         place, with the mtime recorded in the package (when given)."""
         for path, content in files.items():
-            path = Path(path)
+            path = self._disk(path)
             path.parent.mkdir(parents=True, exist_ok=True)
             tmp = path.with_name("." + path.name + ".pkgtemp")
             tmp.write_bytes(content)
@@ -382,38 +666,85 @@ class System:
                 os.utime(tmp, (mtime, mtime))
             os.replace(tmp, path)
 
-    def install(self, files: dict, mtime: int | None = None) -> list[Run]:
+    def _script(self, name: str, text: str, arg: str | None = None) -> Run:
+        """A package script (pkg-install, pkg-post-install): `/bin/sh` with
+        `set -- NAME-VERSION [POST-INSTALL]` first and PKG_PREFIX/PKG_ROOTDIR
+        set, as libpkg/scripts.c; its output goes to pkg's. A failure is
+        reported and the installation stands."""
+        body = f"set -- pkg-1.0{' ' + arg if arg else ''}\n{text}"
+        env = dict(self.emu.env, PKG_PREFIX="/usr/local")
+        if self.root:
+            env["PKG_ROOTDIR"] = str(self.root)
+        done = subprocess.run(["/bin/sh", "-c", body], stdin=subprocess.DEVNULL,
+                              capture_output=True, env=env, timeout=self.emu.hang_timeout)
+        status = "ok" if done.returncode == 0 else "error"
+        err = done.stderr.decode(errors="surrogateescape")
+        if status == "error":
+            err += f"pkg: {arg or name} script failed\n"
+        return Run(name, "script", [], status, "", done.stdout.decode(errors="surrogateescape"), err)
+
+    def install(self, files: dict, mtime: int | None = None, dirs=(), install_script: str | None = None,
+                post_install: str | None = None) -> list[Run]:
+        """Installs a package: its files, its `@dir` entries (created and,
+        as in pkg_add.c, recorded as touched) and its scripts, then the
+        transaction's triggers."""
         before = self._snapshot()
         self._write(files, mtime)
-        return self.transaction(before, [Path(f) for f in files])
+        for d in dirs:
+            self._disk(d).mkdir(parents=True, exist_ok=True)
+        scripts = []
+        if install_script is not None:
+            scripts.append(self._script("pkg-install", install_script, "POST-INSTALL"))
+        if post_install is not None:
+            scripts.append(self._script("pkg-post-install", post_install))
+        return scripts + self.transaction(before, [Path(f) for f in files], dirs)
 
     def upgrade(self, old: dict, new: dict, mtime: int | None = None) -> list[Run]:
         before = self._snapshot()
         for f in old:
             if f not in new:  # dropped: removed without being recorded
-                Path(f).unlink(missing_ok=True)
-                self._rmdir_empty_parents(Path(f))
+                self._disk(f).unlink(missing_ok=True)
+                self._rmdir_empty_parents(self._disk(f))
         self._write(new, mtime)
         return self.transaction(before, [Path(f) for f in new])
 
-    def delete(self, files) -> list[Run]:
+    def delete(self, files, dirs=()) -> list[Run]:
         before = self._snapshot()
         for f in files:
-            Path(f).unlink(missing_ok=True)
-            self._rmdir_empty_parents(Path(f))
-        return self.transaction(before, [Path(f) for f in files])
+            self._disk(f).unlink(missing_ok=True)
+            self._rmdir_empty_parents(self._disk(f))
+        for d in dirs:
+            try:
+                self._disk(d).rmdir()
+            except OSError:
+                pass
+        return self.transaction(before, [Path(f) for f in files], dirs)
 
     def _snapshot(self) -> list[Trigger]:
         return load_triggers(self.triggers_dirs)[0]
 
-    def transaction(self, before: list[Trigger], touched_files: list[Path]) -> list[Run]:
+    def _run(self, script: Script, arg: list[str], file: str, kind: str) -> Run:
+        # Under -r, pkg saves the scripts it cannot run against rootfd.
+        if self.root is not None and not script.sandbox:
+            save_deferred(self.root, script, arg)
+            return Run(file, kind, arg, "deferred")
+        return self.emu.run_script(script, arg, file, kind)
+
+    def transaction(self, before: list[Trigger], touched_files: list[Path], touched_dirs=()) -> list[Run]:
+        """triggers_execute: cleanups of removed trigger files first, then
+        every matching trigger; the first failure skips all the rest."""
         runs: list[Run] = []
+        failed = False
         for t in before:
             if t.cleanup is not None and not t.file.exists():
-                runs.append(self.emu.run_script(t.cleanup, [], str(t.file), "cleanup"))
+                if failed:
+                    runs.append(Run(str(t.file), "cleanup", [], "skipped"))
+                    continue
+                run = self._run(t.cleanup, [], str(t.file), "cleanup")
+                runs.append(run)
+                failed = run.status not in ("ok", "deferred")
         triggers, _ = load_triggers(self.triggers_dirs)
-        dirs = list(dict.fromkeys(str(f.parent) for f in touched_files))
-        failed = False
+        dirs = list(dict.fromkeys([str(f.parent) for f in touched_files] + [str(d) for d in touched_dirs]))
         for t in triggers:
             arg = [d for d in dirs if t.matches(d)]
             if not arg:
@@ -421,9 +752,9 @@ class System:
             if failed:
                 runs.append(Run(str(t.file), "trigger", arg, "skipped"))
                 continue
-            run = self.emu.run_script(t.trigger, arg, str(t.file), "trigger")
+            run = self._run(t.trigger, arg, str(t.file), "trigger")
             runs.append(run)
-            failed = run.status != "ok"
+            failed = run.status not in ("ok", "deferred")
         return runs
 
 

@@ -199,32 +199,40 @@ end
 _G.pkg = pkg
 _G.rootfd = 3
 _G.arg = pkg_arg
+_G.pkg_upgrade = false -- per-transaction triggers: always false
 
--- As triggers.c: luaL_dostring, then a non-zero number on top fails.
+-- As triggers.c: luaL_dostring in the forked child, which prints the error
+-- and exits 1; a non-zero number on top exits 1 too. The parent then prints
+-- "lua script failed" for any non-zero exit.
 local function finish(status, detail)
   io.stdout:flush()
   io.stderr:flush()
   send("done", status, detail or "")
 end
 
+local function failed(status, msg)
+  if msg then io.stderr:write("pkg: Failed to execute lua trigger: ", msg, "\n") end
+  io.stderr:write("pkg: lua script failed\n")
+  finish(status, msg)
+end
+
 local chunk, load_err = load(script)
 if not chunk then
-  io.stderr:write("pkg: Failed to execute lua trigger: ", tostring(load_err), "\n")
-  finish("error", tostring(load_err))
+  failed("error", tostring(load_err))
   return
 end
 local results = table.pack(pcall(chunk))
 if not results[1] then
   local msg = results[2]
-  msg = type(msg) == "string" and msg or (type(msg) == "number" and tostring(msg)) or nil
-  io.stderr:write("pkg: Failed to execute lua trigger: ", tostring(msg), "\n")
-  finish("error", tostring(msg))
+  -- lua_tostring: strings and numbers print, anything else is NULL.
+  msg = type(msg) == "string" and msg or (type(msg) == "number" and tostring(msg)) or "(null)"
+  failed("error", msg)
   return
 end
 local last = results.n > 1 and results[results.n] or nil
 local number = (type(last) == "number" or type(last) == "string") and tonumber(last) or nil
 if number and number ~= 0 then
-  finish("nonzero", tostring(number))
+  failed("nonzero", nil)
   return
 end
 finish("ok")
