@@ -63,6 +63,8 @@ local OPTIONS = {
     expected = "an array of paths", element = "a path" },
   { key = "timeout", flag = "--timeout", kind = "seconds", lua = "number",
     expected = "a number of seconds > 0" },
+  { key = "verify", flag = "--verify", kind = "switch", lua = "boolean",
+    expected = "true or false" },
   { key = "dry_run", flag = "--dry-run", kind = "switch", lua = "boolean",
     expected = "true or false" },
 }

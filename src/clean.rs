@@ -2,14 +2,20 @@
 //! caches it leaves empty, then the directories those leave empty.
 //!
 //! Only names the scan saw as regular files carrying this interpreter's tag
-//! are unlinked (`unlink` never follows a link), and directories go with
-//! `rmdir`, which removes nothing but an empty directory. A removal that
-//! fails because something changed since the scan is reported, not retried.
+//! (or its leftover temporary files) are unlinked, and directories go with
+//! `rmdir`, which removes nothing but an empty directory. Every removal is
+//! made relative to a handle of the directory holding the name, reached
+//! from the site-packages handle one component at a time without following
+//! links ([`Cursor`]): a directory swapped for a symlink since the scan
+//! makes the removal fail and be reported, never land outside the tree. A
+//! removal that fails because something changed since the scan is
+//! reported, not retried.
 
-use std::fs;
+use std::ffi::OsStr;
 use std::io;
 use std::path::{Path, PathBuf};
 
+use crate::dir::{self, Cursor, Handle};
 use crate::report::Failure;
 use crate::scan::Plan;
 
@@ -24,13 +30,43 @@ pub struct Cleaned {
     pub failures: Vec<Failure>,
 }
 
-/// Removes the plan's orphans, empty caches and empty directories.
-pub fn clean(plan: &Plan) -> Cleaned {
+/// Removes the plan's orphans, empty caches and empty directories below
+/// the site-packages at `root`.
+pub fn clean(plan: &Plan, root: &Path) -> Cleaned {
     let mut done = Cleaned::default();
-    let removed = crate::parallel::map(&plan.orphans, 256, |file| remove_file(file));
-    for (file, removed) in plan.orphans.iter().zip(removed) {
+    dir::pause("before-remove");
+    let handle = match Handle::open_root(root) {
+        Ok(handle) => handle,
+        Err(e) => {
+            done.failures.push(Failure::new(
+                root,
+                format!("not cleaned: cannot open the site-packages: {e}"),
+            ));
+            return done;
+        }
+    };
+    // Orphans of one cache are removed through one handle of it.
+    let mut orphans: Vec<&PathBuf> = plan.orphans.iter().collect();
+    orphans.sort();
+    let mut groups: Vec<&[&PathBuf]> = Vec::new();
+    let mut rest = &orphans[..];
+    while let Some(first) = rest.first() {
+        let len = rest
+            .iter()
+            .take_while(|o| o.parent() == first.parent())
+            .count();
+        groups.push(&rest[..len]);
+        rest = &rest[len..];
+    }
+    let removed = crate::parallel::map_init(
+        &groups,
+        16,
+        || Cursor::new(&handle, root),
+        |cursor, group| remove_files(cursor, group),
+    );
+    for (file, removed) in orphans.iter().zip(removed.into_iter().flatten()) {
         match removed {
-            Ok(true) => done.files.push(file.clone()),
+            Ok(true) => done.files.push(file.to_path_buf()),
             Ok(false) => {}
             Err(e) => done
                 .failures
@@ -40,10 +76,11 @@ pub fn clean(plan: &Plan) -> Cleaned {
     let mut dirs: Vec<&PathBuf> = plan.empty_caches.iter().chain(&plan.empty_dirs).collect();
     // Children before parents, whatever order the scan found them in.
     dirs.sort_by_key(|d| std::cmp::Reverse(d.components().count()));
+    let mut cursor = Cursor::new(&handle, root);
     for dir in dirs {
-        match fs::remove_dir(dir) {
-            Ok(()) => done.dirs.push(dir.clone()),
-            Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+        match remove(&mut cursor, dir, true) {
+            Ok(true) => done.dirs.push(dir.clone()),
+            Ok(false) => {}
             Err(e) => done
                 .failures
                 .push(Failure::new(dir, format!("not removed: {e}"))),
@@ -52,13 +89,37 @@ pub fn clean(plan: &Plan) -> Cleaned {
     done
 }
 
-/// Removes the file `path`; `false` when it is already gone. `unlink`
-/// never follows a link: what is removed is the name the scan saw as a
-/// regular file, never anything it might point to.
-fn remove_file(path: &Path) -> io::Result<bool> {
-    match fs::remove_file(path) {
+/// Removes the files of one group (same directory).
+fn remove_files(cursor: &mut Cursor<'_>, group: &[&PathBuf]) -> Vec<io::Result<bool>> {
+    group
+        .iter()
+        .map(|file| remove(cursor, file, false))
+        .collect()
+}
+
+/// Removes `path` (a file, or with `is_dir` an empty directory) through the
+/// handle of its parent; `false` when it is already gone.
+fn remove(cursor: &mut Cursor<'_>, path: &Path, is_dir: bool) -> io::Result<bool> {
+    let (Some(parent), Some(name)) = (path.parent(), path.file_name()) else {
+        return Err(io::Error::other("not below the site-packages"));
+    };
+    let removed = cursor
+        .open(parent)
+        .and_then(|dir| unlink(dir, name, is_dir));
+    match removed {
         Ok(()) => Ok(true),
         Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(false),
+        Err(e) if dir::is_not_dir(&e) => Err(io::Error::other(format!(
+            "changed since the scan (a directory on its path replaced by a symlink or a file?): {e}"
+        ))),
         Err(e) => Err(e),
+    }
+}
+
+fn unlink(dir: &Handle, name: &OsStr, is_dir: bool) -> io::Result<()> {
+    if is_dir {
+        dir.remove_dir(name)
+    } else {
+        dir.remove_file(name)
     }
 }

@@ -96,6 +96,15 @@ impl Engine {
         self
     }
 
+    /// Also reads the body of every pyc whose header is fresh and judges
+    /// it stale when the body would not load (truncated, garbage after the
+    /// header); `update` then compiles it again. Off by default: the fast
+    /// path reads only each pyc's header and first byte.
+    pub fn verify(mut self, verify: bool) -> Engine {
+        self.options.verify = verify;
+        self
+    }
+
     /// Longest time one file may take to compile. By default 120 s. (The
     /// fronts refuse 0 through [`Options`]; here it is taken as given.)
     pub fn timeout(mut self, timeout: Duration) -> Engine {
@@ -117,7 +126,7 @@ impl Engine {
     pub fn check(&self) -> Result<Report, Error> {
         let started = Instant::now();
         let (location, magic, error) = self.prepare(true)?;
-        let plan = self.scan(&location, magic);
+        let plan = self.scan(&location, magic, true)?;
         let mut report = self.report(Command::Check, &location, &plan);
         report.error = error.map(|error| Stop {
             error,
@@ -131,11 +140,10 @@ impl Engine {
         let started = Instant::now();
         let (location, _, _) = self.prepare(false)?;
         // Nothing is compiled, so no cache file is opened to judge it.
-        let mut plan = self.scan(&location, None);
-        plan.jobs.clear();
+        let plan = self.scan(&location, None, false)?;
         let mut report = self.report(Command::Clean, &location, &plan);
         report.to_compile.clear();
-        self.remove(&plan, &mut report);
+        self.remove(&location, &plan, &mut report);
         Ok(report.finish(started.elapsed()))
     }
 
@@ -176,7 +184,9 @@ impl Engine {
                 ));
                 let verdict = match magic {
                     _ if cfile.symlink_metadata().is_err() => Verdict::Missing,
-                    Some(magic) => pyc::judge(&cfile, source, stamp, magic),
+                    Some(magic) => {
+                        pyc::judge_path(&cfile, source, stamp, magic, self.options.verify)
+                    }
                     None => Verdict::Stale(pyc::Stale::Magic),
                 };
                 pending_level(level, &verdict)
@@ -198,10 +208,10 @@ impl Engine {
     ) -> Result<Report, Error> {
         let started = Instant::now();
         let (location, magic, error) = self.prepare(true)?;
-        let plan = self.scan(&location, magic);
+        let plan = self.scan(&location, magic, true)?;
         let mut report = self.report(command, &location, &plan);
         if command == Command::Update {
-            self.remove(&plan, &mut report);
+            self.remove(&location, &plan, &mut report);
         }
         if self.options.dry_run || plan.jobs.is_empty() {
             return Ok(report.finish(started.elapsed()));
@@ -270,7 +280,12 @@ impl Engine {
         }
     }
 
-    fn scan(&self, location: &Location, magic: Option<Magic>) -> Plan {
+    fn scan(
+        &self,
+        location: &Location,
+        magic: Option<Magic>,
+        sources: bool,
+    ) -> Result<Plan, Error> {
         let touched = match self.misdirected(location) {
             Some(_) => None,
             None => self.options.dirs.as_deref(),
@@ -281,8 +296,10 @@ impl Engine {
             magic,
             levels: &self.options.levels,
             excludes: &self.options.exclude,
+            sources,
+            verify: self.options.verify,
         }
-        .run(touched);
+        .run(touched)?;
         if touched.is_none() {
             for dir in self.options.dirs.iter().flatten() {
                 plan.notes.push(format!(
@@ -295,14 +312,14 @@ impl Engine {
         if let Some(note) = &location.note {
             plan.notes.insert(0, note.clone());
         }
-        plan
+        Ok(plan)
     }
 
-    fn remove(&self, plan: &Plan, report: &mut Report) {
+    fn remove(&self, location: &Location, plan: &Plan, report: &mut Report) {
         if self.options.dry_run {
             return;
         }
-        let mut cleaned = clean::clean(plan);
+        let mut cleaned = clean::clean(plan, &location.dir);
         cleaned.files.sort();
         cleaned.dirs.sort();
         report.removed_files = cleaned.files;

@@ -48,11 +48,13 @@
 
 mod clean;
 mod compile;
+mod dir;
 mod engine;
 mod error;
 mod flavor;
 #[cfg(feature = "lua-module")]
 mod lua;
+mod marshal;
 pub mod options;
 mod parallel;
 pub mod pyc;

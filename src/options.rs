@@ -195,7 +195,8 @@ pub const OPTIONS: &[Def] = &[
         expected: "a glob or an array of globs",
         default: "—",
         help: "never compile sources whose path below site-packages matches \
-               (`*` matches `/` too); repeatable",
+               (`*` matches `/` too); repeatable. Paths that are not UTF-8 match byte \
+               for byte: `*` and `?` match any byte (`?` exactly one)",
     },
     Def {
         key: "dirs",
@@ -217,6 +218,18 @@ pub const OPTIONS: &[Def] = &[
         expected: "a number of seconds > 0",
         default: "120",
         help: "longest time one file may take",
+    },
+    Def {
+        key: "verify",
+        flag: "verify",
+        short: None,
+        value_name: "",
+        kind: Kind::Switch,
+        expected: "true or false",
+        default: "off (headers only)",
+        help: "`check`/`update`: also read the whole body of every pyc whose header is \
+               fresh; one that would not load (truncated, garbage) is stale and `update` \
+               compiles it again",
     },
     Def {
         key: "dry_run",
@@ -359,6 +372,8 @@ pub struct Options {
     pub(crate) timeout: Duration,
     /// Report only.
     pub(crate) dry_run: bool,
+    /// Read each pyc's body too, not only its header.
+    pub(crate) verify: bool,
 }
 
 impl Default for Options {
@@ -372,6 +387,7 @@ impl Default for Options {
             dirs: None,
             timeout: Duration::from_secs(120),
             dry_run: false,
+            verify: false,
         }
     }
 }
@@ -436,6 +452,7 @@ impl Options {
             }
             (Kind::Switch, Value::Bool(b)) => match key {
                 "dry_run" => self.dry_run = *b,
+                "verify" => self.verify = *b,
                 _ => unreachable!("every switch is handled: {key}"),
             },
             (Kind::Globs, Value::Str(_)) => self.exclude = vec![checked_glob(def, 0, &value)?],

@@ -3,11 +3,13 @@
 //!
 //! importlib (`SourceLoader.get_code`) accepts a cached file when its magic
 //! number is the interpreter's, its flags are known, and then:
-//! - timestamp pyc: the recorded mtime and size equal the source's, both
-//!   truncated to 32 bits;
-//! - checked-hash pyc: the recorded SipHash of the source bytes, keyed with
+//! - timestamp pyc (flags 0 or 0b10): the recorded mtime equals
+//!   `int(st_mtime)` of the source, the float Python computes, truncated to
+//!   32 bits from 3.7 on (3.6 compares it unmasked), and the recorded size
+//!   equals the source's truncated to 32 bits;
+//! - checked-hash pyc (flags 0b11): the recorded SipHash of the source bytes, keyed with
 //!   the magic number, equals the source's;
-//! - unchecked-hash pyc: always (it is never revalidated).
+//! - unchecked-hash pyc (flags 0b01): always (it is never revalidated).
 //!
 //! Anything else (short file, garbage, wrong magic) makes importlib compile
 //! the source again, so it is stale here.
@@ -129,27 +131,87 @@ pub fn cache_stem<'a>(name: &'a OsStr, tag: &str) -> Option<&'a OsStr> {
     (!stem.is_empty()).then(|| OsStr::from_bytes(stem))
 }
 
+/// Whether `name` is a temporary file left behind while writing a cache
+/// file of `tag`: `CACHENAME.DIGITS` (CPython's `_write_atomic`, which
+/// appends `id(path)`) or `CACHENAME.DIGITS.DIGITS` (pycache's workers,
+/// `PID.N`), where `CACHENAME` is a name [`cache_stem`] accepts. A finished
+/// write renames such a file over its cache file within one run, so one
+/// seen by a later run is litter of an interrupted one, whatever the source.
+pub fn is_leftover(name: &OsStr, tag: &str) -> bool {
+    let digits = |part: &[u8]| !part.is_empty() && part.iter().all(u8::is_ascii_digit);
+    let mut rest = name.as_bytes();
+    for _ in 0..2 {
+        let Some(dot) = rest.iter().rposition(|&b| b == b'.') else {
+            return false;
+        };
+        if !digits(&rest[dot + 1..]) {
+            return false;
+        }
+        rest = &rest[..dot];
+        if cache_stem(OsStr::from_bytes(rest), tag).is_some() {
+            return true;
+        }
+    }
+    false
+}
+
 /// What the source looks like to importlib: `path_stats` of the file.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct SourceStamp {
-    /// `int(st_mtime) & 0xFFFFFFFF`.
-    pub mtime: u32,
-    /// `st_size & 0xFFFFFFFF`.
-    pub size: u32,
+    /// `st_mtime`: seconds and nanoseconds as the kernel gives them.
+    pub mtime_sec: i64,
+    /// Nanoseconds of `st_mtime`, 0 to 999,999,999.
+    pub mtime_nsec: i64,
+    /// `st_size`.
+    pub size: u64,
 }
 
 impl SourceStamp {
     /// Stamp of a source from its (followed) metadata.
     pub fn from_metadata(meta: &fs::Metadata) -> SourceStamp {
-        // Python's float st_mtime truncates toward zero; tv_sec floors.
-        let mut secs = meta.mtime();
-        if secs < 0 && meta.mtime_nsec() > 0 {
-            secs += 1;
-        }
         SourceStamp {
-            mtime: secs as u32,
-            size: meta.size() as u32,
+            mtime_sec: meta.mtime(),
+            mtime_nsec: meta.mtime_nsec(),
+            size: meta.size(),
         }
+    }
+
+    /// Stamp of a source from a `stat` of it.
+    // The field types differ between platforms and rustix backends.
+    #[allow(clippy::unnecessary_cast)]
+    pub fn from_stat(stat: &rustix::fs::Stat) -> SourceStamp {
+        SourceStamp {
+            mtime_sec: stat.st_mtime as i64,
+            mtime_nsec: stat.st_mtime_nsec as i64,
+            size: stat.st_size as u64,
+        }
+    }
+
+    /// `int(st.st_mtime)`: Python's float `st_mtime` is `sec + nsec * 1e-9`
+    /// (posixmodule's `fill_time`, 3.6 to 3.13), which rounds up to the next
+    /// second when the nanoseconds are within about 120 ns of it (for
+    /// present-day times); `int()` then truncates toward zero.
+    pub fn python_mtime(self) -> i64 {
+        (self.mtime_sec as f64 + self.mtime_nsec as f64 * 1e-9).trunc() as i64
+    }
+
+    /// The value a timestamp pyc's mtime field must hold for importlib of
+    /// CPython 3.`minor` to accept it: from 3.7, `int(st_mtime) &
+    /// 0xFFFFFFFF`; 3.6 compares the unsigned field with the unmasked
+    /// `int(st_mtime)`, so an mtime before 1970 or from 2106 on never
+    /// matches (`None`).
+    pub fn mtime_field(self, minor: u8) -> Option<u32> {
+        let mtime = self.python_mtime();
+        if minor >= 7 {
+            Some(mtime as u32)
+        } else {
+            u32::try_from(mtime).ok()
+        }
+    }
+
+    /// `st_size & 0xFFFFFFFF`, what every version compares.
+    pub fn size_field(self) -> u32 {
+        self.size as u32
     }
 }
 
@@ -172,6 +234,8 @@ pub enum Stale {
     Unreadable(String),
     /// Does not start a code object after the header.
     Garbage,
+    /// The body after a valid header would not load (`--verify`).
+    Body(String),
 }
 
 impl fmt::Display for Stale {
@@ -185,6 +249,7 @@ impl fmt::Display for Stale {
             Stale::Hash => f.write_str("source hash changed"),
             Stale::Unreadable(e) => write!(f, "unreadable: {e}"),
             Stale::Garbage => f.write_str("no code object after the header"),
+            Stale::Body(why) => write!(f, "broken body: {why}"),
         }
     }
 }
@@ -203,21 +268,56 @@ pub enum Verdict {
 /// marshal's type byte of a code object, with and without `FLAG_REF`.
 const CODE_TYPES: [u8; 2] = [b'c', b'c' | 0x80];
 
-/// Judges the cache file `pyc` of `source` as importlib would.
+/// Judges the cache file `pyc` (opened with [`crate::dir`], so known to be
+/// a regular file) of a source stamped `stamp` as importlib would.
+/// `source` reads the source's bytes, asked for only by a checked-hash pyc.
 ///
-/// `source` is read only for a checked-hash pyc. The caller knows the file
-/// exists and is a regular file (from the directory listing); a file gone
-/// since is `Missing`.
-pub fn judge(pyc: &Path, source: &Path, stamp: SourceStamp, magic: Magic) -> Verdict {
+/// By default only the header and the first byte of the body are read
+/// (the fast path: one short read). With `verify`, a pyc whose header is
+/// fresh has its whole body walked ([`crate::marshal`]) and is stale when
+/// the body would not load.
+pub fn judge(
+    pyc: io::Result<File>,
+    stamp: SourceStamp,
+    magic: Magic,
+    verify: bool,
+    source: impl FnOnce() -> io::Result<Vec<u8>>,
+) -> Verdict {
     let header_len = magic.header_len();
     let mut buf = [0u8; 17];
     let want = header_len + 1;
-    // The directory listing showed a regular file: no fstat needed.
-    let got = match File::open(pyc).and_then(|mut f| read_up_to(&mut f, &mut buf[..want])) {
+    let mut body = Vec::new();
+    let read = pyc.and_then(|mut f| {
+        let n = read_up_to(&mut f, &mut buf[..want])?;
+        if verify && n == want {
+            body.extend_from_slice(&buf[header_len..want]);
+            f.read_to_end(&mut body)?;
+        }
+        Ok(n)
+    });
+    let got = match read {
         Ok(n) => n,
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Verdict::Missing,
         Err(e) => return Verdict::Stale(Stale::Unreadable(e.to_string())),
     };
+    let verdict = judge_header(&buf[..got], stamp, magic, source);
+    if verify && verdict == Verdict::Fresh {
+        if let Err(broken) = crate::marshal::check_code(&body, magic.minor) {
+            return Verdict::Stale(Stale::Body(broken.to_string()));
+        }
+    }
+    verdict
+}
+
+fn judge_header(
+    buf: &[u8],
+    stamp: SourceStamp,
+    magic: Magic,
+    source: impl FnOnce() -> io::Result<Vec<u8>>,
+) -> Verdict {
+    let header_len = magic.header_len();
+    let want = header_len + 1;
+    let got = buf.len();
     if got < header_len {
         return Verdict::Stale(Stale::Truncated);
     }
@@ -236,24 +336,53 @@ pub fn judge(pyc: &Path, source: &Path, stamp: SourceStamp, magic: Magic) -> Ver
     } else {
         (word(4), 8)
     };
-    match flags {
-        0 => {
-            if word(fields) != stamp.mtime {
-                Verdict::Stale(Stale::Mtime)
-            } else if word(fields + 4) != stamp.size {
-                Verdict::Stale(Stale::Size)
-            } else {
-                Verdict::Fresh
-            }
+    // `_classify_pyc` rejects only unknown bits; bit 0 says hash-based, bit
+    // 1 (checked) matters only then, so flags 0b10 is a timestamp pyc.
+    if flags & !0b11 != 0 {
+        return Verdict::Stale(Stale::Flags);
+    }
+    if flags & 0b01 == 0 {
+        if stamp.mtime_field(magic.minor) != Some(word(fields)) {
+            Verdict::Stale(Stale::Mtime)
+        } else if stamp.size_field() != word(fields + 4) {
+            Verdict::Stale(Stale::Size)
+        } else {
+            Verdict::Fresh
         }
-        0b01 => Verdict::Fresh,
-        0b11 => match fs::read(source) {
+    } else if flags & 0b10 == 0 {
+        Verdict::Fresh
+    } else {
+        match source() {
             Ok(bytes) if magic.source_hash(&bytes) == buf[8..16] => Verdict::Fresh,
             Ok(_) => Verdict::Stale(Stale::Hash),
-            Err(e) => Verdict::Stale(Stale::Unreadable(format!("{}: {e}", source.display()))),
-        },
-        _ => Verdict::Stale(Stale::Flags),
+            Err(e) => Verdict::Stale(Stale::Unreadable(format!("source: {e}"))),
+        }
     }
+}
+
+/// Judges the cache file at `pyc` of the source at `source`, paths the
+/// caller chose: both must be regular files, and the pyc's last component
+/// is never followed (the source's is, as its stamp was taken).
+pub fn judge_path(
+    pyc: &Path,
+    source: &Path,
+    stamp: SourceStamp,
+    magic: Magic,
+    verify: bool,
+) -> Verdict {
+    let read_all = |path: &Path| {
+        let (mut file, _) = crate::dir::open_file_path(path, true)?;
+        let mut bytes = Vec::new();
+        file.read_to_end(&mut bytes)?;
+        Ok(bytes)
+    };
+    judge(
+        crate::dir::open_file_path(pyc, false).map(|(f, _)| f),
+        stamp,
+        magic,
+        verify,
+        || read_all(source),
+    )
 }
 
 fn read_up_to(f: &mut File, buf: &mut [u8]) -> io::Result<usize> {
@@ -301,6 +430,49 @@ mod tests {
                 .collect();
             assert_eq!(got, hex, "3.{minor}");
         }
+    }
+
+    #[test]
+    fn leftovers_are_recognised() {
+        let tag = "cpython-311";
+        for name in [
+            "m.cpython-311.pyc.140233",
+            "m.cpython-311.opt-2.pyc.12345.7",
+            "a.b.cpython-311.pyc.1",
+        ] {
+            assert!(is_leftover(OsStr::new(name), tag), "{name}");
+        }
+        for name in [
+            "m.cpython-311.pyc",
+            "m.cpython-39.pyc.1234",
+            "m.cpython-311.pyc.1.2.3",
+            "m.cpython-311.pyc.12a",
+            "m.cpython-311.pyc.",
+            "m.pyc.1234",
+        ] {
+            assert!(!is_leftover(OsStr::new(name), tag), "{name}");
+        }
+    }
+
+    #[test]
+    fn python_mtime_rounds_as_the_float_does() {
+        let stamp = |sec, nsec| SourceStamp {
+            mtime_sec: sec,
+            mtime_nsec: nsec,
+            size: 0,
+        };
+        assert_eq!(
+            stamp(1_700_000_000, 999_999_999).python_mtime(),
+            1_700_000_001
+        );
+        assert_eq!(
+            stamp(1_700_000_000, 999_999_000).python_mtime(),
+            1_700_000_000
+        );
+        assert_eq!(stamp(-1, 500_000_000).python_mtime(), 0);
+        assert_eq!(stamp(1 << 32, 0).mtime_field(6), None);
+        assert_eq!(stamp(1 << 32, 0).mtime_field(7), Some(0));
+        assert_eq!(stamp(-5, 0).mtime_field(6), None);
     }
 
     #[test]

@@ -149,6 +149,12 @@ impl LevelState {
     }
 }
 
+impl fmt::Display for LevelState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// What kept a run from finishing, and what was left undone because of it.
 #[derive(Debug)]
 pub struct Stop {

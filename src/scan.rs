@@ -19,12 +19,15 @@
 use std::collections::{HashMap, HashSet};
 use std::ffi::{OsStr, OsString};
 use std::fs;
+use std::io::{self, Read};
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Component, Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use glob::Pattern;
 
+use crate::dir::{self, Cursor, Handle};
+use crate::error::Error;
 use crate::pyc::{self, Magic, SourceStamp, Verdict};
 use crate::report::Failure;
 use crate::target::Location;
@@ -89,6 +92,11 @@ pub struct Scan<'a> {
     pub levels: &'a [u8],
     /// Sources never compiled, matched against the path below site-packages.
     pub excludes: &'a [Pattern],
+    /// Whether sources are looked at (`check`, `update`); `clean` compiles
+    /// nothing and looks only at caches.
+    pub sources: bool,
+    /// Walk the body of every pyc whose header is fresh (`--verify`).
+    pub verify: bool,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -103,12 +111,16 @@ impl Scan<'_> {
     /// Scans the whole tree (`touched` = `None`) or the directories pkg
     /// touched, given as paths on the running system or on disk. Touched
     /// directories outside the tree, missing or behind a symlink are noted
-    /// and skipped.
-    pub fn run(&self, touched: Option<&[PathBuf]>) -> Plan {
-        let mut scanner = Scanner::new(self);
+    /// and skipped. A site-packages that cannot be opened or read is an
+    /// error (the environment's).
+    pub fn run(&self, touched: Option<&[PathBuf]>) -> Result<Plan, Error> {
+        let root_path = &self.location.dir;
+        let root = Handle::open_root(root_path).map_err(|e| Error::io(root_path, e))?;
+        let mut scanner = Scanner::new(self, &root);
         match touched {
-            None => scanner.full(),
+            None => scanner.full()?,
             Some(dirs) => {
+                scanner.cursor = Some(Cursor::new(&root, root_path));
                 let mut dirs: Vec<PathBuf> =
                     dirs.iter().filter_map(|d| scanner.on_disk(d)).collect();
                 dirs.sort();
@@ -122,17 +134,22 @@ impl Scan<'_> {
             }
         }
         let mut plan = scanner.plan;
-        judge_all(scanner.candidates, self.magic, &mut plan);
+        dir::pause("before-judge");
+        judge_all(scanner.candidates, self, &mut plan, &root);
         // Large sources first: the pool then ends with small files only.
         plan.jobs
             .sort_by(|a, b| b.size.cmp(&a.size).then_with(|| a.source.cmp(&b.source)));
-        plan
+        Ok(plan)
     }
 }
 
 struct Scanner<'s, 'a> {
     scan: &'s Scan<'a>,
     root: &'s Path,
+    /// The site-packages, opened once.
+    handle: &'s Handle,
+    /// Opens touched directories component by component (trigger runs).
+    cursor: Option<Cursor<'s>>,
     plan: Plan,
     /// Directories visited, and whether each is to be removed.
     visited: HashMap<PathBuf, bool>,
@@ -146,10 +163,12 @@ struct Scanner<'s, 'a> {
 }
 
 impl<'s, 'a> Scanner<'s, 'a> {
-    fn new(scan: &'s Scan<'a>) -> Scanner<'s, 'a> {
+    fn new(scan: &'s Scan<'a>, handle: &'s Handle) -> Scanner<'s, 'a> {
         Scanner {
             scan,
             root: &scan.location.dir,
+            handle,
+            cursor: None,
             plan: Plan::default(),
             visited: HashMap::new(),
             touched: HashSet::new(),
@@ -260,11 +279,24 @@ impl<'s, 'a> Scanner<'s, 'a> {
     }
 
     fn examine(&mut self, dir: &Path, mode: Mode) -> bool {
+        let mut cursor = self.cursor.take().expect("a touched scan has a cursor");
         let listing = if dir.ancestors().any(|p| self.gone.contains(p)) {
             Ok(None)
         } else {
-            walk::list(dir)
+            match cursor.open(dir).and_then(|h| walk::list(h).map(|l| (h, l))) {
+                Ok((handle, listing)) => {
+                    // A probe stops at a directory with files of its own.
+                    if mode == Mode::Touched || listing.holds_no_files() {
+                        self.collect_sources(dir, handle, &listing);
+                    }
+                    Ok(Some(listing))
+                }
+                // Gone, or swapped for a file: as if pkg had deleted it.
+                Err(e) if dir::is_gone(&e) => Ok(None),
+                Err(e) => Err(e),
+            }
         };
+        self.cursor = Some(cursor);
         let listing = match listing {
             Ok(Some(listing)) => listing,
             Ok(None) => {
@@ -300,11 +332,10 @@ impl<'s, 'a> Scanner<'s, 'a> {
         self.settle(dir, &listing, subdirs_go)
     }
 
-    /// Collects `dir`'s sources and orphans once its subdirectories are
-    /// settled (`subdirs_go`: all of them are to be removed); returns whether
-    /// `dir` itself is to be removed.
+    /// Collects `dir`'s orphans once its subdirectories are settled
+    /// (`subdirs_go`: all of them are to be removed); returns whether `dir`
+    /// itself is to be removed.
     fn settle(&mut self, dir: &Path, listing: &Listing, subdirs_go: bool) -> bool {
-        self.collect_sources(dir, listing);
         let cache_empties = self.sort_cache(dir, listing);
         let removable = dir != self.root
             && listing.holds_no_files()
@@ -318,59 +349,49 @@ impl<'s, 'a> Scanner<'s, 'a> {
     }
 
     /// The whole tree: the site-packages itself, then each top-level
-    /// subdirectory in one walkdir pass, several subtrees at a time.
-    fn full(&mut self) {
+    /// subdirectory in one walk, several subtrees at a time.
+    fn full(&mut self) -> Result<(), Error> {
         let root = self.root;
-        let listing = match walk::list(root) {
-            Ok(Some(listing)) => listing,
-            Ok(None) => return,
-            Err(e) => {
-                self.plan
-                    .problems
-                    .push(Failure::new(root, format!("cannot read directory: {e}")));
-                return;
-            }
-        };
-        let tops: Vec<PathBuf> = listing.subdirs.iter().map(|n| root.join(n)).collect();
+        let handle = self.handle;
+        let listing = walk::list(handle).map_err(|e| Error::io(root, e))?;
+        self.collect_sources(root, handle, &listing);
+        let tops = &listing.subdirs;
         let threads = crate::parallel::threads().min(tops.len()).max(1);
         let next = AtomicUsize::new(0);
-        let parts: Vec<Scanner> = std::thread::scope(|s| {
-            let workers: Vec<_> = (0..threads)
-                .map(|_| {
-                    s.spawn(|| {
-                        let mut part = Scanner::new(self.scan);
-                        while let Some(top) = tops.get(next.fetch_add(1, Ordering::Relaxed)) {
-                            part.subtree(top);
-                        }
-                        part
-                    })
-                })
-                .collect();
-            workers
-                .into_iter()
-                .map(|w| w.join().expect("scanning does not panic"))
-                .collect()
+        let parts = crate::parallel::run_on(threads, || {
+            let mut part = Scanner::new(self.scan, handle);
+            while let Some(top) = tops.get(next.fetch_add(1, Ordering::Relaxed)) {
+                part.subtree(top);
+            }
+            part
         });
         for part in parts {
             self.absorb(part);
         }
         self.settle(root, &listing, false);
+        Ok(())
     }
 
     /// One subtree of a full scan, in one walk.
-    fn subtree(&mut self, top: &Path) {
-        walk::walk_tree(
-            top,
-            &mut |dir, listing, children: Vec<bool>| match listing {
-                Ok(listing) => self.settle(dir, listing, children.iter().all(|&go| go)),
-                Err(e) => {
-                    self.plan
-                        .problems
-                        .push(Failure::new(dir, format!("cannot read directory: {e}")));
-                    false
+    fn subtree(&mut self, top: &OsStr) {
+        let handle = self.handle;
+        let path = self.root.join(top);
+        let mut visit =
+            |dir: &Path, listing: Result<(&Handle, &Listing), io::Error>, children: Vec<bool>| {
+                match listing {
+                    Ok((handle, listing)) => {
+                        self.collect_sources(dir, handle, listing);
+                        self.settle(dir, listing, children.iter().all(|&go| go))
+                    }
+                    Err(e) => {
+                        self.plan
+                            .problems
+                            .push(Failure::new(dir, format!("cannot read directory: {e}")));
+                        false
+                    }
                 }
-            },
-        );
+            };
+        walk::walk_tree(handle, top, &path, &mut visit);
     }
 
     /// Takes over what another scanner found.
@@ -387,7 +408,10 @@ impl<'s, 'a> Scanner<'s, 'a> {
     /// Collects every source of `dir` with what its cache holds; judging
     /// the cache files (the costly part: one open and read each) is done
     /// afterwards, in parallel, by [`judge_all`].
-    fn collect_sources(&mut self, dir: &Path, listing: &Listing) {
+    fn collect_sources(&mut self, dir: &Path, handle: &Handle, listing: &Listing) {
+        if !self.scan.sources {
+            return;
+        }
         let cached: HashSet<&OsStr> = match &listing.cache {
             Some(Cache::Dir(files)) => files
                 .iter()
@@ -398,7 +422,7 @@ impl<'s, 'a> Scanner<'s, 'a> {
         };
         let writable = !matches!(listing.cache, Some(Cache::NotDir));
         for entry in &listing.sources {
-            if let Some(candidate) = self.candidate(dir, entry, &cached, writable) {
+            if let Some(candidate) = self.candidate(dir, handle, entry, &cached, writable) {
                 self.candidates.push(candidate);
             }
         }
@@ -407,21 +431,27 @@ impl<'s, 'a> Scanner<'s, 'a> {
     fn candidate(
         &mut self,
         dir: &Path,
+        handle: &Handle,
         entry: &Entry,
         cached: &HashSet<&OsStr>,
         writable: bool,
     ) -> Option<Candidate> {
         let source = dir.join(&entry.name);
         let rel = source.strip_prefix(self.root).unwrap_or(&source);
-        if self.scan.excludes.iter().any(|p| p.matches_path(rel)) {
+        let rel_text = match_text(rel.as_os_str().as_bytes());
+        if self.scan.excludes.iter().any(|p| p.matches(&rel_text)) {
             self.plan
                 .notes
                 .push(format!("{}: excluded", source.display()));
             return None;
         }
-        let meta = if entry.symlink {
+        let stamp = if entry.symlink {
+            // A link is followed by path (to learn where it leads); what it
+            // leads to is only read, never changed.
             match (source.canonicalize(), fs::metadata(&source)) {
-                (Ok(real), Ok(meta)) if real.starts_with(self.root) && meta.is_file() => meta,
+                (Ok(real), Ok(meta)) if real.starts_with(self.root) && meta.is_file() => {
+                    SourceStamp::from_metadata(&meta)
+                }
                 _ => {
                     self.plan.notes.push(format!(
                         "{}: symlink to outside the tree or to nothing; not compiled",
@@ -431,8 +461,19 @@ impl<'s, 'a> Scanner<'s, 'a> {
                 }
             }
         } else {
-            match source.symlink_metadata() {
-                Ok(meta) => meta,
+            match handle.stat(&entry.name) {
+                Ok(stat) if rustix::fs::FileType::from_raw_mode(stat.st_mode as _).is_file() => {
+                    SourceStamp::from_stat(&stat)
+                }
+                Ok(_) => {
+                    self.plan.problems.push(Failure::new(
+                        &source,
+                        "not a regular file any more; not compiled".into(),
+                    ));
+                    return None;
+                }
+                // Removed since the directory was read.
+                Err(e) if e.kind() == io::ErrorKind::NotFound => return None,
                 Err(e) => {
                     self.plan
                         .problems
@@ -456,8 +497,9 @@ impl<'s, 'a> Scanner<'s, 'a> {
         Some(Candidate {
             dfile: self.scan.location.runtime.join(rel),
             source,
-            stamp: SourceStamp::from_metadata(&meta),
-            size: meta.len(),
+            symlink: entry.symlink,
+            stamp,
+            size: stamp.size,
             writable,
             levels,
         })
@@ -469,7 +511,15 @@ impl<'s, 'a> Scanner<'s, 'a> {
     fn sort_cache(&mut self, dir: &Path, listing: &Listing) -> bool {
         let files = match &listing.cache {
             None => return true,
-            Some(Cache::NotDir) => return false,
+            Some(Cache::NotDir) => {
+                if !self.scan.sources {
+                    self.plan.notes.push(format!(
+                        "{}: a symlink or not a directory; left alone",
+                        dir.join(PYCACHE).display()
+                    ));
+                }
+                return false;
+            }
             Some(Cache::Dir(files)) => files,
         };
         let stems: HashSet<&OsStr> = listing
@@ -480,11 +530,15 @@ impl<'s, 'a> Scanner<'s, 'a> {
         let cache_dir = dir.join(PYCACHE);
         let mut all_orphans = true;
         for file in files {
-            match pyc::cache_stem(&file.name, self.scan.tag) {
-                Some(stem) if !file.symlink && !stems.contains(stem) => {
-                    self.plan.orphans.push(cache_dir.join(&file.name));
-                }
-                _ => all_orphans = false,
+            let orphan = !file.symlink
+                && match pyc::cache_stem(&file.name, self.scan.tag) {
+                    Some(stem) => !stems.contains(stem),
+                    None => pyc::is_leftover(&file.name, self.scan.tag),
+                };
+            if orphan {
+                self.plan.orphans.push(cache_dir.join(&file.name));
+            } else {
+                all_orphans = false;
             }
         }
         let empties = all_orphans && listing.sources.is_empty();
@@ -498,6 +552,8 @@ impl<'s, 'a> Scanner<'s, 'a> {
 /// A source found by the walk, before its cache files are judged.
 struct Candidate {
     source: PathBuf,
+    /// The source entry is a symlink (inside the tree).
+    symlink: bool,
     dfile: PathBuf,
     stamp: SourceStamp,
     size: u64,
@@ -512,11 +568,34 @@ const PARALLEL_FROM: usize = 512;
 
 /// Judges every candidate's cache files (one open and short read each),
 /// spread over the cores; fills the plan's jobs, fresh count and problems.
-/// Paths move from candidates into jobs, never copied: a cold tree of ten
-/// thousand sources would otherwise hold every path twice.
-fn judge_all(candidates: Vec<Candidate>, magic: Option<Magic>, plan: &mut Plan) {
+/// Each directory is reopened from `root` component by component without
+/// following links, and its files relative to that handle. Paths move from
+/// candidates into jobs, never copied: a cold tree of ten thousand sources
+/// would otherwise hold every path twice.
+fn judge_all(candidates: Vec<Candidate>, scan: &Scan<'_>, plan: &mut Plan, root: &Handle) {
+    let root_path = &scan.location.dir;
     plan.sources += candidates.len();
-    let judged = crate::parallel::map(&candidates, PARALLEL_FROM, |c| judge(c, magic));
+    // Candidates come directory by directory: one group each.
+    let mut groups: Vec<&[Candidate]> = Vec::new();
+    let mut rest = &candidates[..];
+    while let Some(first) = rest.first() {
+        let dir = first.source.parent();
+        let len = rest.iter().take_while(|c| c.source.parent() == dir).count();
+        groups.push(&rest[..len]);
+        rest = &rest[len..];
+    }
+    let serial_below = if candidates.len() < PARALLEL_FROM {
+        usize::MAX
+    } else {
+        2
+    };
+    let judged: Vec<Vec<Vec<(usize, Verdict)>>> = crate::parallel::map_init(
+        &groups,
+        serial_below,
+        || Cursor::new(root, root_path),
+        |cursor, group| judge_dir(cursor, group, scan.magic, scan.verify),
+    );
+    let judged = judged.into_iter().flatten();
     let mut blocked: HashSet<PathBuf> = HashSet::new();
     for (candidate, verdicts) in candidates.into_iter().zip(judged) {
         if verdicts.is_empty() {
@@ -554,21 +633,82 @@ fn judge_all(candidates: Vec<Candidate>, magic: Option<Magic>, plan: &mut Plan) 
     }
 }
 
-/// The levels of `c` that are missing or stale (by index into its levels),
-/// with why; empty when every level is fresh.
-fn judge(c: &Candidate, magic: Option<Magic>) -> Vec<(usize, Verdict)> {
-    c.levels
+/// Judges the candidates of one directory, through its handle and its
+/// cache's: for each, the levels that are missing or stale (by index into
+/// its levels), with why; empty when every level is fresh.
+fn judge_dir(
+    cursor: &mut Cursor<'_>,
+    group: &[Candidate],
+    magic: Option<Magic>,
+    verify: bool,
+) -> Vec<Vec<(usize, Verdict)>> {
+    let any_present = group.iter().any(|c| c.levels.iter().any(|l| l.2));
+    let dir_path = group[0].source.parent().unwrap_or(Path::new("/"));
+    let opened = match magic {
+        Some(magic) if any_present => Some((
+            magic,
+            cursor
+                .open(dir_path)
+                .and_then(|dir| Ok((dir, dir.open_dir(OsStr::new(PYCACHE))?))),
+        )),
+        _ => None,
+    };
+    group
         .iter()
-        .enumerate()
-        .filter_map(|(i, (_, cfile, present))| {
-            let verdict = match magic {
-                _ if !present => Verdict::Missing,
-                Some(magic) => pyc::judge(cfile, &c.source, c.stamp, magic),
-                None => Verdict::Stale(pyc::Stale::Magic),
-            };
-            (verdict != Verdict::Fresh).then_some((i, verdict))
+        .map(|c| {
+            c.levels
+                .iter()
+                .enumerate()
+                .filter_map(|(i, (_, cfile, present))| {
+                    let verdict = match &opened {
+                        _ if !present => Verdict::Missing,
+                        None => Verdict::Stale(pyc::Stale::Magic),
+                        Some((_, Err(e))) if dir::is_gone(e) => Verdict::Missing,
+                        Some((_, Err(e))) => Verdict::Stale(pyc::Stale::Unreadable(format!(
+                            "{}: {e}",
+                            cfile.parent().unwrap_or(cfile).display()
+                        ))),
+                        Some((magic, Ok((dir, cache)))) => {
+                            let name = cfile.file_name().unwrap_or_default();
+                            let pyc = cache.open_file(name, false).map(|(f, _)| f);
+                            pyc::judge(pyc, c.stamp, *magic, verify, || read_source(dir, c))
+                        }
+                    };
+                    (verdict != Verdict::Fresh).then_some((i, verdict))
+                })
+                .collect()
         })
         .collect()
+}
+
+/// The bytes of a candidate's source, read through its directory's handle
+/// (a source symlink inside the tree is followed; nothing else is).
+fn read_source(dir: &Handle, c: &Candidate) -> io::Result<Vec<u8>> {
+    let name = c.source.file_name().unwrap_or_default();
+    let (mut file, stat) = dir.open_file(name, c.symlink)?;
+    let mut bytes = Vec::with_capacity(stat.st_size as usize);
+    file.read_to_end(&mut bytes)?;
+    Ok(bytes)
+}
+
+/// The text `--exclude` patterns are matched against: the path's bytes,
+/// UTF-8 as it is, each byte that is not valid UTF-8 as one character
+/// U+10FF00 + byte (Supplementary Private Use Area-B; no file name of a
+/// Python package uses it), so that `*` and `?` match such bytes as they
+/// match any other (`?` one byte) and a non-UTF-8 path is never silently
+/// skipped by a pattern that covers it.
+fn match_text(bytes: &[u8]) -> std::borrow::Cow<'_, str> {
+    if let Ok(text) = std::str::from_utf8(bytes) {
+        return text.into();
+    }
+    let mut text = String::with_capacity(bytes.len() + 8);
+    for chunk in bytes.utf8_chunks() {
+        text.push_str(chunk.valid());
+        for &b in chunk.invalid() {
+            text.push(char::from_u32(0x10FF00 + u32::from(b)).expect("a valid code point"));
+        }
+    }
+    text.into()
 }
 
 /// `mod` for `mod.py`.

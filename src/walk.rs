@@ -1,18 +1,18 @@
 //! Reading directories, the only way the engine looks at a tree.
 //!
-//! Each directory is read once, links never followed, and its entries sorted
-//! into what the rules care about ([`Listing`]). A trigger run reads only the
-//! directories pkg touched and a few below them, one `read_dir` each
-//! ([`list`]); a scan of a whole site-packages walks each top-level subtree
-//! in one walkdir pass ([`walk_tree`]), handing each directory over after
-//! everything below it, so that whether it can go is known from its children.
+//! Each directory is read once through its [`Handle`] (opened relative to
+//! its parent, links never followed) and its entries sorted into what the
+//! rules care about ([`Listing`]). A trigger run reads only the directories
+//! pkg touched and a few below them, one [`list`] each; a scan of a whole
+//! site-packages walks each top-level subtree depth first ([`walk_tree`]),
+//! handing each directory over after everything below it, so that whether it
+//! can go is known from its children. Both use the one reader, [`list`].
 
 use std::ffi::{OsStr, OsString};
-use std::fs::FileType;
 use std::io;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use walkdir::WalkDir;
+use crate::dir::{self, Handle, Kind};
 
 /// The name CPython gives its cache directories (PEP 3147).
 pub const PYCACHE: &str = "__pycache__";
@@ -51,13 +51,13 @@ pub enum Cache {
 
 impl Listing {
     /// Sorts in an entry other than `__pycache__`.
-    fn add(&mut self, name: OsString, kind: FileType) {
-        if kind.is_dir() {
+    fn add(&mut self, name: OsString, kind: Kind) {
+        if kind == Kind::Dir {
             self.subdirs.push(name);
-        } else if is_source_name(&name) && (kind.is_file() || kind.is_symlink()) {
+        } else if is_source_name(&name) && matches!(kind, Kind::File | Kind::Symlink) {
             self.sources.push(Entry {
                 name,
-                symlink: kind.is_symlink(),
+                symlink: kind == Kind::Symlink,
             });
         } else {
             self.others = true;
@@ -71,43 +71,37 @@ impl Listing {
     }
 }
 
-/// Reads the one directory `dir` (links are listed, never followed). A
-/// directory that does not exist (pkg's touched directories after a delete)
-/// reads as `Ok(None)`.
-pub fn list(dir: &Path) -> io::Result<Option<Listing>> {
-    let entries = match std::fs::read_dir(dir) {
-        Ok(entries) => entries,
-        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(e),
-    };
+/// Reads the directory `handle` (the one at `path`) and its `__pycache__`,
+/// links listed, never followed.
+pub fn list(handle: &Handle) -> io::Result<Listing> {
     let mut listing = Listing::default();
-    for entry in entries {
-        let entry = entry?;
-        let name = entry.file_name();
-        let kind = entry.file_type()?;
+    for (name, kind) in handle.entries()? {
         if name != PYCACHE {
             listing.add(name, kind);
-        } else if kind.is_dir() {
-            let mut files = Vec::new();
-            match std::fs::read_dir(entry.path()) {
-                Ok(cached) => {
-                    for file in cached {
-                        let file = file?;
-                        files.push(Entry {
-                            name: file.file_name(),
-                            symlink: !file.file_type()?.is_file(),
-                        });
-                    }
-                }
-                Err(e) if e.kind() == io::ErrorKind::NotFound => {}
-                Err(e) => return Err(e),
-            }
-            listing.cache = Some(Cache::Dir(files));
-        } else {
-            listing.cache = Some(Cache::NotDir);
+            continue;
         }
+        listing.cache = Some(match kind {
+            Kind::Dir => match handle.open_dir(&name) {
+                Ok(cache) => Cache::Dir(
+                    cache
+                        .into_entries()?
+                        .into_iter()
+                        .map(|(name, kind)| Entry {
+                            name,
+                            symlink: kind != Kind::File,
+                        })
+                        .collect(),
+                ),
+                // Removed since it was listed.
+                Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
+                // Swapped for a link or a file since it was listed.
+                Err(e) if dir::is_not_dir(&e) => Cache::NotDir,
+                Err(e) => return Err(e),
+            },
+            _ => Cache::NotDir,
+        });
     }
-    Ok(Some(listing))
+    Ok(listing)
 }
 
 /// `NAME.py` with a non-empty NAME: what importlib's `SOURCE_SUFFIXES`
@@ -118,136 +112,49 @@ pub fn is_source_name(name: &OsStr) -> bool {
     bytes.len() > 3 && bytes.ends_with(b".py")
 }
 
-/// What [`walk_tree`] calls for each directory: its path, its listing (or
-/// why it could not be read), and the values returned for its subdirectories.
-pub type Visit<'a, T> = dyn FnMut(&Path, Result<&Listing, io::Error>, Vec<T>) -> T + 'a;
+/// What [`walk_tree`] calls for each directory: its path, its handle and
+/// listing (or why it could not be read), and the values returned for its
+/// subdirectories.
+pub type Visit<'a, T> = dyn FnMut(&Path, Result<(&Handle, &Listing), io::Error>, Vec<T>) -> T + 'a;
 
-/// A directory being read by [`walk_tree`].
-struct Frame<T> {
-    path: PathBuf,
-    depth: usize,
-    listing: Listing,
-    /// What `visit` returned for each subdirectory, in walk order.
-    children: Vec<T>,
-    /// A `__pycache__` frame: its entries go to the parent's listing.
-    cache: Option<Vec<Entry>>,
-    /// The directory could not be read.
-    error: Option<io::Error>,
-}
+/// Deepest nesting below a walk's top that is read. Each level holds one
+/// descriptor open while the levels below it are read; a hostile tree
+/// nested deeper is reported, not followed until descriptors run out.
+pub const MAX_DEPTH: usize = 64;
 
-impl<T> Frame<T> {
-    fn new(path: PathBuf, depth: usize, cache: bool) -> Frame<T> {
-        Frame {
-            path,
-            depth,
-            listing: Listing::default(),
-            children: Vec::new(),
-            cache: cache.then(Vec::new),
-            error: None,
-        }
-    }
-}
-
-/// Walks the directory `top` and everything below it in one walkdir pass,
-/// links never followed, and calls `visit` once per directory, children
-/// before parents, with its listing (or why it could not be read) and what
+/// Walks the directory `name` of `parent` (at `path`) and everything below
+/// it, each directory opened relative to its parent without following
+/// links, and calls `visit` once per directory, children before parents,
+/// with its handle and listing (or why it could not be read) and what
 /// `visit` returned for its subdirectories. Returns `visit`'s value for
-/// `top`. Directories inside a `__pycache__` are never entered.
-pub fn walk_tree<T: Default>(top: &Path, visit: &mut Visit<'_, T>) -> T {
-    let mut stack: Vec<Frame<T>> = Vec::new();
-    let mut top_value = None;
-    let mut finish = |frame: Frame<T>, stack: &mut Vec<Frame<T>>| {
-        let Frame {
-            path,
-            listing,
-            children,
-            cache,
-            error,
-            ..
-        } = frame;
-        let parent = stack.last_mut();
-        if let Some(files) = cache {
-            if let Some(parent) = parent {
-                parent.listing.cache = Some(Cache::Dir(files));
-            }
-            return;
-        }
-        let value = match error {
-            Some(e) => visit(&path, Err(e), children),
-            None => visit(&path, Ok(&listing), children),
-        };
-        match parent {
-            Some(parent) => parent.children.push(value),
-            None => top_value = Some(value),
-        }
+/// the top. Directories inside a `__pycache__` are never entered.
+pub fn walk_tree<T>(parent: &Handle, name: &OsStr, path: &Path, visit: &mut Visit<'_, T>) -> T {
+    walk_at(parent, name, path, 0, visit)
+}
+
+fn walk_at<T>(
+    parent: &Handle,
+    name: &OsStr,
+    path: &Path,
+    depth: usize,
+    visit: &mut Visit<'_, T>,
+) -> T {
+    if depth > MAX_DEPTH {
+        let e = io::Error::other(format!("nested deeper than {MAX_DEPTH} directories"));
+        return visit(path, Err(e), Vec::new());
+    }
+    let handle = match parent.open_dir(name) {
+        Ok(handle) => handle,
+        Err(e) => return visit(path, Err(e), Vec::new()),
     };
-    let mut walk = WalkDir::new(top)
-        .follow_links(false)
-        .follow_root_links(false)
-        .into_iter();
-    while let Some(next) = walk.next() {
-        let depth = match &next {
-            Ok(entry) => entry.depth(),
-            // An unreadable directory reports at its own depth, after its entry.
-            Err(e)
-                if e.path()
-                    .is_some_and(|p| stack.last().is_some_and(|f| f.path == p)) =>
-            {
-                let frame = stack.last_mut().expect("checked");
-                frame.error = next.err().and_then(|e| e.into_io_error());
-                if frame.error.is_none() {
-                    frame.error = Some(io::Error::other("file system loop"));
-                }
-                continue;
-            }
-            Err(e) => e.depth(),
-        };
-        while stack.last().is_some_and(|f| f.depth >= depth) {
-            let frame = stack.pop().expect("checked");
-            finish(frame, &mut stack);
-        }
-        let entry = match next {
-            Ok(entry) => entry,
-            Err(_) => {
-                // An entry that could not even be typed: keep its directory.
-                if let Some(parent) = stack.last_mut() {
-                    parent.listing.others = true;
-                }
-                continue;
-            }
-        };
-        let kind = entry.file_type();
-        let Some(parent) = stack.last_mut() else {
-            if !kind.is_dir() {
-                return T::default(); // `top` was swapped for a link or a file
-            }
-            stack.push(Frame::new(entry.into_path(), depth, false));
-            continue;
-        };
-        let name = entry.file_name().to_os_string();
-        if let Some(files) = &mut parent.cache {
-            files.push(Entry {
-                name,
-                symlink: !kind.is_file(),
-            });
-            if kind.is_dir() {
-                walk.skip_current_dir();
-            }
-        } else if name == PYCACHE {
-            if kind.is_dir() {
-                stack.push(Frame::new(entry.into_path(), depth, true));
-            } else {
-                parent.listing.cache = Some(Cache::NotDir);
-            }
-        } else if kind.is_dir() {
-            parent.listing.subdirs.push(name);
-            stack.push(Frame::new(entry.into_path(), depth, false));
-        } else {
-            parent.listing.add(name, kind);
-        }
-    }
-    while let Some(frame) = stack.pop() {
-        finish(frame, &mut stack);
-    }
-    top_value.unwrap_or_default()
+    let listing = match list(&handle) {
+        Ok(listing) => listing,
+        Err(e) => return visit(path, Err(e), Vec::new()),
+    };
+    let children = listing
+        .subdirs
+        .iter()
+        .map(|sub| walk_at(&handle, sub, &path.join(sub), depth + 1, visit))
+        .collect();
+    visit(path, Ok((&handle, &listing)), children)
 }

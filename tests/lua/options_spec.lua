@@ -38,6 +38,8 @@ local function cases(tmp, sp)
       message = 'dirs: must be an array of paths, got "x"', same = "touched", expect = { sp .. "/pkg" } },
     timeout = { good = 0.5, bad = 0, cli_good = { "--timeout", "0.5" }, cli_bad = { "--timeout", "0" },
       message = "timeout: must be a number of seconds > 0, got 0" },
+    verify = { good = true, bad = 1, cli_good = { "--verify" }, cli_bad = false,
+      message = "verify: must be true or false, got 1" },
     dry_run = { good = true, bad = "yes", cli_good = { "--dry-run" }, cli_bad = false,
       message = 'dry_run: must be true or false, got "yes"', same = "dry_run", expect = true },
   }
@@ -119,7 +121,7 @@ describe("every option through every front", function()
   end)
 
   for _, def_key in ipairs({ "flavor", "prefix", "python", "site_packages", "root", "levels",
-      "invalidation_mode", "jobs", "exclude", "dirs", "timeout", "dry_run" }) do
+      "invalidation_mode", "jobs", "exclude", "dirs", "timeout", "verify", "dry_run" }) do
     it("gives the same outcome for a good and a bad " .. def_key, function()
       local case = cases(tmp, sp)[def_key]
       -- Good: a report from each front, agreeing on what the option shows.
