@@ -415,7 +415,7 @@ impl<'s, 'a> Scanner<'s, 'a> {
         let cached: HashSet<&OsStr> = match &listing.cache {
             Some(Cache::Dir(files)) => files
                 .iter()
-                .filter(|f| !f.symlink)
+                .filter(|f| f.regular)
                 .map(|f| f.name.as_os_str())
                 .collect(),
             _ => HashSet::new(),
@@ -445,7 +445,8 @@ impl<'s, 'a> Scanner<'s, 'a> {
                 .push(format!("{}: excluded", source.display()));
             return None;
         }
-        let stamp = if entry.symlink {
+        // A source entry is a regular file or a symlink (walk::Listing).
+        let stamp = if !entry.regular {
             // A link is followed by path (to learn where it leads); what it
             // leads to is only read, never changed.
             match (source.canonicalize(), fs::metadata(&source)) {
@@ -497,7 +498,7 @@ impl<'s, 'a> Scanner<'s, 'a> {
         Some(Candidate {
             dfile: self.scan.location.runtime.join(rel),
             source,
-            symlink: entry.symlink,
+            symlink: !entry.regular,
             stamp,
             size: stamp.size,
             writable,
@@ -530,7 +531,7 @@ impl<'s, 'a> Scanner<'s, 'a> {
         let cache_dir = dir.join(PYCACHE);
         let mut all_orphans = true;
         for file in files {
-            let orphan = !file.symlink
+            let orphan = file.regular
                 && match pyc::cache_stem(&file.name, self.scan.tag) {
                     Some(stem) => !stems.contains(stem),
                     None => pyc::is_leftover(&file.name, self.scan.tag),
