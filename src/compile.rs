@@ -10,26 +10,56 @@
 //! file. A file that times out or crashes its worker is reported and the
 //! worker replaced, so one bad file never stops the rest. No interpreter is
 //! started when there is nothing to compile.
+//!
+//! Workers run `-I -S`: no `.pth` file runs, and a marker starts the
+//! protocol, so whatever a wrapper prints first is skipped. Every wait on a
+//! worker is bounded: start-up and each file by the timeout, the exit of a
+//! worker whose input is closed by [`GRACE`] (then it is killed). A thread
+//! or worker that cannot be started leaves a smaller pool and a warning.
+//! On SIGINT or SIGTERM ([`crate::interrupt`]) no more work is sent, the
+//! files in flight get [`GRACE`] to finish, and whatever a killed worker
+//! left of its temporary files is removed.
 
 use std::collections::VecDeque;
+use std::ffi::OsString;
 use std::io::{self, Read, Write};
 use std::os::unix::ffi::OsStrExt;
-use std::path::{Path, PathBuf};
+use std::os::unix::process::CommandExt;
+use std::path::{Component, Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
-use std::thread::{self, JoinHandle};
-use std::time::Duration;
+use std::thread;
+use std::time::{Duration, Instant};
 
+use rustix::process::{Pid, Signal};
+
+use crate::dir::Handle;
 use crate::error::Error;
+use crate::interrupt;
 use crate::pyc::InvalidationMode;
 use crate::report::Failure;
 use crate::scan::Job;
 use crate::target::spawn_error;
 
-/// The worker program, run with `python -I -u -c`.
+/// The worker program, run with `python FLAGS WORKER_PY MODE`.
 const WORKER_PY: &str = include_str!("compile/worker.py");
+
+/// No site (so no `.pth`), no environment, UTF-8 mode, unbuffered.
+const FLAGS: [&str; 6] = ["-I", "-S", "-X", "utf8", "-u", "-c"];
+
+/// What the worker writes first (`GREETING` in worker.py): bytes before it
+/// are not the worker's and are skipped.
+const GREETING: &[u8] = b"\0pycache-worker-ready\0";
+
+/// How long a worker may take to exit once its input is closed, and how
+/// long files in flight may take to finish after an interrupt; it is then
+/// killed.
+pub const GRACE: Duration = Duration::from_secs(2);
+
+/// How often a wait for a reply looks for an interrupt.
+const POLL: Duration = Duration::from_millis(50);
 
 /// How the pool runs.
 #[derive(Clone, Debug)]
@@ -40,7 +70,7 @@ pub struct CompileOptions {
     pub mode: InvalidationMode,
     /// Longest time one file may take.
     pub timeout: Duration,
-    /// Longest time a worker may take to start.
+    /// Longest time a worker may take to start (to send its greeting).
     pub startup_timeout: Duration,
 }
 
@@ -55,6 +85,9 @@ pub struct Outcome {
     pub started: usize,
     /// Things worth saying that are not failures.
     pub warnings: Vec<String>,
+    /// Set when a signal stopped the pool: the signal and the number of
+    /// files left uncompiled.
+    pub interrupted: Option<(i32, usize)>,
 }
 
 /// What the interpreter expected to compile must report of itself.
@@ -76,6 +109,10 @@ pub fn compile(
 ) -> Result<Outcome, Error> {
     let mut outcome = Outcome::default();
     if jobs.is_empty() {
+        return Ok(outcome);
+    }
+    if let Some(signal) = interrupt::received() {
+        outcome.interrupted = Some((signal, jobs.len()));
         return Ok(outcome);
     }
     let (first, hello) = Worker::start(python, options)?;
@@ -110,22 +147,44 @@ pub fn compile(
         progress,
     };
     let first = Mutex::new(Some(first));
+    let run = || {
+        let worker = first.lock().expect("not poisoned").take();
+        pool.run(worker)
+    };
+    let mut threads = 0;
     thread::scope(|s| {
         for _ in 0..workers {
-            s.spawn(|| {
-                let worker = first.lock().expect("not poisoned").take();
-                pool.run(worker)
-            });
+            match thread::Builder::new().spawn_scoped(s, run) {
+                Ok(_) => threads += 1,
+                Err(e) => {
+                    outcome.warnings.push(format!(
+                        "started {threads} of {workers} compile threads ({e}); compiling with fewer"
+                    ));
+                    break;
+                }
+            }
+        }
+        if threads == 0 {
+            run(); // this thread is the pool
         }
     });
     let taken = pool.next.load(Ordering::SeqCst).min(jobs.len());
     let mut left = pool.returned.into_inner().expect("not poisoned");
     left.extend(taken..jobs.len());
     let mut results = pool.results.into_inner().expect("not poisoned");
-    for job in left.into_iter().map(|i| &jobs[i]) {
-        results.failures.push(Failure::new(
-            &job.source,
-            "not compiled: no worker could be started".into(),
+    if let Some(signal) = interrupt::received() {
+        outcome.interrupted = Some((signal, left.len()));
+    } else {
+        for job in left.into_iter().map(|i| &jobs[i]) {
+            results.failures.push(Failure::new(
+                &job.source,
+                "not compiled: no worker could be started".into(),
+            ));
+        }
+    }
+    if let Some((count, first)) = results.start_failures.take() {
+        outcome.warnings.push(format!(
+            "{count} compile worker(s) failed to start ({first}); compiled with the others"
         ));
     }
     results.compiled.sort();
@@ -146,6 +205,8 @@ struct Results {
     compiled: Vec<(PathBuf, Vec<u8>)>,
     failures: Vec<Failure>,
     warnings: Vec<String>,
+    /// Workers that failed to start, and the first one's error.
+    start_failures: Option<(usize, String)>,
 }
 
 /// Requests a worker holds at once: when it finishes a file the next one is
@@ -166,11 +227,16 @@ struct Pool<'a> {
 }
 
 impl Pool<'_> {
-    /// One pool thread: owns one worker at a time, replaces it when it dies.
+    /// One pool thread: owns one worker at a time, replaces it when it dies
+    /// while there is work left. Each thread starts its first worker
+    /// whatever is left, so a pool always has as many workers as threads.
     fn run(&self, mut worker: Option<Worker>) {
+        let mut replacing = false;
         loop {
             let mut current = match worker.take() {
                 Some(w) => w,
+                None if interrupt::received().is_some() => return,
+                None if replacing && !self.work_left() => return,
                 None => match Worker::start(self.python, self.options) {
                     Ok((w, _)) => {
                         self.started.fetch_add(1, Ordering::SeqCst);
@@ -178,13 +244,14 @@ impl Pool<'_> {
                     }
                     Err(e) => {
                         self.record(|r| {
-                            r.warnings
-                                .push(format!("a compile worker failed to start: {e}"))
+                            let (count, _) = r.start_failures.get_or_insert((0, e.to_string()));
+                            *count += 1;
                         });
                         return;
                     }
                 },
             };
+            replacing = true;
             // Jobs in this worker's pipe, in the order it takes them.
             let mut queued = VecDeque::with_capacity(IN_FLIGHT);
             loop {
@@ -206,8 +273,10 @@ impl Pool<'_> {
                 };
                 let job = &self.jobs[index];
                 let reply = current.receive(job, self.options.timeout);
-                let n = self.done.fetch_add(1, Ordering::SeqCst) + 1;
-                (self.progress)(n, self.jobs.len());
+                if !matches!(reply, Reply::Stopped) {
+                    let n = self.done.fetch_add(1, Ordering::SeqCst) + 1;
+                    (self.progress)(n, self.jobs.len());
+                }
                 match reply {
                     Reply::Ok => {
                         let levels = job.levels.iter().map(|l| l.level).collect();
@@ -220,21 +289,46 @@ impl Pool<'_> {
                         self.record(|r| r.failures.push(Failure::new(&job.source, reason)));
                         // The worker is gone: what it had not started goes
                         // back, and another worker is started.
+                        current.stop(
+                            [job]
+                                .into_iter()
+                                .chain(queued.iter().map(|&i| &self.jobs[i])),
+                        );
                         self.give_back(queued.drain(..));
                         break;
+                    }
+                    Reply::Stopped => {
+                        current.stop(
+                            [job]
+                                .into_iter()
+                                .chain(queued.iter().map(|&i| &self.jobs[i])),
+                        );
+                        self.give_back([index].into_iter().chain(queued.drain(..)));
+                        return;
                     }
                 }
             }
         }
     }
 
-    /// The next job: one given back first, else the next never taken.
+    /// The next job: one given back first, else the next never taken; none
+    /// once a signal arrived.
     fn take(&self) -> Option<usize> {
+        if interrupt::received().is_some() {
+            return None;
+        }
         if let Some(index) = self.returned.lock().expect("not poisoned").pop() {
             return Some(index);
         }
         let index = self.next.fetch_add(1, Ordering::SeqCst);
         (index < self.jobs.len()).then_some(index)
+    }
+
+    /// Whether a worker started now could get a job.
+    fn work_left(&self) -> bool {
+        interrupt::received().is_none()
+            && (self.next.load(Ordering::SeqCst) < self.jobs.len()
+                || !self.returned.lock().expect("not poisoned").is_empty())
     }
 
     fn give_back(&self, jobs: impl IntoIterator<Item = usize>) {
@@ -258,6 +352,9 @@ enum Reply {
     Error(String),
     /// The worker timed out or died on this file.
     Lost(String),
+    /// A signal arrived, and the file did not finish within [`GRACE`] or
+    /// the worker ended with it.
+    Stopped,
 }
 
 /// One running interpreter.
@@ -265,23 +362,25 @@ struct Worker {
     child: Child,
     stdin: Option<ChildStdin>,
     replies: Receiver<Vec<Vec<u8>>>,
-    reader: Option<JoinHandle<()>>,
-    stderr: Option<JoinHandle<Vec<u8>>>,
+    /// What the child wrote to stderr, once it closed it.
+    stderr: Receiver<Vec<u8>>,
+    mode: &'static str,
+    /// The interpreter's own pid, as it names its temporary files (it
+    /// differs from the child's behind a wrapper that does not exec).
+    pid: u32,
 }
 
 impl Worker {
     fn start(python: &Path, options: &CompileOptions) -> Result<(Worker, Hello), Error> {
+        let mode = options.mode.as_str();
         let mut child = Command::new(python)
-            .args([
-                "-I",
-                "-X",
-                "utf8",
-                "-u",
-                "-c",
-                WORKER_PY,
-                options.mode.as_str(),
-            ])
+            .args(FLAGS)
+            .args([WORKER_PY, mode])
             .env_clear()
+            // Its own process group, so that killing it kills whatever it
+            // started (a wrapper's interpreter); an interrupt from the
+            // terminal reaches the engine, which stops the workers.
+            .process_group(0)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -290,30 +389,54 @@ impl Worker {
         let stdout = child.stdout.take().expect("piped");
         let mut stderr_pipe = child.stderr.take().expect("piped");
         let (send, replies) = mpsc::channel();
-        let reader = thread::spawn(move || read_messages(stdout, send));
-        let stderr = thread::spawn(move || {
-            let mut buf = Vec::new();
-            let _ = stderr_pipe.read_to_end(&mut buf);
-            buf
-        });
+        let (send_err, stderr) = mpsc::channel();
+        // The readers are never joined: a child's child could hold a pipe
+        // open forever. They end with the pipe.
+        let readers = thread::Builder::new()
+            .spawn(move || read_messages(stdout, send))
+            .and_then(|_| {
+                thread::Builder::new().spawn(move || {
+                    let mut buf = Vec::new();
+                    let _ = stderr_pipe.read_to_end(&mut buf);
+                    let _ = send_err.send(buf);
+                })
+            });
         let stdin = child.stdin.take();
-        let worker = Worker {
+        let pid = child.id();
+        let mut worker = Worker {
             child,
             stdin,
             replies,
-            reader: Some(reader),
-            stderr: Some(stderr),
+            stderr,
+            mode,
+            pid,
         };
+        if let Err(e) = readers {
+            worker.kill();
+            return Err(Error::io(
+                python,
+                io::Error::new(
+                    e.kind(),
+                    format!("no thread could be started to read a compile worker: {e}"),
+                ),
+            ));
+        }
         match worker.replies.recv_timeout(options.startup_timeout) {
-            Ok(msg) if msg.len() == 3 && msg[0] == b"ready" => {
+            Ok(msg) if msg.len() == 4 && msg[0] == b"ready" => {
                 let tag = String::from_utf8_lossy(&msg[1]).into_owned();
                 let magic = std::str::from_utf8(&msg[2])
                     .ok()
                     .and_then(|h| u32::from_str_radix(h, 16).ok())
                     .map(u32::to_be_bytes);
-                match magic {
-                    Some(magic) => Ok((worker, Hello { tag, magic })),
-                    None => {
+                let pid = std::str::from_utf8(&msg[3])
+                    .ok()
+                    .and_then(|p| p.parse().ok());
+                match (magic, pid) {
+                    (Some(magic), Some(pid)) => {
+                        worker.pid = pid;
+                        Ok((worker, Hello { tag, magic }))
+                    }
+                    _ => {
                         worker.kill();
                         Err(Error::InterpreterBadAnswer {
                             interpreter: python.to_path_buf(),
@@ -333,7 +456,7 @@ impl Worker {
                 let why = worker.kill();
                 Err(Error::InterpreterBadAnswer {
                     interpreter: python.to_path_buf(),
-                    detail: format!("compile worker did not start: {why}"),
+                    detail: format!("compile worker did not start ({why})"),
                 })
             }
         }
@@ -361,9 +484,27 @@ impl Worker {
     }
 
     /// Waits for the reply to `job`, the oldest request not yet answered;
-    /// `timeout` runs from now, when the worker starts on it.
+    /// `timeout` runs from now, when the worker starts on it. After a
+    /// signal, the wait ends within [`GRACE`].
     fn receive(&mut self, job: &Job, timeout: Duration) -> Reply {
-        match self.replies.recv_timeout(timeout) {
+        let mut deadline = Instant::now() + timeout;
+        let mut interrupted = false;
+        let received = loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                break Err(RecvTimeoutError::Timeout);
+            }
+            match self.replies.recv_timeout(left.min(POLL)) {
+                Err(RecvTimeoutError::Timeout) => {
+                    if !interrupted && interrupt::received().is_some() {
+                        interrupted = true;
+                        deadline = deadline.min(Instant::now() + GRACE);
+                    }
+                }
+                other => break other,
+            }
+        };
+        match received {
             Ok(msg)
                 if msg.first().map(Vec::as_slice) != Some(job.source.as_os_str().as_bytes()) =>
             {
@@ -377,62 +518,114 @@ impl Worker {
                 Reply::Error(String::from_utf8_lossy(&msg[2]).into_owned())
             }
             Ok(_) => Reply::Lost("worker sent a malformed reply".into()),
-            Err(RecvTimeoutError::Timeout) => {
-                let _ = self.child.kill();
-                Reply::Lost(format!(
-                    "timed out after {} s; worker restarted",
-                    timeout.as_secs()
-                ))
+            Err(RecvTimeoutError::Timeout) if interrupted => Reply::Stopped,
+            Err(RecvTimeoutError::Timeout) => Reply::Lost(format!(
+                "timed out after {} s; worker restarted",
+                timeout.as_secs()
+            )),
+            Err(RecvTimeoutError::Disconnected) => {
+                let words = self.last_words();
+                // A signal to the process group ends the workers too; by the
+                // time this one is reaped, the engine has seen it.
+                if interrupt::received().is_some() {
+                    Reply::Stopped
+                } else {
+                    Reply::Lost(format!(
+                        "compile worker crashed ({words}); worker restarted"
+                    ))
+                }
             }
-            Err(RecvTimeoutError::Disconnected) => Reply::Lost(self.died()),
         }
     }
 
-    /// Why the worker is gone: its exit status and last line of stderr.
-    fn died(&mut self) -> String {
-        format!(
-            "compile worker crashed ({}); worker restarted",
-            self.last_words()
-        )
-    }
-
-    /// Closes stdin and waits for a clean exit.
+    /// Closes stdin and lets the worker exit; one still running after
+    /// [`GRACE`] is killed.
     fn finish(mut self) {
         drop(self.stdin.take());
-        let _ = self.child.wait();
-        self.join();
+        let _ = self.wait_within(GRACE);
     }
 
-    /// Ends the worker; returns its exit status and last line of stderr.
+    /// Kills the worker and removes what it may have left of the cache
+    /// files of `jobs`, those it was given: its temporary files.
+    fn stop<'j>(mut self, jobs: impl IntoIterator<Item = &'j Job>) {
+        let pid = self.pid;
+        drop(self.stdin.take());
+        self.kill_group();
+        let _ = self.child.wait();
+        for job in jobs {
+            remove_temporaries(pid, job);
+        }
+    }
+
+    /// Ends the worker; returns its exit status and what it said.
     fn kill(mut self) -> String {
         drop(self.stdin.take());
-        let _ = self.child.kill();
+        self.kill_group();
         self.last_words()
     }
 
-    /// Waits for the (ending) child: `STATUS: LAST STDERR LINE`.
-    fn last_words(&mut self) -> String {
-        let status = match self.child.wait() {
-            Ok(status) => status.to_string(),
-            Err(e) => e.to_string(),
-        };
-        let err = self.join();
-        let text = String::from_utf8_lossy(&err);
-        match text.lines().rev().find(|l| !l.trim().is_empty()) {
-            Some(last) => format!("{status}: {}", last.trim()),
-            None => status,
+    /// SIGKILL to the worker's process group while the worker is not
+    /// reaped (its pid cannot have been reused).
+    fn kill_group(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            if let Some(pid) = i32::try_from(self.child.id()).ok().and_then(Pid::from_raw) {
+                let _ = rustix::process::kill_process_group(pid, Signal::KILL);
+            }
+            let _ = self.child.kill();
         }
     }
 
-    /// Joins the pipe readers; returns what the child wrote to stderr.
-    fn join(&mut self) -> Vec<u8> {
-        if let Some(reader) = self.reader.take() {
-            let _ = reader.join();
+    /// Waits up to `grace` for the child to exit, then kills it.
+    fn wait_within(&mut self, grace: Duration) -> io::Result<std::process::ExitStatus> {
+        let started = Instant::now();
+        loop {
+            if let Some(status) = self.child.try_wait()? {
+                return Ok(status);
+            }
+            if started.elapsed() >= grace {
+                self.kill_group();
+                return self.child.wait();
+            }
+            thread::sleep(Duration::from_millis(2));
         }
-        self.stderr
-            .take()
-            .and_then(|h| h.join().ok())
-            .unwrap_or_default()
+    }
+
+    /// Waits for the (ending) child: `STATUS` or `STATUS; stderr: LAST
+    /// LINE`. A line that only repeats the worker's own command line (a
+    /// program that is not CPython, echoing its arguments) is not quoted as
+    /// if it were the error.
+    fn last_words(&mut self) -> String {
+        let status = match self.wait_within(GRACE) {
+            Ok(status) => status.to_string(),
+            Err(e) => e.to_string(),
+        };
+        let err = self.stderr.recv_timeout(GRACE).unwrap_or_default();
+        let text = String::from_utf8_lossy(&err);
+        // Compared by their letters (a line with none says nothing), an
+        // escape dropped: `echo` turns the program's `\t` into a tab.
+        let letters = |s: &str| {
+            let mut out = String::new();
+            let mut chars = s.chars();
+            while let Some(c) = chars.next() {
+                match c {
+                    '\\' => drop(chars.next()),
+                    c if c.is_ascii_alphabetic() => out.push(c),
+                    _ => {}
+                }
+            }
+            out
+        };
+        let command = letters(&format!("{} {WORKER_PY} {}", FLAGS.join(" "), self.mode));
+        let own = |line: &str| line == self.mode || command.contains(&letters(line));
+        let mut lines = text.lines().map(str::trim).filter(|l| !l.is_empty());
+        let said = lines.clone().next().is_some();
+        match lines.rfind(|l| !own(l)) {
+            Some(last) => format!("{status}; stderr: {last}"),
+            None if said => {
+                format!("{status}; it printed only its own arguments: is it CPython 3.6 or later?")
+            }
+            None => status,
+        }
     }
 }
 
@@ -440,16 +633,61 @@ impl Drop for Worker {
     fn drop(&mut self) {
         // A worker is never left running or unreaped.
         if let Ok(None) = self.child.try_wait() {
-            let _ = self.child.kill();
+            self.kill_group();
             let _ = self.child.wait();
         }
     }
 }
 
+/// Removes the temporary files (`CFILE.PID.N`, worker.py's `temporary`)
+/// that the killed worker `pid` may have left of `job`'s cache files,
+/// through a handle of their `__pycache__` reached from `/` without
+/// following links, as the worker wrote them.
+fn remove_temporaries(pid: u32, job: &Job) {
+    let Some(dir) = job.levels.first().and_then(|l| l.cfile.parent()) else {
+        return;
+    };
+    let Ok(dir) = open_directory(dir) else {
+        return; // never made, or not a directory now: nothing of ours there
+    };
+    for level in &job.levels {
+        let Some(name) = level.cfile.file_name() else {
+            continue;
+        };
+        // The worker counts up from 0, stepping over names in the way.
+        for n in 0..100 {
+            let mut temp = OsString::from(name);
+            temp.push(format!(".{pid}.{n}"));
+            if let Err(e) = dir.remove_file(&temp) {
+                if e.kind() == io::ErrorKind::NotFound {
+                    break;
+                }
+            }
+        }
+    }
+}
+
+/// The absolute directory `path`, each component opened relative to the
+/// one before without following a link.
+fn open_directory(path: &Path) -> io::Result<Handle> {
+    let mut handle = Handle::open_root(Path::new("/"))?;
+    for component in path.components() {
+        match component {
+            Component::Normal(name) => handle = handle.open_dir(name)?,
+            Component::RootDir => {}
+            _ => return Err(io::ErrorKind::InvalidInput.into()),
+        }
+    }
+    Ok(handle)
+}
+
 /// Reads NUL-framed messages from a worker and groups them: a greeting has
-/// three fields, `ok` replies two, `error` replies three.
+/// four fields, `ok` replies two, `error` replies three. Bytes before the
+/// [`GREETING`] marker are skipped.
 fn read_messages(mut stdout: impl Read, send: mpsc::Sender<Vec<Vec<u8>>>) {
     let mut buf = [0u8; 8192];
+    let mut before: Vec<u8> = Vec::new();
+    let mut greeted = false;
     let mut field = Vec::new();
     let mut message: Vec<Vec<u8>> = Vec::new();
     loop {
@@ -457,14 +695,28 @@ fn read_messages(mut stdout: impl Read, send: mpsc::Sender<Vec<Vec<u8>>>) {
             Ok(0) | Err(_) => return,
             Ok(n) => n,
         };
-        for &byte in &buf[..n] {
+        let mut data = &buf[..n];
+        if !greeted {
+            before.extend_from_slice(data);
+            let Some(at) = before.windows(GREETING.len()).position(|w| w == GREETING) else {
+                // Only a marker's length is kept: a tail it may start in.
+                let keep = before.len().min(GREETING.len() - 1);
+                before.drain(..before.len() - keep);
+                continue;
+            };
+            greeted = true;
+            message.push(b"ready".to_vec());
+            before.drain(..at + GREETING.len());
+            data = &before;
+        }
+        for &byte in data {
             if byte != 0 {
                 field.push(byte);
                 continue;
             }
             message.push(std::mem::take(&mut field));
             let complete = match message.as_slice() {
-                [first, ..] if first == b"ready" => message.len() == 3,
+                [first, ..] if first == b"ready" => message.len() == 4,
                 [_, status] => status == b"ok",
                 [_, _, _] => true,
                 _ => false,
@@ -473,5 +725,6 @@ fn read_messages(mut stdout: impl Read, send: mpsc::Sender<Vec<Vec<u8>>>) {
                 return;
             }
         }
+        before.clear();
     }
 }

@@ -227,7 +227,7 @@ impl Engine {
             jobs: self.options.workers,
             mode: self.options.invalidation_mode,
             timeout: self.options.timeout,
-            startup_timeout: Duration::from_secs(60),
+            startup_timeout: self.options.timeout,
         };
         let expect = Expect {
             tag: self.target.tag(),
@@ -249,6 +249,13 @@ impl Engine {
                 report.failures.extend(outcome.failures);
                 report.warnings.extend(outcome.warnings);
                 report.interpreters_started = outcome.started;
+                if let Some((signal, left)) = outcome.interrupted {
+                    report.warnings.push(format!(
+                        "interrupted by {}: {left} of {} files not compiled; run again to finish",
+                        crate::interrupt::name(signal),
+                        plan.jobs.len()
+                    ));
+                }
             }
             Err(error) => {
                 report.error = Some(Stop {

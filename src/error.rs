@@ -78,6 +78,14 @@ pub enum Error {
         detail: String,
     },
 
+    /// The run was interrupted (SIGINT, SIGTERM) while the interpreter was
+    /// busy.
+    #[error("{}: {doing}: interrupted", interpreter.display())]
+    Interrupted {
+        interpreter: PathBuf,
+        doing: &'static str,
+    },
+
     /// A compile worker did not say it was ready in time.
     #[error("{}: compile worker did not start within {}s", interpreter.display(), after.as_secs())]
     StartupTimeout {
@@ -119,6 +127,7 @@ impl Error {
             | Error::InterpreterNotRunnable { interpreter, .. }
             | Error::InterpreterExited { interpreter, .. }
             | Error::InterpreterBadAnswer { interpreter, .. }
+            | Error::Interrupted { interpreter, .. }
             | Error::StartupTimeout { interpreter, .. }
             | Error::InterpreterMismatch { interpreter, .. } => Some(interpreter),
             _ => None,
@@ -136,7 +145,8 @@ impl Error {
     /// `kind`): `option`, `flavor`, `site_packages_missing`,
     /// `not_a_directory`, `io`, `interpreter_not_found`,
     /// `interpreter_not_runnable`, `interpreter_exited`,
-    /// `interpreter_bad_answer`, `startup_timeout`, `interpreter_mismatch`.
+    /// `interpreter_bad_answer`, `interrupted`, `startup_timeout`,
+    /// `interpreter_mismatch`.
     pub fn kind(&self) -> &'static str {
         match self {
             Error::InvalidFlavor { .. } => "flavor",
@@ -148,6 +158,7 @@ impl Error {
             Error::InterpreterNotRunnable { .. } => "interpreter_not_runnable",
             Error::InterpreterExited { .. } => "interpreter_exited",
             Error::InterpreterBadAnswer { .. } => "interpreter_bad_answer",
+            Error::Interrupted { .. } => "interrupted",
             Error::StartupTimeout { .. } => "startup_timeout",
             Error::InterpreterMismatch { .. } => "interpreter_mismatch",
         }

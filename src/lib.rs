@@ -52,6 +52,7 @@ mod dir;
 mod engine;
 mod error;
 mod flavor;
+pub mod interrupt;
 #[cfg(feature = "lua-module")]
 mod lua;
 mod marshal;

@@ -217,7 +217,7 @@ pub const OPTIONS: &[Def] = &[
         kind: Kind::Seconds,
         expected: "a number of seconds > 0",
         default: "120",
-        help: "longest time one file may take",
+        help: "longest time one file may take to compile, and a compile worker to start (to greet)",
     },
     Def {
         key: "verify",

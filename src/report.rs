@@ -28,7 +28,7 @@
 //! interpreters_started  int
 //! elapsed_ms     int
 //! lines          [string]                the human summary, as printed
-//! exit_code      0 | 1 | 3
+//! exit_code      0 | 1 | 3 (130 | 143 from the program when interrupted)
 //! ```
 
 use std::cell::Cell;

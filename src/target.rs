@@ -4,15 +4,20 @@
 use std::ffi::OsString;
 use std::io::Read;
 use std::os::unix::ffi::OsStringExt;
+use std::os::unix::process::CommandExt;
 use std::path::{Component, Path, PathBuf};
 use std::process::{Command, Stdio};
+use std::sync::mpsc::{self, Receiver};
 use std::time::{Duration, Instant};
+
+use rustix::process::{Pid, Signal};
 
 use crate::error::Error;
 use crate::flavor::Flavor;
 use crate::pyc::Magic;
 
-/// How long asking an interpreter about itself may take.
+/// How long asking an interpreter about itself may take (it is asked before
+/// any option of a job applies).
 const ASK_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// Symlinks followed while resolving one path inside a root, as Linux's
@@ -350,56 +355,85 @@ fn hex4(text: &[u8]) -> Option<[u8; 4]> {
     Some(out)
 }
 
-/// What the interpreter prints about itself: NUL-separated major, minor,
-/// cache tag, magic (hex), purelib and executable (file system bytes).
-const ASK: &str = "import sys, sysconfig, importlib.util as u, os
+/// Marks the start of the answer, so that whatever a wrapper script or the
+/// interpreter prints before it is skipped.
+const ASK_MARKER: &[u8] = b"\0pycache-ask\0";
+
+/// What the interpreter prints about itself after [`ASK_MARKER`]:
+/// NUL-separated major, minor, cache tag, magic (hex), purelib and
+/// executable (file system bytes). It runs without `site` (`-S`), so a
+/// venv's `pyvenv.cfg` is looked for as `site` would (beside the
+/// executable or one directory up) before `sysconfig` reads `sys.prefix`.
+const ASK: &str = "import sys, os
+e = sys.executable
+if e:
+    d = os.path.dirname(os.path.abspath(e))
+    if any(os.path.isfile(os.path.join(c, 'pyvenv.cfg')) for c in (d, os.path.dirname(d))):
+        sys.prefix = sys.exec_prefix = os.path.dirname(d)
+import sysconfig, importlib.util as u
 w = sys.stdout.buffer.write
+w(b'\\0pycache-ask\\0')
 for f in (str(sys.version_info[0]), str(sys.version_info[1]), str(sys.implementation.cache_tag), u.MAGIC_NUMBER.hex()):
     w(f.encode() + b'\\0')
 w(os.fsencode(sysconfig.get_paths()['purelib']) + b'\\0')
 w(os.fsencode(sys.executable or ''))
 ";
 
-/// Runs `python -I -c ASK` with a time limit. The environment is kept so
-/// that a launcher found on PATH (a pyenv shim) works; `-I` keeps PYTHON*
-/// variables from changing the answer.
+/// Runs `python -I -S -c ASK` with a time limit ([`ASK_TIMEOUT`], also for
+/// reading its output). The environment is kept so that a launcher found on
+/// PATH (a pyenv shim) works; `-I` keeps PYTHON* variables from changing
+/// the answer and `-S` keeps every `.pth` file from running.
 fn ask(python: &Path) -> Result<Vec<u8>, Error> {
     let mut child = Command::new(python)
-        .args(["-I", "-c", ASK])
+        .args(["-I", "-S", "-c", ASK])
+        // As the compile workers: killing it kills what it started.
+        .process_group(0)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .map_err(|e| spawn_error(python, e))?;
-    let mut stdout = child.stdout.take().expect("piped");
-    let mut stderr = child.stderr.take().expect("piped");
-    let reader = std::thread::spawn(move || {
-        let mut out = Vec::new();
-        let _ = stdout.read_to_end(&mut out);
-        out
-    });
     let started = Instant::now();
+    let stdout = read_in_background(child.stdout.take().expect("piped"));
+    let stderr = read_in_background(child.stderr.take().expect("piped"));
+    let timed_out = || Error::StartupTimeout {
+        interpreter: python.to_path_buf(),
+        after: ASK_TIMEOUT,
+    };
     let status = loop {
         match child.try_wait() {
             Ok(Some(status)) => break status,
-            Ok(None) if started.elapsed() < ASK_TIMEOUT => {
-                std::thread::sleep(Duration::from_millis(5))
+            Ok(None)
+                if started.elapsed() < ASK_TIMEOUT && crate::interrupt::received().is_none() =>
+            {
+                std::thread::sleep(Duration::from_millis(2))
             }
             Ok(None) => {
+                if let Some(pid) = i32::try_from(child.id()).ok().and_then(Pid::from_raw) {
+                    let _ = rustix::process::kill_process_group(pid, Signal::KILL);
+                }
                 let _ = child.kill();
                 let _ = child.wait();
-                return Err(Error::StartupTimeout {
-                    interpreter: python.to_path_buf(),
-                    after: ASK_TIMEOUT,
-                });
+                if crate::interrupt::received().is_some() {
+                    return Err(Error::Interrupted {
+                        interpreter: python.to_path_buf(),
+                        doing: "not asked about itself",
+                    });
+                }
+                return Err(timed_out());
             }
             Err(e) => return Err(Error::io(python, e)),
         }
     };
-    let out = reader.join().unwrap_or_default();
+    // Something it started may hold the pipes open: their reading is
+    // bounded too.
+    let left = ASK_TIMEOUT.saturating_sub(started.elapsed());
+    let out = stdout.and_then(|r| r.recv_timeout(left).ok());
     if !status.success() {
-        let mut err = String::new();
-        let _ = stderr.read_to_string(&mut err);
+        let err = stderr
+            .and_then(|r| r.recv_timeout(Duration::from_secs(1)).ok())
+            .unwrap_or_default();
+        let err = String::from_utf8_lossy(&err);
         let last = err.lines().last().unwrap_or("no message").to_string();
         return Err(Error::InterpreterExited {
             interpreter: python.to_path_buf(),
@@ -407,7 +441,28 @@ fn ask(python: &Path) -> Result<Vec<u8>, Error> {
             message: last,
         });
     }
-    Ok(out)
+    let out = out.ok_or_else(timed_out)?;
+    match out.windows(ASK_MARKER.len()).position(|w| w == ASK_MARKER) {
+        Some(at) => Ok(out[at + ASK_MARKER.len()..].to_vec()),
+        None => Err(Error::InterpreterBadAnswer {
+            interpreter: python.to_path_buf(),
+            detail: "did not report its version; is it CPython 3.6 or later?".into(),
+        }),
+    }
+}
+
+/// Reads `pipe` to its end in a thread; the bytes arrive on the channel.
+/// `None` when no thread can be started (the output is then not read).
+fn read_in_background(mut pipe: impl Read + Send + 'static) -> Option<Receiver<Vec<u8>>> {
+    let (send, receive) = mpsc::channel();
+    std::thread::Builder::new()
+        .spawn(move || {
+            let mut out = Vec::new();
+            let _ = pipe.read_to_end(&mut out);
+            let _ = send.send(out);
+        })
+        .ok()?;
+    Some(receive)
 }
 
 /// The error for an interpreter that could not be started.

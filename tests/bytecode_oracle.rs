@@ -251,8 +251,8 @@ fn each_level_gets_its_own_code_where_optimization_changes_it() {
         }
         assert_ne!(bytes("plain.py", 1), bytes("plain.py", 2), "{python:?}");
         // Levels whose pycs are the same bytes are one file with a name per
-        // level (3.7+; on 3.6 py_compile writes each level).
-        let links = python.minor >= 7;
+        // level (on every version).
+        let links = true;
         for source in &sources {
             let cfiles = LEVELS.map(|level| cache_of(source, &python.tag(), level));
             for (a, b) in [(0, 1), (1, 2), (0, 2)] {

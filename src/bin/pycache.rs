@@ -23,6 +23,7 @@ Exit codes:
   1  some files failed to compile or could not be removed; for check: something is out of sync
   2  usage: bad flags, flavor, level or pattern
   3  environment: interpreter not runnable, site-packages missing or unreadable
+  130, 143  interrupted by SIGINT or SIGTERM (after printing what was done)
 
 Examples:
   pycache update --flavor py311                  keep /usr/local/lib/python3.11/site-packages in sync
@@ -157,7 +158,18 @@ fn main() -> ExitCode {
         quiet: sub.get_flag("quiet"),
         verbose: sub.get_flag("verbose"),
     };
-    match run(command, sub, &output) {
+    if let Err(e) = pycache::interrupt::install() {
+        eprintln!("pycache: cannot catch SIGINT and SIGTERM: {e}");
+    }
+    let result = run(command, sub, &output);
+    // Interrupted: the report of what was done is out; 128 + the signal.
+    if let Some(signal) = pycache::interrupt::received() {
+        if let Err(e) = &result {
+            eprintln!("pycache: {e}");
+        }
+        return ExitCode::from(128 + signal as u8);
+    }
+    match result {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
             let code = if e.is_environment() {
@@ -190,7 +202,7 @@ fn hint(e: &Error) -> String {
 
 fn run(command: &str, m: &ArgMatches, output: &Output) -> Result<u8, Error> {
     let engine = Engine::from_options(configure(m)?)?;
-    let report = match command {
+    let mut report = match command {
         "check" => engine.check()?,
         "clean" => engine.clean()?,
         _ => {
@@ -201,6 +213,9 @@ fn run(command: &str, m: &ArgMatches, output: &Output) -> Result<u8, Error> {
             report
         }
     };
+    if let Some(signal) = pycache::interrupt::received() {
+        report.exit_code = 128 + signal; // what the program exits with
+    }
     print(&report, output);
     Ok(report.exit_code as u8)
 }

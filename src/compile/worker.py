@@ -3,24 +3,33 @@
 #
 # Framing (stdin and stdout are bytes, every field ends with NUL, so any
 # file name works):
-#   start:    worker writes  b"ready" TAG MAGIC_HEX
+#   start:    worker writes  GREETING TAG MAGIC_HEX PID
 #   request:  engine writes  SOURCE DFILE (LEVEL CFILE)... b""
 #   reply:    worker writes  SOURCE b"ok"  |  SOURCE b"error" MESSAGE
+# GREETING is a marker the engine looks for, skipping whatever a wrapper or
+# the interpreter printed before it; after it, file descriptor 1 points at
+# stderr and replies go to a private copy of the original stdout, so nothing
+# else can write into the protocol.
 # argv[1] is the invalidation mode (timestamp, checked-hash, unchecked-hash).
-# Runs on CPython 3.6 and later.
+# Run with -I -S (no site, no .pth). Runs on CPython 3.6 and later.
 import codecs
+import errno
 import importlib.util
 import os
 import py_compile
 import re
+import signal
 import stat
 import sys
 import types
+import unicodedata
 
-try:  # CPython 3.7+: the pieces py_compile.compile itself is made of
+try:  # the pieces py_compile.compile itself is made of
     from importlib._bootstrap_external import _code_to_hash_pyc, _code_to_timestamp_pyc
-except ImportError:  # 3.6, or a CPython without them: py_compile per level
-    _code_to_timestamp_pyc = None
+except ImportError:  # 3.6: timestamps only, same arguments
+    from importlib._bootstrap_external import _code_to_bytecode as _code_to_timestamp_pyc
+
+GREETING = b"\0pycache-worker-ready\0"
 
 
 def fields(stream):
@@ -71,18 +80,38 @@ def same_at_levels_0_and_1(source):
     """Whether -O provably cannot change this source's code, so that levels
     0 and 1 can share one compile: no word `assert` or `__debug__` in it (a
     mention in a comment or a string only costs a compile), read in an
-    encoding where the bytes are the words."""
+    encoding where the bytes are the words. CPython NFKC-normalizes
+    identifiers, so `__\U0001d4b9ebug__` is `__debug__`: a source with bytes
+    beyond ASCII is normalized whole and looked at again. (Keywords are not
+    normalized: `\uff41ssert` is a syntax error on 3.6 to 3.13.)"""
     if b"__debug__" in source or (b"assert" in source and ASSERT_WORD.search(source)):
         return False
     end = source.find(b"\n", source.find(b"\n") + 1)
     head = source if end < 0 else source[:end]
+    encoding = "utf-8"
     for name in CODING.findall(head):
         try:
-            if codecs.lookup(name.decode()).name not in PLAIN_ENCODINGS:
-                return False
+            encoding = codecs.lookup(name.decode()).name
         except LookupError:
             return False
-    return True
+        if encoding not in PLAIN_ENCODINGS:
+            return False
+    if is_ascii(source):
+        return True
+    try:
+        text = source.decode("utf-8-sig" if encoding == "utf-8" else encoding)
+    except UnicodeDecodeError:
+        return False  # does not compile: the compiles say why
+    return "__debug__" not in unicodedata.normalize("NFKC", text)
+
+
+if hasattr(bytes, "isascii"):  # 3.7+
+    is_ascii = bytes.isascii
+else:
+    NOT_ASCII = re.compile(rb"[\x80-\xff]")
+
+    def is_ascii(data):
+        return NOT_ASCII.search(data) is None
 
 
 # -OO drops docstrings and nothing else. Where CPython keeps them was checked
@@ -130,145 +159,237 @@ def distinct_codes(data, levels, compile_at):
         yield level, code
 
 
+class Terminated(BaseException):
+    """SIGTERM: the worker stops where it is, removing what it half wrote."""
+
+
+def on_sigterm(signum, frame):
+    raise Terminated()
+
+
+# Directories are opened one component at a time, never through a link: a
+# name swapped for a symlink meanwhile makes that file fail, it never
+# redirects a write. O_CLOEXEC: no descriptor leaks into anything started.
+DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0)
+FILE_FLAGS = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)
+CREATE_FLAGS = os.O_EXCL | os.O_CREAT | os.O_WRONLY | getattr(os, "O_CLOEXEC", 0)
+
+
+def open_directory(path):
+    """A descriptor of the absolute directory `path` (as the engine found it,
+    links resolved), each component opened relative to the one before
+    without following a link."""
+    names = [name for name in path.split("/") if name]
+    fd = os.open("/", DIR_FLAGS)
+    try:
+        for i, name in enumerate(names):
+            try:
+                child = os.open(name, DIR_FLAGS, dir_fd=fd)
+            except PermissionError:
+                # A directory that can be searched but not read (0711, for
+                # a user other than root): opened by its path instead, the
+                # link check kept for its last component.
+                child = os.open("/" + "/".join(names[: i + 1]), DIR_FLAGS)
+            except OSError as err:
+                raise not_a_directory(err, path)
+            os.close(fd)
+            fd = child
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
+
+
+def not_a_directory(err, path):
+    """The error for a directory that could not be opened: ELOOP (Linux)
+    or EMLINK (FreeBSD) for a link, ENOTDIR for another file."""
+    if err.errno in (errno.ELOOP, errno.EMLINK, errno.ENOTDIR):
+        return OSError(
+            err.errno, "%s is a symlink or not a directory; not writing through it" % path
+        )
+    return err
+
+
+def open_pycache(dir_fd, parent, name):
+    """The `__pycache__` directory `name` in the source's directory
+    `dir_fd`, made when missing with `parent`'s permission bits minus
+    group and world write (fchmod: whatever the umask)."""
+    made = False
+    try:
+        return os.open(name, DIR_FLAGS, dir_fd=dir_fd)
+    except FileNotFoundError:
+        try:
+            os.mkdir(name, 0o700, dir_fd=dir_fd)
+            made = True
+        except FileExistsError:  # made by someone else meanwhile: only opened
+            pass
+    except OSError as err:
+        raise not_a_directory(err, os.path.join(parent, name))
+    try:
+        fd = os.open(name, DIR_FLAGS, dir_fd=dir_fd)
+    except OSError as err:
+        raise not_a_directory(err, os.path.join(parent, name))
+    if made:
+        os.fchmod(fd, stat.S_IMODE(os.fstat(dir_fd).st_mode) & 0o2755)
+    return fd
+
+
 def compile_levels(source, dfile, levels, mode):
     """py_compile.compile(source, cfile, dfile, doraise=True, optimize=level,
     invalidation_mode=mode) for each level, reading the source once,
     compiling it once per distinct code (distinct_codes) and writing each
-    distinct pyc once (write_linked). Nothing is written unless every level
-    compiled."""
-    if _code_to_timestamp_pyc is None or mode is None:
-        options = {} if mode is None else {"invalidation_mode": mode}
-        for level, cfile in levels:
-            py_compile.compile(
-                source, cfile=cfile, dfile=dfile, doraise=True, optimize=level, **options
-            )
-        return
-    # As py_compile: never write through a link or over a non-file.
-    absent = set()
-    for _, cfile in levels:
-        try:
-            if not stat.S_ISREG(os.lstat(cfile).st_mode):
-                raise FileExistsError("%s is a symlink or not a regular file" % cfile)
-        except FileNotFoundError:
-            absent.add(cfile)
-    with open(source, "rb") as f:  # as SourceFileLoader.get_data
-        st = os.fstat(f.fileno())
-        data = f.read()
-    if mode == py_compile.PycInvalidationMode.TIMESTAMP:
+    distinct pyc once (write_linked). Every file is made relative to a
+    descriptor of its `__pycache__` opened without following links. Nothing
+    is written unless every level compiled."""
+    src_dir, src_name = os.path.split(source)
+    cache_dir = os.path.dirname(levels[0][1])
+    if any(os.path.dirname(cfile) != cache_dir for _, cfile in levels) or os.path.dirname(
+        cache_dir
+    ) != src_dir:
+        raise ValueError("cache files of %s are not in one __pycache__ beside it" % source)
+    dir_fd = open_directory(src_dir)
+    try:
+        # Non-blocking and type-checked, so a FIFO never hangs the worker;
+        # the source itself may be a link (the walk lists those).
+        fd = os.open(src_name, FILE_FLAGS, dir_fd=dir_fd)
+        with open(fd, "rb") as f:  # as SourceFileLoader.get_data
+            st = os.fstat(f.fileno())
+            if not stat.S_ISREG(st.st_mode):
+                raise OSError("%s is not a regular file" % source)
+            data = f.read()
+        if mode is None or mode == py_compile.PycInvalidationMode.TIMESTAMP:
 
-        def to_pyc(code):
-            return _code_to_timestamp_pyc(code, st.st_mtime, st.st_size)
+            def to_pyc(code):
+                return _code_to_timestamp_pyc(code, st.st_mtime, st.st_size)
 
-    else:
-        digest = importlib.util.source_hash(data)
-        checked = mode == py_compile.PycInvalidationMode.CHECKED_HASH
-
-        def to_pyc(code):
-            return _code_to_hash_pyc(code, digest, checked)
-
-    def compile_at(level):  # as SourceLoader.source_to_code
-        try:
-            return compile(data, dfile, "exec", dont_inherit=True, optimize=level)
-        except Exception as err:
-            raise py_compile.PyCompileError(err.__class__, err, dfile)
-
-    cfiles = dict(levels)
-    groups = []  # (pyc, [cfile, ...]): consecutive levels with the same bytes
-    last = None, None  # a shared code object is marshalled once
-    for level, code in distinct_codes(data, cfiles, compile_at):
-        pyc = last[1] if code is last[0] else to_pyc(code)
-        if groups and groups[-1][0] == pyc:
-            groups[-1][1].append(cfiles[level])
         else:
-            groups.append((pyc, [cfiles[level]]))
-        last = code, pyc
-    file_mode = st.st_mode | 0o200  # as _calc_mode: the source's, writable
-    for pyc, names in groups:
-        write_linked(names, pyc, file_mode, absent)
+            digest = importlib.util.source_hash(data)
+            checked = mode == py_compile.PycInvalidationMode.CHECKED_HASH
+
+            def to_pyc(code):
+                return _code_to_hash_pyc(code, digest, checked)
+
+        def compile_at(level):  # as SourceLoader.source_to_code
+            try:
+                return compile(data, dfile, "exec", dont_inherit=True, optimize=level)
+            except Exception as err:
+                raise py_compile.PyCompileError(err.__class__, err, dfile)
+
+        cfiles = dict(levels)
+        groups = []  # (pyc, [name, ...]): consecutive levels with the same bytes
+        last = None, None  # a shared code object is marshalled once
+        for level, code in distinct_codes(data, cfiles, compile_at):
+            pyc = last[1] if code is last[0] else to_pyc(code)
+            name = os.path.basename(cfiles[level])
+            if groups and groups[-1][0] == pyc:
+                groups[-1][1].append(name)
+            else:
+                groups.append((pyc, [name]))
+            last = code, pyc
+        cache_fd = open_pycache(dir_fd, src_dir, os.path.basename(cache_dir))
+    finally:
+        os.close(dir_fd)
+    try:
+        # As py_compile: never write through a link or over a non-file.
+        absent = set()
+        for _, names in groups:
+            for name in names:
+                try:
+                    if not stat.S_ISREG(os.stat(name, dir_fd=cache_fd, follow_symlinks=False).st_mode):
+                        raise FileExistsError(
+                            "%s/%s is a symlink or not a regular file" % (cache_dir, name)
+                        )
+                except FileNotFoundError:
+                    absent.add(name)
+        # The source's read bits, never group- or world-writable, whatever
+        # the umask: every user's Python can use the pyc, none can change it.
+        file_mode = (stat.S_IMODE(st.st_mode) & 0o444) | 0o200
+        for pyc, names in groups:
+            write_linked(cache_fd, names, pyc, file_mode, absent)
+    finally:
+        os.close(cache_fd)
 
 
-def write_linked(cfiles, pyc, mode, absent):
-    """Writes the bytes `pyc` as every file of `cfiles`, levels that compile
-    to the same pyc: one inode with a name per level, as compileall's
-    --hardlink-dupes makes them. A third of a site-packages' pycs then cost
-    no inode, data or writeback of their own. Each name appears whole, by a
-    link or a rename from a temporary file no one else writes, never half
-    written; where a link cannot be made the bytes are written again."""
-    temp = write_temporary(cfiles[0], pyc, mode)
+def write_linked(dir_fd, cfiles, pyc, mode, absent):
+    """Writes the bytes `pyc` as every file of `cfiles` (names in the
+    directory `dir_fd`), levels that compile to the same pyc: one inode with
+    a name per level, as compileall's --hardlink-dupes makes them. A third
+    of a site-packages' pycs then cost no inode, data or writeback of their
+    own. Each name appears whole, by a link or a rename from a temporary
+    file no one else writes, never half written; where a link cannot be
+    made the bytes are written again."""
+    temp = write_temporary(dir_fd, cfiles[0], pyc, mode)
     try:
         for cfile in cfiles[1:]:
-            if not link(temp, cfile, cfile in absent):
-                move(write_temporary(cfile, pyc, mode), cfile)
-        move(temp, cfiles[0])
-    except OSError:
-        discard(temp)
+            if not link(dir_fd, temp, cfile, cfile in absent):
+                move(dir_fd, write_temporary(dir_fd, cfile, pyc, mode), cfile)
+        move(dir_fd, temp, cfiles[0])
+    except BaseException:
+        discard(dir_fd, temp)
         raise
 
 
-def write_temporary(path, pyc, mode):
-    """A new file beside `path` holding `pyc` (named by `temporary`), its
-    `__pycache__` made when missing; returns its name."""
-    flags = os.O_EXCL | os.O_CREAT | os.O_WRONLY
-
-    def create(name):
-        return os.open(name, flags, mode & 0o666)
-
-    try:
-        temp, fd = temporary(path, create)
-    except FileNotFoundError:  # no __pycache__ yet
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        temp, fd = temporary(path, create)
+def write_temporary(dir_fd, name, pyc, mode):
+    """A new file in `dir_fd` beside `name` holding `pyc` (named by
+    `temporary`), with the permission bits `mode`; returns its name."""
+    temp, fd = temporary(name, lambda t: os.open(t, CREATE_FLAGS, 0o600, dir_fd=dir_fd))
     try:
         with open(fd, "wb") as f:
+            os.fchmod(fd, mode)
             f.write(pyc)
-    except OSError:
-        discard(temp)
+    except BaseException:
+        discard(dir_fd, temp)
         raise
     return temp
 
 
-def link(existing, cfile, absent):
+def link(dir_fd, existing, cfile, absent):
     """Makes `cfile` another name of `existing`; one already there is
     replaced by a rename. False where the filesystem will not link (or the
     name appeared meanwhile)."""
+
+    def make(name):
+        os.link(existing, name, src_dir_fd=dir_fd, dst_dir_fd=dir_fd, follow_symlinks=False)
+
     try:
         if absent:
-            os.link(existing, cfile)
+            make(cfile)
         else:
-            temp, _ = temporary(cfile, lambda name: os.link(existing, name))
-            move(temp, cfile)
+            temp, _ = temporary(cfile, make)
+            move(dir_fd, temp, cfile)
         return True
     except OSError:
         return False
 
 
-def move(temp, path):
-    """os.replace(temp, path); the temporary file is removed if that fails."""
+def move(dir_fd, temp, name):
+    """os.replace(temp, name) in `dir_fd`; the temporary file is removed if
+    that fails."""
     try:
-        os.replace(temp, path)
-    except OSError:
-        discard(temp)
+        os.replace(temp, name, src_dir_fd=dir_fd, dst_dir_fd=dir_fd)
+    except BaseException:
+        discard(dir_fd, temp)
         raise
 
 
-def temporary(path, make):
-    """(name, make(name)) for a name beside `path` that nothing else uses,
-    made with O_EXCL or link: the worker's pid and a counter, stepping over a
-    file that a killed worker left behind (a name from id(), as
-    importlib's _write_atomic makes, can recur in the next worker and fail
-    every run)."""
+def temporary(name, make):
+    """(name, make(name)) for a name beside `name` that nothing else uses,
+    made with O_EXCL or link: the worker's pid and a counter,
+    CACHENAME.PID.N, stepping over a file that a killed worker left behind
+    (a name from id(), as importlib's _write_atomic makes, can recur in the
+    next worker and fail every run)."""
     for n in range(100):
-        name = "%s.%d.%d" % (path, os.getpid(), n)
+        temp = "%s.%d.%d" % (name, os.getpid(), n)
         try:
-            return name, make(name)
+            return temp, make(temp)
         except FileExistsError:
             pass
-    raise FileExistsError("%s: 100 temporary files are in the way" % path)
+    raise FileExistsError("%s: 100 temporary files are in the way" % name)
 
 
-def discard(path):
+def discard(dir_fd, name):
     try:
-        os.unlink(path)
+        os.unlink(name, dir_fd=dir_fd)
     except OSError:
         pass
 
@@ -279,10 +400,18 @@ def main():
         mode = py_compile.PycInvalidationMode[sys.argv[1].upper().replace("-", "_")]
     elif sys.argv[1] != "timestamp":
         sys.exit("hash-based pycs need CPython 3.7 or later")
-    out = sys.stdout.buffer
+    # An interrupt from the terminal reaches the whole process group: the
+    # engine decides what it means (it stops sending work and closes stdin,
+    # so this worker finishes its files and exits). SIGTERM stops it at
+    # once, removing what it half wrote.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, on_sigterm)
+    out = open(os.dup(1), "wb")
+    os.dup2(2, 1)  # a stray print now goes to stderr, never into a reply
     tag = sys.implementation.cache_tag or "None"
     magic = importlib.util.MAGIC_NUMBER.hex()
-    out.write(b"ready\0" + tag.encode() + b"\0" + magic.encode() + b"\0")
+    pid = str(os.getpid())  # names its temporary files, whoever started it
+    out.write(GREETING + b"".join(f.encode() + b"\0" for f in (tag, magic, pid)))
     out.flush()
     for source, dfile, levels in requests(sys.stdin.buffer):
         try:
@@ -302,4 +431,7 @@ def main():
 
 
 if __name__ == "__main__":  # run with -c; bench/floor.py imports it
-    main()
+    try:
+        main()
+    except Terminated:
+        sys.exit(128 + signal.SIGTERM)
