@@ -213,7 +213,7 @@ impl Engine {
         if command == Command::Update {
             self.remove(&location, &plan, &mut report);
         }
-        if self.options.dry_run || plan.jobs.is_empty() {
+        if self.options.dry_run || plan.to_compile.is_empty() {
             return Ok(report.finish(started.elapsed()));
         }
         if let Some(error) = error {
@@ -224,7 +224,7 @@ impl Engine {
             return Ok(report.finish(started.elapsed()));
         }
         let options = CompileOptions {
-            jobs: self.options.workers,
+            workers: self.options.workers,
             mode: self.options.invalidation_mode,
             timeout: self.options.timeout,
             startup_timeout: self.options.timeout,
@@ -236,7 +236,7 @@ impl Engine {
         match compile::compile(
             self.target.interpreter(),
             &expect,
-            &plan.jobs,
+            &plan.to_compile,
             &options,
             progress,
         ) {
@@ -253,7 +253,7 @@ impl Engine {
                     report.warnings.push(format!(
                         "interrupted by {}: {left} of {} files not compiled; run again to finish",
                         crate::interrupt::name(signal),
-                        plan.jobs.len()
+                        plan.to_compile.len()
                     ));
                 }
             }
@@ -261,7 +261,7 @@ impl Engine {
                 report.error = Some(Stop {
                     error,
                     undone: Undone::Compiling {
-                        sources: plan.jobs.len(),
+                        sources: plan.to_compile.len(),
                         version: self.target.version(),
                     },
                 })
@@ -357,11 +357,11 @@ impl Engine {
 
     fn report(&self, command: Command, location: &Location, plan: &Plan) -> Report {
         let pending = plan
-            .jobs
+            .to_compile
             .iter()
-            .map(|job| Pending {
-                path: job.source.clone(),
-                levels: job
+            .map(|task| Pending {
+                path: task.source.clone(),
+                levels: task
                     .levels
                     .iter()
                     .map(|l| pending_level(l.level, &l.verdict))

@@ -41,7 +41,7 @@ pub struct Plan {
     /// Of those, sources whose every requested level is fresh.
     pub fresh: usize,
     /// Sources with at least one level missing or stale.
-    pub jobs: Vec<Job>,
+    pub to_compile: Vec<ToCompile>,
     /// This interpreter's bytecode whose source is gone.
     pub orphans: Vec<PathBuf>,
     /// `__pycache__` directories that will be empty once orphans are gone.
@@ -57,7 +57,7 @@ pub struct Plan {
 
 /// One source to compile, with the levels it needs.
 #[derive(Clone, Debug)]
-pub struct Job {
+pub struct ToCompile {
     /// The source on disk.
     pub source: PathBuf,
     /// The path compiled code records: the source's path on the running
@@ -137,7 +137,7 @@ impl Scan<'_> {
         dir::pause("before-judge");
         judge_all(scanner.candidates, self, &mut plan, &root);
         // Large sources first: the pool then ends with small files only.
-        plan.jobs
+        plan.to_compile
             .sort_by(|a, b| b.size.cmp(&a.size).then_with(|| a.source.cmp(&b.source)));
         Ok(plan)
     }
@@ -568,10 +568,10 @@ struct Candidate {
 const PARALLEL_FROM: usize = 512;
 
 /// Judges every candidate's cache files (one open and short read each),
-/// spread over the cores; fills the plan's jobs, fresh count and problems.
+/// spread over the cores; fills the plan's sources to compile, fresh count and problems.
 /// Each directory is reopened from `root` component by component without
 /// following links, and its files relative to that handle. Paths move from
-/// candidates into jobs, never copied: a cold tree of ten thousand sources
+/// candidates into sources to compile, never copied: a cold tree of ten thousand sources
 /// would otherwise hold every path twice.
 fn judge_all(candidates: Vec<Candidate>, scan: &Scan<'_>, plan: &mut Plan, root: &Handle) {
     let root_path = &scan.location.dir;
@@ -624,7 +624,7 @@ fn judge_all(candidates: Vec<Candidate>, scan: &Scan<'_>, plan: &mut Plan, root:
                     })
                 })
                 .collect();
-            plan.jobs.push(Job {
+            plan.to_compile.push(ToCompile {
                 source: candidate.source,
                 dfile: candidate.dfile,
                 size: candidate.size,

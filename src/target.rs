@@ -1,4 +1,4 @@
-//! Which interpreter and which site-packages a job is about, and where that
+//! Which interpreter and which site-packages a run is about, and where that
 //! site-packages is on disk (below `--root`, behind a symlink).
 
 use std::ffi::OsString;
@@ -17,14 +17,14 @@ use crate::flavor::Flavor;
 use crate::pyc::Magic;
 
 /// How long asking an interpreter about itself may take (it is asked before
-/// any option of a job applies).
+/// any option of a run applies).
 const ASK_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// Symlinks followed while resolving one path inside a root, as Linux's
 /// and FreeBSD's own limit (ELOOP) for a lookup.
 const MAX_SYMLINKS: usize = 32;
 
-/// The interpreter and site-packages a job works on.
+/// The interpreter and site-packages a run works on.
 ///
 /// Built from a flavor (no interpreter is started: layout, cache tag and
 /// magic number follow from the flavor) or from an interpreter, which is then
