@@ -35,19 +35,46 @@ local DEFAULT_PROGRAM = "/usr/local/bin/pycache"
 -- (--dirs-from), so no argv limit is ever reached.
 local ARGV_DIRS_MAX, ARGV_BYTES_MAX = 64, 16384
 
--- Options of M.update/check/clean and what each must be.
-local OPTION_TYPES = {
-  flavor = "string", prefix = "string", python = "string", site_packages = "string",
-  root = "string", program = "string", backend = "string", dirs = "table",
-  levels = "table", invalidation_mode = "string", jobs = "number", exclude = "table",
-  timeout = "number", dry_run = "boolean",
+-- The engine's options (src/options.rs), in its order: the Lua type each
+-- must have, what a value must be (for messages worded as the engine words
+-- them) and the program flag each becomes. Values are checked by the
+-- engine; this module checks only Lua types, which a flag cannot carry.
+-- BEGIN options: generated from src/options.rs (tests/definitions.rs keeps it equal)
+local OPTIONS = {
+  { key = "flavor", flag = "--flavor", kind = "flavor", lua = "string",
+    expected = "a flavor such as py311, or py313t (free-threaded)" },
+  { key = "prefix", flag = "--prefix", kind = "path", lua = "string",
+    expected = "a path" },
+  { key = "python", flag = "--python", kind = "path", lua = "string",
+    expected = "a path" },
+  { key = "site_packages", flag = "--site-packages", kind = "path", lua = "string",
+    expected = "a path" },
+  { key = "root", flag = "--root", kind = "path", lua = "string",
+    expected = "a path" },
+  { key = "levels", flag = "--optimize", kind = "levels", lua = "number array",
+    expected = "a list of levels 0, 1 or 2", element = "0, 1 or 2" },
+  { key = "invalidation_mode", flag = "--invalidation-mode", kind = "mode", lua = "string",
+    expected = "timestamp, checked-hash or unchecked-hash" },
+  { key = "jobs", flag = "--jobs", kind = "workers", lua = "number",
+    expected = "a whole number >= 0 (0: one per core)" },
+  { key = "exclude", flag = "--exclude", kind = "globs", lua = "string or string array",
+    expected = "a glob or an array of globs", element = "a glob" },
+  { key = "dirs", flag = "", kind = "dirs", lua = "string array",
+    expected = "an array of paths", element = "a path" },
+  { key = "timeout", flag = "--timeout", kind = "seconds", lua = "number",
+    expected = "a number of seconds > 0" },
+  { key = "verify", flag = "--verify", kind = "switch", lua = "boolean",
+    expected = "true or false" },
+  { key = "prune_levels", flag = "--prune-levels", kind = "switch", lua = "boolean",
+    expected = "true or false" },
+  { key = "dry_run", flag = "--dry-run", kind = "switch", lua = "boolean",
+    expected = "true or false" },
 }
--- Keys pycache.core knows (the others are this module's).
-local CORE_KEYS = {
-  flavor = true, prefix = true, python = true, site_packages = true, root = true,
-  dirs = true, levels = true, invalidation_mode = true, jobs = true, exclude = true,
-  timeout = true, dry_run = true,
-}
+-- END options
+local OPTION = {}
+for _, def in ipairs(OPTIONS) do OPTION[def.key] = def end
+-- This module's own options.
+local OWN_TYPES = { program = "string", backend = "string" }
 
 ---------------------------------------------------------------------------
 -- JSON (the program's --json report): objects, arrays, strings, numbers,
@@ -174,35 +201,51 @@ M._json_decode = json_decode -- for the specs
 ---------------------------------------------------------------------------
 -- Options
 
-local function check_options(fname, opts, extra)
+-- How a message shows a value, as the engine does (src/options.rs).
+local function describe(v)
+  local t = type(v)
+  if t == "string" then return format("%q", v) end
+  if t == "number" or t == "boolean" then return tostring(v) end
+  return "a " .. t
+end
+
+-- Checks the Lua types of opts as the engine would (unknown keys first,
+-- then each option in the engine's order); values are the engine's to judge.
+-- Returns nil, or the message of the first problem.
+local function type_problem(opts, extra)
   if type(opts) ~= "table" then
-    error(format("pycache.%s: options must be a table, got %s", fname, type(opts)), 3)
+    return "options must be a table, got " .. type(opts)
   end
   for key, value in pairs(opts) do
-    local want = OPTION_TYPES[key] or (extra and extra[key])
-    if not want then
-      error(format("pycache.%s: unknown option %s", fname, tostring(key)), 3)
-    end
-    local got = type(value)
-    if want == "list" then
-      if got ~= "table" and got ~= "nil" then
-        error(format("pycache.%s: opts.%s must be an array of strings, got %s", fname, key, got), 3)
+    local own = OWN_TYPES[key] or (extra and extra[key])
+    if own then
+      local got = type(value)
+      if own == "list" and got ~= "table" or own ~= "list" and got ~= own then
+        local want = own == "list" and "an array of strings" or ("a " .. own)
+        return format("%s: must be %s, got %s", key, want, describe(value))
       end
-    elseif got ~= want and not (key == "exclude" and got == "string") then
-      error(format("pycache.%s: opts.%s must be a %s, got %s", fname, key, want, got), 3)
+    elseif not OPTION[key] then
+      return format("%s: unknown option", tostring(key))
     end
   end
-  if opts.flavor == nil and opts.python == nil then
-    error(format("pycache.%s: opts.flavor or opts.python is required", fname), 3)
-  end
-  for _, key in ipairs({ "dirs", "levels", "exclude" }) do
-    local list = opts[key]
-    if type(list) == "table" then
-      for i, v in ipairs(list) do
-        local want = key == "levels" and "number" or "string"
-        if type(v) ~= want then
-          error(format("pycache.%s: opts.%s[%d] must be a %s, got %s", fname, key, i, want, type(v)), 3)
+  for _, def in ipairs(OPTIONS) do
+    local value = opts[def.key]
+    if value ~= nil then
+      local got, want = type(value), def.lua
+      if want == "string or string array" and got == "string" then
+        -- one glob
+      elseif want == "string array" or want == "number array" or want == "string or string array" then
+        if got ~= "table" then
+          return format("%s: must be %s, got %s", def.key, def.expected, describe(value))
         end
+        local element = want == "number array" and "number" or "string"
+        for i = 1, #value do
+          if type(value[i]) ~= element then
+            return format("%s[%d]: must be %s, got %s", def.key, i, def.element, describe(value[i]))
+          end
+        end
+      elseif got ~= want then
+        return format("%s: must be %s, got %s", def.key, def.expected, describe(value))
       end
     end
   end
@@ -234,20 +277,18 @@ local function load_core()
   return core or nil, core_error
 end
 
+-- Returns the report, or nil, a message and whether it is misuse (a value
+-- the engine refused), which M.update/check/clean raise.
 local function run_native(c, command, opts)
   local copts = {}
   for key, value in pairs(opts) do
-    if CORE_KEYS[key] then copts[key] = value end
+    if OPTION[key] then copts[key] = value end
   end
-  if type(copts.exclude) == "string" then copts.exclude = { copts.exclude } end
-  if copts.levels then
-    local levels = {}
-    for i, l in ipairs(copts.levels) do levels[i] = tointeger(l) or l end
-    copts.levels = levels
-  end
-  if copts.jobs then copts.jobs = tointeger(copts.jobs) or copts.jobs end
-  local ok, report, err = pcall(c[command], copts)
+  local raw = type(c._raw) == "table" and c._raw[command]
+  if not raw then return nil, "pycache.core is too old: no _raw." .. command end
+  local ok, report, err, bad = pcall(raw, copts)
   if not ok then return nil, tostring(report):match("^[^\n]*") end
+  if bad then return nil, bad, true end
   return report, err
 end
 
@@ -256,30 +297,34 @@ end
 
 local function has_nul(s) return find(s, "\0", 1, true) ~= nil end
 
--- The program's argv (without the directory list) for `command`.
+-- The program's argv (without the directory list) for `command`: each
+-- option's flag from OPTIONS, numbers as Lua writes them (the engine reads
+-- `2.5` from a flag as it reads 2.5 from Lua).
 local function program_argv(command, opts, json)
   local argv = { opts.program or DEFAULT_PROGRAM, command }
-  local function add(...)
-    for i = 1, select("#", ...) do argv[#argv + 1] = select(i, ...) end
+  for _, def in ipairs(OPTIONS) do
+    local value = opts[def.key]
+    if value == nil or def.kind == "dirs" then
+      -- dirs are added by add_dirs
+    elseif def.kind == "switch" then
+      if value then argv[#argv + 1] = def.flag end
+    elseif def.kind == "globs" then
+      if type(value) == "string" then value = { value } end
+      for _, glob in ipairs(value) do
+        argv[#argv + 1] = def.flag
+        argv[#argv + 1] = glob
+      end
+    elseif def.kind == "levels" then
+      local levels = {}
+      for i, l in ipairs(value) do levels[i] = tostring(l) end
+      argv[#argv + 1] = def.flag
+      argv[#argv + 1] = concat(levels, ",")
+    else
+      argv[#argv + 1] = def.flag
+      argv[#argv + 1] = tostring(value)
+    end
   end
-  if opts.flavor then add("--flavor", opts.flavor) end
-  if opts.prefix then add("--prefix", opts.prefix) end
-  if opts.python then add("--python", opts.python) end
-  if opts.site_packages then add("--site-packages", opts.site_packages) end
-  if opts.root then add("--root", opts.root) end
-  if opts.levels then
-    local levels = {}
-    for i, l in ipairs(opts.levels) do levels[i] = format("%d", l) end
-    add("-O", concat(levels, ","))
-  end
-  if opts.invalidation_mode then add("--invalidation-mode", opts.invalidation_mode) end
-  if opts.jobs then add("-j", format("%d", opts.jobs)) end
-  local exclude = opts.exclude
-  if type(exclude) == "string" then exclude = { exclude } end
-  for _, glob in ipairs(exclude or {}) do add("-x", glob) end
-  if opts.timeout then add("--timeout", format("%d", -((-opts.timeout) // 1))) end
-  if opts.dry_run then add("-n") end
-  if json then add("--json") end
+  if json then argv[#argv + 1] = "--json" end
   return argv
 end
 
@@ -385,7 +430,7 @@ local function read_report(program, out, err, code)
     return report
   end
   if type(report) == "table" and type(report.error) == "string" then
-    return nil, report.error
+    return nil, report.error, report.kind == "option"
   end
   local why = first_line(err)
   if why ~= "" then
@@ -421,7 +466,7 @@ local function run_exec(command, opts)
   local argv = program_argv(command, opts, not plain)
   local ok, tmp = add_dirs(argv, opts.dirs, not in_pkg)
   if not ok then return nil, tmp end
-  local report, err
+  local report, err, bad
   if plain then
     -- pkg < 2.8: the program prints its own lines; only success is known.
     local called, pid, msg = pcall(plain, argv)
@@ -440,17 +485,17 @@ local function run_exec(command, opts)
     if not called then
       err = format("%s: cannot run the pycache program: %s; reinstall pycache", program, tostring(out))
     else
-      report, err = read_report(program, out, errtext, code)
+      report, err, bad = read_report(program, out, errtext, code)
     end
   end
   if tmp then os.remove(tmp) end
-  return report, err
+  return report, err, bad
 end
 
 ---------------------------------------------------------------------------
--- Jobs
+-- Commands
 
-local function job(command, opts)
+local function run_command(command, opts)
   local choice, err = backend_choice(opts)
   if not choice then return nil, err end
   if choice ~= "exec" then
@@ -461,25 +506,32 @@ local function job(command, opts)
   return run_exec(command, opts)
 end
 
---- Cleans, then compiles what is missing or stale. opts: flavor or python
--- (required), prefix, site_packages, root, dirs (nil: the whole tree),
--- levels, invalidation_mode, jobs, exclude, timeout, dry_run, program,
--- backend. Returns the report table, or nil and a message.
+-- M.update/check/clean: the command, raising what the engine calls misuse.
+local function api(command, opts)
+  if opts == nil then opts = {} end
+  local problem = type_problem(opts)
+  if problem then error(format("pycache.%s: %s", command, problem), 3) end
+  local report, err, bad = run_command(command, opts)
+  if bad then error(format("pycache.%s: %s", command, err), 3) end
+  return report, err
+end
+
+--- Cleans, then compiles what is missing or stale. opts: the engine's
+-- options (OPTIONS above; without flavor and python, python3 on PATH) and
+-- this module's program and backend. Returns the report table, or nil and
+-- a message.
 function M.update(opts)
-  check_options("update", opts)
-  return job("update", opts)
+  return api("update", opts)
 end
 
 --- Reports what is missing, stale or orphaned; changes nothing.
 function M.check(opts)
-  check_options("check", opts)
-  return job("check", opts)
+  return api("check", opts)
 end
 
 --- Removes this interpreter's orphaned bytecode and empty caches only.
 function M.clean(opts)
-  check_options("clean", opts)
-  return job("clean", opts)
+  return api("clean", opts)
 end
 
 ---------------------------------------------------------------------------
@@ -509,8 +561,8 @@ local function run_trigger(kind, opts)
   if type(opts) ~= "table" then
     return nil, "options must be a table"
   end
-  local ok, err = pcall(check_options, kind, opts, TRIGGER_KEYS)
-  if not ok then return nil, tostring(err) end
+  local problem = type_problem(opts, TRIGGER_KEYS)
+  if problem then return nil, format("pycache.%s: %s", kind, problem) end
   local jopts = {}
   for key, value in pairs(opts) do
     if key ~= "arg" then jopts[key] = value end
@@ -521,7 +573,7 @@ local function run_trigger(kind, opts)
   else
     jopts.dirs = touched_dirs(opts.arg)
   end
-  return job(command, jopts)
+  return run_command(command, jopts)
 end
 
 -- The one shape of a trigger's failure (README, "Messages"): a single line

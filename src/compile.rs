@@ -3,7 +3,7 @@
 //! Starting CPython costs 30-80 ms and compiling a file about 3 ms per
 //! level, so each worker is started once and fed files over stdin
 //! (`compile/worker.py`, framed with NUL bytes so that any file name
-//! works). Workers pull jobs from a shared index and hold two at a time, so
+//! works). Workers pull tasks from a shared index and hold two at a time, so
 //! the next file is waiting in the pipe when one is done; each file gets
 //! every level it needs in one visit, and levels whose pycs are the same
 //! bytes become one file with a name per level; replies stream back per
@@ -40,7 +40,7 @@ use crate::error::Error;
 use crate::interrupt;
 use crate::pyc::InvalidationMode;
 use crate::report::Failure;
-use crate::scan::Job;
+use crate::scan::ToCompile;
 use crate::target::spawn_error;
 
 /// The worker program, run with `python FLAGS WORKER_PY MODE`.
@@ -65,7 +65,7 @@ const POLL: Duration = Duration::from_millis(50);
 #[derive(Clone, Debug)]
 pub struct CompileOptions {
     /// Workers at most (never more than there are files).
-    pub jobs: usize,
+    pub workers: usize,
     /// How written pycs are validated.
     pub mode: InvalidationMode,
     /// Longest time one file may take.
@@ -98,21 +98,21 @@ pub struct Expect<'a> {
     pub magic: Option<[u8; 4]>,
 }
 
-/// Compiles `jobs` with `python`. `progress(done, total)` is called after
+/// Compiles `tasks` with `python`. `progress(done, total)` is called after
 /// each file. Errs only when no worker can start at all.
 pub fn compile(
     python: &Path,
     expect: &Expect<'_>,
-    jobs: &[Job],
+    tasks: &[ToCompile],
     options: &CompileOptions,
     progress: &(dyn Fn(usize, usize) + Sync),
 ) -> Result<Outcome, Error> {
     let mut outcome = Outcome::default();
-    if jobs.is_empty() {
+    if tasks.is_empty() {
         return Ok(outcome);
     }
     if let Some(signal) = interrupt::received() {
-        outcome.interrupted = Some((signal, jobs.len()));
+        outcome.interrupted = Some((signal, tasks.len()));
         return Ok(outcome);
     }
     let (first, hello) = Worker::start(python, options)?;
@@ -127,18 +127,18 @@ pub fn compile(
     if let Some(magic) = expect.magic.filter(|m| *m != hello.magic) {
         outcome.warnings.push(format!(
             "{}: magic number {} differs from {} expected for {} (a pre-release?); \
-             pass --python instead of --flavor so that freshness uses the interpreter's own",
+             give the interpreter (python) without a flavor so that freshness uses its own",
             python.display(),
             hex(&hello.magic),
             hex(&magic),
             expect.tag
         ));
     }
-    let workers = options.jobs.clamp(1, jobs.len());
+    let workers = options.workers.clamp(1, tasks.len());
     let pool = Pool {
         python,
         options,
-        jobs,
+        tasks,
         next: AtomicUsize::new(0),
         returned: Mutex::new(Vec::new()),
         done: AtomicUsize::new(0),
@@ -168,16 +168,16 @@ pub fn compile(
             run(); // this thread is the pool
         }
     });
-    let taken = pool.next.load(Ordering::SeqCst).min(jobs.len());
+    let taken = pool.next.load(Ordering::SeqCst).min(tasks.len());
     let mut left = pool.returned.into_inner().expect("not poisoned");
-    left.extend(taken..jobs.len());
+    left.extend(taken..tasks.len());
     let mut results = pool.results.into_inner().expect("not poisoned");
     if let Some(signal) = interrupt::received() {
         outcome.interrupted = Some((signal, left.len()));
     } else {
-        for job in left.into_iter().map(|i| &jobs[i]) {
+        for task in left.into_iter().map(|i| &tasks[i]) {
             results.failures.push(Failure::new(
-                &job.source,
+                &task.source,
                 "not compiled: no worker could be started".into(),
             ));
         }
@@ -216,7 +216,7 @@ const IN_FLIGHT: usize = 2;
 struct Pool<'a> {
     python: &'a Path,
     options: &'a CompileOptions,
-    jobs: &'a [Job],
+    tasks: &'a [ToCompile],
     next: AtomicUsize,
     /// Jobs sent to a worker that died before starting them.
     returned: Mutex<Vec<usize>>,
@@ -257,7 +257,7 @@ impl Pool<'_> {
             loop {
                 while queued.len() < IN_FLIGHT {
                     let Some(index) = self.take() else { break };
-                    if current.send(&self.jobs[index]).is_ok() {
+                    if current.send(&self.tasks[index]).is_ok() {
                         queued.push_back(index);
                     } else if queued.is_empty() {
                         queued.push_back(index); // its reply says how the worker died
@@ -271,37 +271,37 @@ impl Pool<'_> {
                     current.finish();
                     return;
                 };
-                let job = &self.jobs[index];
-                let reply = current.receive(job, self.options.timeout);
+                let task = &self.tasks[index];
+                let reply = current.receive(task, self.options.timeout);
                 if !matches!(reply, Reply::Stopped) {
                     let n = self.done.fetch_add(1, Ordering::SeqCst) + 1;
-                    (self.progress)(n, self.jobs.len());
+                    (self.progress)(n, self.tasks.len());
                 }
                 match reply {
                     Reply::Ok => {
-                        let levels = job.levels.iter().map(|l| l.level).collect();
-                        self.record(|r| r.compiled.push((job.source.clone(), levels)));
+                        let levels = task.levels.iter().map(|l| l.level).collect();
+                        self.record(|r| r.compiled.push((task.source.clone(), levels)));
                     }
                     Reply::Error(reason) => {
-                        self.record(|r| r.failures.push(Failure::new(&job.source, reason)))
+                        self.record(|r| r.failures.push(Failure::new(&task.source, reason)))
                     }
                     Reply::Lost(reason) => {
-                        self.record(|r| r.failures.push(Failure::new(&job.source, reason)));
+                        self.record(|r| r.failures.push(Failure::new(&task.source, reason)));
                         // The worker is gone: what it had not started goes
                         // back, and another worker is started.
                         current.stop(
-                            [job]
+                            [task]
                                 .into_iter()
-                                .chain(queued.iter().map(|&i| &self.jobs[i])),
+                                .chain(queued.iter().map(|&i| &self.tasks[i])),
                         );
                         self.give_back(queued.drain(..));
                         break;
                     }
                     Reply::Stopped => {
                         current.stop(
-                            [job]
+                            [task]
                                 .into_iter()
-                                .chain(queued.iter().map(|&i| &self.jobs[i])),
+                                .chain(queued.iter().map(|&i| &self.tasks[i])),
                         );
                         self.give_back([index].into_iter().chain(queued.drain(..)));
                         return;
@@ -311,7 +311,7 @@ impl Pool<'_> {
         }
     }
 
-    /// The next job: one given back first, else the next never taken; none
+    /// The next task: one given back first, else the next never taken; none
     /// once a signal arrived.
     fn take(&self) -> Option<usize> {
         if interrupt::received().is_some() {
@@ -321,18 +321,18 @@ impl Pool<'_> {
             return Some(index);
         }
         let index = self.next.fetch_add(1, Ordering::SeqCst);
-        (index < self.jobs.len()).then_some(index)
+        (index < self.tasks.len()).then_some(index)
     }
 
-    /// Whether a worker started now could get a job.
+    /// Whether a worker started now could get a task.
     fn work_left(&self) -> bool {
         interrupt::received().is_none()
-            && (self.next.load(Ordering::SeqCst) < self.jobs.len()
+            && (self.next.load(Ordering::SeqCst) < self.tasks.len()
                 || !self.returned.lock().expect("not poisoned").is_empty())
     }
 
-    fn give_back(&self, jobs: impl IntoIterator<Item = usize>) {
-        self.returned.lock().expect("not poisoned").extend(jobs);
+    fn give_back(&self, tasks: impl IntoIterator<Item = usize>) {
+        self.returned.lock().expect("not poisoned").extend(tasks);
     }
 
     fn record(&self, f: impl FnOnce(&mut Results)) {
@@ -413,10 +413,13 @@ impl Worker {
         };
         if let Err(e) = readers {
             worker.kill();
-            return Err(Error::InterpreterFailed {
-                interpreter: python.to_path_buf(),
-                detail: format!("no thread could be started to read a compile worker: {e}"),
-            });
+            return Err(Error::io(
+                python,
+                io::Error::new(
+                    e.kind(),
+                    format!("no thread could be started to read a compile worker: {e}"),
+                ),
+            ));
         }
         match worker.replies.recv_timeout(options.startup_timeout) {
             Ok(msg) if msg.len() == 4 && msg[0] == b"ready" => {
@@ -435,7 +438,7 @@ impl Worker {
                     }
                     _ => {
                         worker.kill();
-                        Err(Error::InterpreterFailed {
+                        Err(Error::InterpreterBadAnswer {
                             interpreter: python.to_path_buf(),
                             detail: "compile worker sent a malformed greeting".into(),
                         })
@@ -451,7 +454,7 @@ impl Worker {
             }
             _ => {
                 let why = worker.kill();
-                Err(Error::InterpreterFailed {
+                Err(Error::InterpreterBadAnswer {
                     interpreter: python.to_path_buf(),
                     detail: format!("compile worker did not start ({why})"),
                 })
@@ -460,15 +463,15 @@ impl Worker {
     }
 
     /// Writes one request; the reply is read by `receive`.
-    fn send(&mut self, job: &Job) -> io::Result<()> {
+    fn send(&mut self, task: &ToCompile) -> io::Result<()> {
         let mut frame = Vec::with_capacity(512);
         let mut field = |bytes: &[u8]| {
             frame.extend_from_slice(bytes);
             frame.push(0);
         };
-        field(job.source.as_os_str().as_bytes());
-        field(job.dfile.as_os_str().as_bytes());
-        for level in &job.levels {
+        field(task.source.as_os_str().as_bytes());
+        field(task.dfile.as_os_str().as_bytes());
+        for level in &task.levels {
             field(level.level.to_string().as_bytes());
             field(level.cfile.as_os_str().as_bytes());
         }
@@ -480,10 +483,10 @@ impl Worker {
             })
     }
 
-    /// Waits for the reply to `job`, the oldest request not yet answered;
+    /// Waits for the reply to `task`, the oldest request not yet answered;
     /// `timeout` runs from now, when the worker starts on it. After a
     /// signal, the wait ends within [`GRACE`].
-    fn receive(&mut self, job: &Job, timeout: Duration) -> Reply {
+    fn receive(&mut self, task: &ToCompile, timeout: Duration) -> Reply {
         let mut deadline = Instant::now() + timeout;
         let mut interrupted = false;
         let received = loop {
@@ -503,7 +506,7 @@ impl Worker {
         };
         match received {
             Ok(msg)
-                if msg.first().map(Vec::as_slice) != Some(job.source.as_os_str().as_bytes()) =>
+                if msg.first().map(Vec::as_slice) != Some(task.source.as_os_str().as_bytes()) =>
             {
                 Reply::Lost(format!(
                     "worker answered for another file ({} fields)",
@@ -543,14 +546,14 @@ impl Worker {
     }
 
     /// Kills the worker and removes what it may have left of the cache
-    /// files of `jobs`, those it was given: its temporary files.
-    fn stop<'j>(mut self, jobs: impl IntoIterator<Item = &'j Job>) {
+    /// files of `tasks`, those it was given: its temporary files.
+    fn stop<'t>(mut self, tasks: impl IntoIterator<Item = &'t ToCompile>) {
         let pid = self.pid;
         drop(self.stdin.take());
         self.kill_group();
         let _ = self.child.wait();
-        for job in jobs {
-            remove_temporaries(pid, job);
+        for task in tasks {
+            remove_temporaries(pid, task);
         }
     }
 
@@ -637,17 +640,17 @@ impl Drop for Worker {
 }
 
 /// Removes the temporary files (`CFILE.PID.N`, worker.py's `temporary`)
-/// that the killed worker `pid` may have left of `job`'s cache files,
+/// that the killed worker `pid` may have left of `task`'s cache files,
 /// through a handle of their `__pycache__` reached from `/` without
 /// following links, as the worker wrote them.
-fn remove_temporaries(pid: u32, job: &Job) {
-    let Some(dir) = job.levels.first().and_then(|l| l.cfile.parent()) else {
+fn remove_temporaries(pid: u32, task: &ToCompile) {
+    let Some(dir) = task.levels.first().and_then(|l| l.cfile.parent()) else {
         return;
     };
     let Ok(dir) = open_directory(dir) else {
         return; // never made, or not a directory now: nothing of ours there
     };
-    for level in &job.levels {
+    for level in &task.levels {
         let Some(name) = level.cfile.file_name() else {
             continue;
         };

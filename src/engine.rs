@@ -1,21 +1,23 @@
-//! The three jobs, `check`, `update` and `clean`, each one call: locate the
-//! tree, scan it, then clean and compile as the job says, and report.
+//! The commands `check`, `update`, `clean` (and `compile`, for library and
+//! Lua use), each one call: locate the tree, scan it, then clean and
+//! compile as the command says, and report.
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use glob::Pattern;
-
 use crate::clean;
 use crate::compile::{self, CompileOptions, Expect};
 use crate::error::Error;
+use crate::options::{self, Options};
 use crate::pyc::{self, InvalidationMode, Magic, SourceStamp, Verdict};
-use crate::report::{Command, Compiled, Pending, PendingLevel, PythonInfo, Report};
+use crate::report::{
+    Command, Compiled, LevelState, Pending, PendingLevel, PythonInfo, Report, Stop, Undone,
+};
 use crate::scan::{Plan, Scan};
 use crate::target::{Location, Target};
 use std::os::unix::ffi::OsStrExt;
 
-/// Runs jobs on one [`Target`]. Options are set with a consuming builder;
+/// Runs commands on one [`Target`]. Options are set with a consuming builder;
 /// every setter states its default.
 ///
 /// ```no_run
@@ -28,15 +30,7 @@ use std::os::unix::ffi::OsStrExt;
 #[derive(Clone, Debug)]
 pub struct Engine {
     target: Target,
-    levels: Vec<u8>,
-    mode: InvalidationMode,
-    jobs: usize,
-    excludes: Vec<Pattern>,
-    touched: Option<Vec<PathBuf>>,
-    dry_run: bool,
-    timeout: Duration,
-    verify: bool,
-    prune_levels: bool,
+    options: Options,
 }
 
 impl Engine {
@@ -44,41 +38,28 @@ impl Engine {
     pub fn new(target: Target) -> Engine {
         Engine {
             target,
-            levels: vec![0, 1, 2],
-            mode: InvalidationMode::Timestamp,
-            jobs: std::thread::available_parallelism().map_or(1, |n| n.get()),
-            excludes: Vec::new(),
-            touched: None,
-            dry_run: false,
-            timeout: Duration::from_secs(120),
-            verify: false,
-            prune_levels: false,
+            options: Options::default(),
         }
+    }
+
+    /// An engine for the options a front gathered: the target they select
+    /// is resolved here (with neither a flavor nor an interpreter, `python3`
+    /// on `PATH`).
+    pub fn from_options(options: Options) -> Result<Engine, Error> {
+        let target = options.selection().target()?;
+        Ok(Engine { target, options })
     }
 
     /// Optimization levels to keep fresh. By default `0, 1, 2`. Each must be
     /// 0, 1 or 2; duplicates are dropped.
     pub fn levels(mut self, levels: &[u8]) -> Result<Engine, Error> {
-        if let Some(bad) = levels.iter().find(|&&l| l > 2) {
-            return Err(Error::InvalidLevel {
-                value: bad.to_string(),
-            });
-        }
-        let mut levels = levels.to_vec();
-        levels.sort_unstable();
-        levels.dedup();
-        if levels.is_empty() {
-            return Err(Error::InvalidLevel {
-                value: String::new(),
-            });
-        }
-        self.levels = levels;
+        self.options.levels = options::checked_levels(levels)?;
         Ok(self)
     }
 
     /// How written pycs are validated. By default timestamps.
     pub fn invalidation_mode(mut self, mode: InvalidationMode) -> Engine {
-        self.mode = mode;
+        self.options.invalidation_mode = mode;
         self
     }
 
@@ -86,7 +67,7 @@ impl Engine {
     /// the default.
     pub fn jobs(mut self, jobs: usize) -> Engine {
         if jobs > 0 {
-            self.jobs = jobs;
+            self.options.workers = jobs;
         }
         self
     }
@@ -94,11 +75,10 @@ impl Engine {
     /// Never compiles sources whose path below site-packages matches `glob`
     /// (`*` also matches `/`). By default nothing is excluded.
     pub fn exclude(mut self, glob: &str) -> Result<Engine, Error> {
-        let pattern = Pattern::new(glob).map_err(|source| Error::InvalidGlob {
-            glob: glob.to_string(),
-            source,
-        })?;
-        self.excludes.push(pattern);
+        let def = options::def("exclude").expect("exclude is an option");
+        let value = options::Value::Str(glob.as_bytes().to_vec());
+        let pattern = options::checked_glob(def, 0, &value)?;
+        self.options.exclude.push(pattern);
         Ok(self)
     }
 
@@ -106,19 +86,13 @@ impl Engine {
     /// running system or on disk; missing ones are fine). By default the
     /// whole site-packages.
     pub fn touched(mut self, dirs: Option<Vec<PathBuf>>) -> Engine {
-        self.touched = dirs;
+        self.options.dirs = dirs;
         self
     }
 
     /// Reports what would change, changes nothing. Off by default.
     pub fn dry_run(mut self, dry_run: bool) -> Engine {
-        self.dry_run = dry_run;
-        self
-    }
-
-    /// Longest time one file may take to compile. By default 120 s.
-    pub fn timeout(mut self, timeout: Duration) -> Engine {
-        self.timeout = timeout;
+        self.options.dry_run = dry_run;
         self
     }
 
@@ -127,7 +101,14 @@ impl Engine {
     /// header); `update` then compiles it again. Off by default: the fast
     /// path reads only each pyc's header and first byte.
     pub fn verify(mut self, verify: bool) -> Engine {
-        self.verify = verify;
+        self.options.verify = verify;
+        self
+    }
+
+    /// Longest time one file may take to compile. By default 120 s. (The
+    /// fronts refuse 0 through [`Options`]; here it is taken as given.)
+    pub fn timeout(mut self, timeout: Duration) -> Engine {
+        self.options.timeout = timeout;
         self
     }
 
@@ -136,8 +117,13 @@ impl Engine {
     /// the report says how many files and bytes that freed. Off by
     /// default: then nothing valid is ever removed.
     pub fn prune_levels(mut self, prune: bool) -> Engine {
-        self.prune_levels = prune;
+        self.options.prune_levels = prune;
         self
+    }
+
+    /// The options in force.
+    pub fn options(&self) -> &Options {
+        &self.options
     }
 
     /// The target.
@@ -151,7 +137,10 @@ impl Engine {
         let (location, magic, error) = self.prepare(true)?;
         let plan = self.scan(&location, magic, true)?;
         let mut report = self.report(Command::Check, &location, &plan);
-        report.error = error;
+        report.error = error.map(|error| Stop {
+            error,
+            undone: Undone::Judging,
+        });
         Ok(report.finish(started.elapsed()))
     }
 
@@ -178,10 +167,7 @@ impl Engine {
     pub fn freshness(&self, source: &Path) -> Result<Vec<PendingLevel>, Error> {
         let (_, magic, error) = self.prepare(true)?;
         if let (None, Some(error)) = (magic, error) {
-            return Err(Error::InterpreterFailed {
-                interpreter: self.target.interpreter().to_path_buf(),
-                detail: error,
-            });
+            return Err(error);
         }
         let meta = std::fs::metadata(source).map_err(|e| Error::io(source, e))?;
         let stamp = SourceStamp::from_metadata(&meta);
@@ -196,6 +182,7 @@ impl Engine {
         };
         let stem = std::ffi::OsStr::from_bytes(&name.as_bytes()[..name.len() - 3]);
         Ok(self
+            .options
             .levels
             .iter()
             .map(|&level| {
@@ -206,7 +193,9 @@ impl Engine {
                 ));
                 let verdict = match magic {
                     _ if cfile.symlink_metadata().is_err() => Verdict::Missing,
-                    Some(magic) => pyc::judge_path(&cfile, source, stamp, magic, self.verify),
+                    Some(magic) => {
+                        pyc::judge_path(&cfile, source, stamp, magic, self.options.verify)
+                    }
                     None => Verdict::Stale(pyc::Stale::Magic),
                 };
                 pending_level(level, &verdict)
@@ -233,18 +222,21 @@ impl Engine {
         if command == Command::Update {
             self.remove(&location, &plan, &mut report);
         }
-        if self.dry_run || plan.jobs.is_empty() {
+        if self.options.dry_run || plan.to_compile.is_empty() {
             return Ok(report.finish(started.elapsed()));
         }
         if let Some(error) = error {
-            report.error = Some(error);
+            report.error = Some(Stop {
+                error,
+                undone: Undone::Judging,
+            });
             return Ok(report.finish(started.elapsed()));
         }
         let options = CompileOptions {
-            jobs: self.jobs,
-            mode: self.mode,
-            timeout: self.timeout,
-            startup_timeout: self.timeout,
+            workers: self.options.workers,
+            mode: self.options.invalidation_mode,
+            timeout: self.options.timeout,
+            startup_timeout: self.options.timeout,
         };
         let expect = Expect {
             tag: self.target.tag(),
@@ -253,7 +245,7 @@ impl Engine {
         match compile::compile(
             self.target.interpreter(),
             &expect,
-            &plan.jobs,
+            &plan.to_compile,
             &options,
             progress,
         ) {
@@ -270,11 +262,19 @@ impl Engine {
                     report.warnings.push(format!(
                         "interrupted by {}: {left} of {} files not compiled; run again to finish",
                         crate::interrupt::name(signal),
-                        plan.jobs.len()
+                        plan.to_compile.len()
                     ));
                 }
             }
-            Err(e) => report.error = Some(self.not_compiled(&e, plan.jobs.len())),
+            Err(error) => {
+                report.error = Some(Stop {
+                    error,
+                    undone: Undone::Compiling {
+                        sources: plan.to_compile.len(),
+                        version: self.target.version(),
+                    },
+                })
+            }
         }
         Ok(report.finish(started.elapsed()))
     }
@@ -282,7 +282,7 @@ impl Engine {
     /// Locates the tree and settles the magic number. A flavor of a version
     /// the table does not know asks its interpreter; when that fails, the
     /// error is returned for the report (cleaning needs no interpreter).
-    fn prepare(&self, judge: bool) -> Result<(Location, Option<Magic>, Option<String>), Error> {
+    fn prepare(&self, judge: bool) -> Result<(Location, Option<Magic>, Option<Error>), Error> {
         let location = self.target.locate()?;
         if let Some(magic) = self.target.magic() {
             return Ok((location, Some(magic), None));
@@ -292,11 +292,7 @@ impl Engine {
         }
         match Target::from_interpreter(self.target.interpreter()) {
             Ok(asked) => Ok((location, asked.magic(), None)),
-            Err(e) => Ok((
-                location,
-                None,
-                Some(format!("{e}; cannot judge or compile bytecode")),
-            )),
+            Err(e) => Ok((location, None, Some(e))),
         }
     }
 
@@ -308,21 +304,21 @@ impl Engine {
     ) -> Result<Plan, Error> {
         let touched = match self.misdirected(location) {
             Some(_) => None,
-            None => self.touched.as_deref(),
+            None => self.options.dirs.as_deref(),
         };
         let mut plan = Scan {
             location,
             tag: self.target.tag(),
             magic,
-            levels: &self.levels,
-            excludes: &self.excludes,
+            levels: &self.options.levels,
+            excludes: &self.options.exclude,
             sources,
-            verify: self.verify,
-            prune: self.prune_levels,
+            verify: self.options.verify,
+            prune: self.options.prune_levels,
         }
         .run(touched)?;
         if touched.is_none() {
-            for dir in self.touched.iter().flatten() {
+            for dir in self.options.dirs.iter().flatten() {
                 plan.notes.push(format!(
                     "{}: not below {}; ignored",
                     dir.display(),
@@ -337,7 +333,7 @@ impl Engine {
     }
 
     fn remove(&self, location: &Location, plan: &Plan, report: &mut Report) {
-        if self.dry_run {
+        if self.options.dry_run {
             return;
         }
         let mut cleaned = clean::clean(plan, &location.dir);
@@ -357,7 +353,7 @@ impl Engine {
     /// empty transaction: `pkg -r ROOT triggers` re-saves deferred triggers
     /// with `arg` = `(null)`. An empty list stays "nothing was touched".
     fn misdirected(&self, location: &Location) -> Option<String> {
-        let dirs = self.touched.as_deref()?;
+        let dirs = self.options.dirs.as_deref()?;
         if dirs.is_empty() || dirs.iter().any(|d| location.contains(d)) {
             return None;
         }
@@ -372,26 +368,13 @@ impl Engine {
         ))
     }
 
-    fn not_compiled(&self, error: &Error, files: usize) -> String {
-        let what = format!("{files} source(s) not compiled");
-        match error {
-            Error::InterpreterNotFound { interpreter, .. } => format!(
-                "{}: interpreter not found; {what} (is the Python {} package being removed? \
-                 cleaning was still done)",
-                interpreter.display(),
-                self.target.version()
-            ),
-            e => format!("{e}; {what}"),
-        }
-    }
-
     fn report(&self, command: Command, location: &Location, plan: &Plan) -> Report {
         let pending = plan
-            .jobs
+            .to_compile
             .iter()
-            .map(|job| Pending {
-                path: job.source.clone(),
-                levels: job
+            .map(|task| Pending {
+                path: task.source.clone(),
+                levels: task
                     .levels
                     .iter()
                     .map(|l| pending_level(l.level, &l.verdict))
@@ -416,7 +399,7 @@ impl Engine {
         Report {
             schema: 1,
             command,
-            dry_run: self.dry_run,
+            dry_run: self.options.dry_run,
             python: PythonInfo {
                 version: self.target.version(),
                 tag: self.target.tag().to_string(),
@@ -425,7 +408,7 @@ impl Engine {
                 directory: location.dir.clone(),
                 root: self.target.root().map(Path::to_path_buf),
             },
-            touched: self.touched.clone(),
+            touched: self.options.dirs.clone(),
             sources: plan.sources,
             fresh: plan.fresh,
             to_compile,
@@ -443,7 +426,7 @@ impl Engine {
             notes: plan.notes.clone(),
             interpreters_started: 0,
             elapsed_ms: 0,
-            levels: self.levels.clone(),
+            levels: self.options.levels.clone(),
             lines: Vec::new(),
             exit_code: 0,
         }
@@ -452,9 +435,9 @@ impl Engine {
 
 fn pending_level(level: u8, verdict: &Verdict) -> PendingLevel {
     let (state, reason) = match verdict {
-        Verdict::Fresh => ("fresh", String::new()),
-        Verdict::Missing => ("missing", String::new()),
-        Verdict::Stale(why) => ("stale", why.to_string()),
+        Verdict::Fresh => (LevelState::Fresh, String::new()),
+        Verdict::Missing => (LevelState::Missing, String::new()),
+        Verdict::Stale(why) => (LevelState::Stale, why.to_string()),
     };
     PendingLevel {
         level,

@@ -6,7 +6,7 @@ use std::io;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-/// Everything that can stop a whole job. Problems with single files (an
+/// Everything that can stop a whole run. Problems with single files (an
 /// unreadable pyc, a syntax error) are not errors but entries in the
 /// [`Report`](crate::Report).
 ///
@@ -25,27 +25,19 @@ pub enum Error {
         reason: &'static str,
     },
 
-    /// An optimization level outside 0, 1, 2.
-    #[error("invalid optimization level {value:?}: expected 0, 1 or 2 (e.g. --optimize 0,1,2)")]
-    InvalidLevel { value: String },
-
-    /// An `--exclude` pattern that is not a valid glob.
-    #[error("invalid exclude pattern {glob:?}: {source}")]
-    InvalidGlob {
-        glob: String,
-        #[source]
-        source: glob::PatternError,
-    },
+    /// An option with a value it does not take (see [`crate::options`]).
+    #[error(transparent)]
+    Option(#[from] crate::options::OptionError),
 
     /// The site-packages directory to work on does not exist.
-    #[error("{}: site-packages directory does not exist; check --flavor/--prefix/--site-packages/--root", path.display())]
+    #[error("{}: site-packages directory does not exist; check the flavor, prefix, site_packages and root given", path.display())]
     SitePackagesMissing { path: PathBuf },
 
     /// The site-packages path is not a directory.
     #[error("{}: not a directory", path.display())]
     NotADirectory { path: PathBuf },
 
-    /// Any other I/O failure on a path that stops the whole job.
+    /// Any other I/O failure on a path that stops the whole run.
     #[error("{}: {source}", path.display())]
     Io {
         path: PathBuf,
@@ -61,11 +53,37 @@ pub enum Error {
         hint: Option<String>,
     },
 
-    /// The interpreter ran but did not answer as CPython 3.6+ would.
+    /// The interpreter exists but cannot be started (not executable, not
+    /// a program, a directory...).
+    #[error("{}: cannot be run: {source}", interpreter.display())]
+    InterpreterNotRunnable {
+        interpreter: PathBuf,
+        #[source]
+        source: io::Error,
+    },
+
+    /// The interpreter started but exited with a failure before answering.
+    #[error("{}: failed ({status}): {message}", interpreter.display())]
+    InterpreterExited {
+        interpreter: PathBuf,
+        status: String,
+        message: String,
+    },
+
+    /// The interpreter answered, but not as CPython 3.6+ would (another
+    /// Python, a malformed answer).
     #[error("{}: {detail}", interpreter.display())]
-    InterpreterFailed {
+    InterpreterBadAnswer {
         interpreter: PathBuf,
         detail: String,
+    },
+
+    /// The run was interrupted (SIGINT, SIGTERM) while the interpreter was
+    /// busy.
+    #[error("{}: {doing}: interrupted", interpreter.display())]
+    Interrupted {
+        interpreter: PathBuf,
+        doing: &'static str,
     },
 
     /// A compile worker did not say it was ready in time.
@@ -76,16 +94,12 @@ pub enum Error {
     },
 
     /// The interpreter is another Python than the flavor asked for.
-    #[error("{}: is {found}, but {expected} was asked for; pass the matching --python or --flavor", interpreter.display())]
+    #[error("{}: is {found}, but {expected} was asked for; give the interpreter of that version, or its flavor", interpreter.display())]
     InterpreterMismatch {
         interpreter: PathBuf,
         expected: String,
         found: String,
     },
-
-    /// A template could not be rendered (see `gen-triggers`).
-    #[error(transparent)]
-    Template(#[from] crate::template::TemplateError),
 }
 
 impl Error {
@@ -110,7 +124,10 @@ impl Error {
             | Error::NotADirectory { path }
             | Error::Io { path, .. } => Some(path),
             Error::InterpreterNotFound { interpreter, .. }
-            | Error::InterpreterFailed { interpreter, .. }
+            | Error::InterpreterNotRunnable { interpreter, .. }
+            | Error::InterpreterExited { interpreter, .. }
+            | Error::InterpreterBadAnswer { interpreter, .. }
+            | Error::Interrupted { interpreter, .. }
             | Error::StartupTimeout { interpreter, .. }
             | Error::InterpreterMismatch { interpreter, .. } => Some(interpreter),
             _ => None,
@@ -121,12 +138,29 @@ impl Error {
     /// system) rather than from how the program was called. The programs
     /// exit 3 for these and 2 for the others.
     pub fn is_environment(&self) -> bool {
-        !matches!(
-            self,
-            Error::InvalidFlavor { .. }
-                | Error::InvalidLevel { .. }
-                | Error::InvalidGlob { .. }
-                | Error::Template(_)
-        )
+        !matches!(self, Error::InvalidFlavor { .. } | Error::Option(_))
+    }
+
+    /// A stable name for the kind of error, for scripts (the program's JSON
+    /// `kind`): `option`, `flavor`, `site_packages_missing`,
+    /// `not_a_directory`, `io`, `interpreter_not_found`,
+    /// `interpreter_not_runnable`, `interpreter_exited`,
+    /// `interpreter_bad_answer`, `interrupted`, `startup_timeout`,
+    /// `interpreter_mismatch`.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Error::InvalidFlavor { .. } => "flavor",
+            Error::Option(_) => "option",
+            Error::SitePackagesMissing { .. } => "site_packages_missing",
+            Error::NotADirectory { .. } => "not_a_directory",
+            Error::Io { .. } => "io",
+            Error::InterpreterNotFound { .. } => "interpreter_not_found",
+            Error::InterpreterNotRunnable { .. } => "interpreter_not_runnable",
+            Error::InterpreterExited { .. } => "interpreter_exited",
+            Error::InterpreterBadAnswer { .. } => "interpreter_bad_answer",
+            Error::Interrupted { .. } => "interrupted",
+            Error::StartupTimeout { .. } => "startup_timeout",
+            Error::InterpreterMismatch { .. } => "interpreter_mismatch",
+        }
     }
 }

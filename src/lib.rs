@@ -29,6 +29,21 @@
 //! assert!(report.exit_code <= 1);
 //! # Ok::<(), pycache::Error>(())
 //! ```
+//!
+//! # Example: options as a front reads them
+//! Every front hands the engine each option as a value and lets
+//! [`Options::set`] check it, so a bad value reads the same everywhere.
+//! ```no_run
+//! use pycache::options::Value;
+//! use pycache::{Engine, Options};
+//! let mut options = Options::default();
+//! options.set("flavor", Value::Str(b"py311".to_vec()))?;
+//! options.set("timeout", Value::Num(0.5))?;
+//! let err = options.set("jobs", Value::Num(2.5)).unwrap_err();
+//! assert_eq!(err.to_string(), "jobs: must be a whole number >= 0 (0: one per core), got 2.5");
+//! let report = Engine::from_options(options)?.check()?;
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 #![deny(missing_docs)]
 
 mod clean;
@@ -43,6 +58,7 @@ pub mod interrupt;
 #[cfg(feature = "lua-module")]
 mod lua;
 mod marshal;
+pub mod options;
 mod parallel;
 pub mod pyc;
 mod report;
@@ -56,9 +72,10 @@ pub use crate::engine::Engine;
 pub use crate::error::Error;
 pub use crate::flavor::Flavor;
 pub use crate::installed::installed;
+pub use crate::options::{OptionError, Options};
 pub use crate::pyc::InvalidationMode;
 pub use crate::report::{
-    Command, Compiled, EXIT_ENVIRONMENT, EXIT_FAILED, EXIT_OK, EXIT_USAGE, Failure, Pending,
-    PendingLevel, PythonInfo, Report,
+    Command, Compiled, EXIT_ENVIRONMENT, EXIT_FAILED, EXIT_OK, EXIT_USAGE, Failure, LevelState,
+    Pending, PendingLevel, PythonInfo, Report, Stop, Undone,
 };
 pub use crate::target::{Location, Selection, Target};

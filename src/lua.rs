@@ -14,32 +14,26 @@
 //! bytes of the file name.
 
 use std::ffi::OsStr;
-use std::os::unix::ffi::{OsStrExt, OsStringExt};
+use std::os::unix::ffi::OsStrExt;
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::path::{Path, PathBuf};
-use std::time::Duration;
+use std::path::PathBuf;
 
-use mlua::{FromLuaMulti, Function, Lua, Result as LuaResult, Table, Value};
+use mlua::serde::SerializeOptions;
+use mlua::{FromLuaMulti, Function, Lua, LuaSerdeExt, Result as LuaResult, Table, Value};
+use serde::Serialize;
 
-use crate::{
-    Command, Engine, Error, Flavor, InvalidationMode, PendingLevel, Report, Selection, Target,
-};
+use crate::options::{self, OptionError, Options};
+use crate::report::{self, PythonInfo};
+use crate::{Engine, Error};
 
-/// Options every job accepts (see [`options`]); `freshness` and `info`
-/// accept the target part only.
-const TARGET_KEYS: &[&str] = &["flavor", "prefix", "python", "site_packages", "root"];
-const JOB_KEYS: &[&str] = &[
-    "levels",
-    "invalidation_mode",
-    "jobs",
-    "exclude",
-    "dirs",
-    "dry_run",
-    "timeout",
-];
+/// What a wrapper hands back: a value, or `nil, message`.
+type Answer = (Option<Value>, Option<String>);
 
-/// What a wrapper hands back: a table, or `nil, message`.
-type Answer = (Option<Table>, Option<String>);
+/// Which options a function takes: `info` only those naming the target,
+/// `freshness` also `levels`, the commands all of them.
+fn target_key(key: &str) -> bool {
+    options::def(key).is_some_and(|d| d.kind.selects_target())
+}
 
 #[mlua::lua_module(name = "pycache_core")]
 fn exports(lua: &Lua) -> LuaResult<Table> {
@@ -49,29 +43,42 @@ fn exports(lua: &Lua) -> LuaResult<Table> {
         .load(RAISE_AT_CALLER)
         .set_name("=pycache.core")
         .into_function()?;
-    let export =
-        |name: &str, f: Function| -> LuaResult<()> { m.set(name, shim.call::<Function>(f)?) };
+    // `_raw` holds the same functions returning misuse as a third value
+    // instead of raising it: lua/pycache.lua raises it under its own name.
+    let raw_table = lua.create_table()?;
+    let export = |name: &str, f: Function| -> LuaResult<()> {
+        raw_table.set(name, f.clone())?;
+        m.set(
+            name,
+            shim.call::<Function>((f, format!("pycache.core.{name}: ")))?,
+        )
+    };
     export("info", raw(lua, info)?)?;
     export("freshness", raw(lua, freshness)?)?;
-    export("check", raw(lua, |lua, o| job(lua, "check", o))?)?;
-    export("scan", raw(lua, |lua, o| job(lua, "scan", o))?)?;
-    export("clean", raw(lua, |lua, o| job(lua, "clean", o))?)?;
-    export("compile", raw(lua, |lua, o| job(lua, "compile", o))?)?;
-    export("update", raw(lua, |lua, o| job(lua, "update", o))?)?;
+    export("check", raw(lua, |lua, o| run_command(lua, "check", o))?)?;
+    export("scan", raw(lua, |lua, o| run_command(lua, "scan", o))?)?;
+    export("clean", raw(lua, |lua, o| run_command(lua, "clean", o))?)?;
+    export(
+        "compile",
+        raw(lua, |lua, o| run_command(lua, "compile", o))?,
+    )?;
+    export("update", raw(lua, |lua, o| run_command(lua, "update", o))?)?;
+    m.set("_raw", raw_table)?;
+    m.set("options", definitions(lua)?)?;
     Ok(m)
 }
 
 /// Misuse is raised from Lua with `error(msg, 2)`, so the message is a
 /// plain string that names the caller's line (an error raised from Rust
 /// would be a userdata carrying a traceback).
-const RAISE_AT_CALLER: &str = "local f = ...
+const RAISE_AT_CALLER: &str = "local f, prefix = ...
 return function(...)
   local t, msg, misuse = f(...)
-  if misuse then error(misuse, 2) end
+  if misuse then error(prefix .. misuse, 2) end
   return t, msg
 end";
 
-/// A wrapper as a Lua function returning `table|nil, message|nil,
+/// A wrapper as a Lua function returning `value|nil, message|nil,
 /// misuse|nil` for the shim above.
 fn raw<A: FromLuaMulti>(
     lua: &Lua,
@@ -84,35 +91,73 @@ fn raw<A: FromLuaMulti>(
     })
 }
 
+/// `core.options`: the engine's option definitions ([`options::OPTIONS`]),
+/// so Lua code and tests can see the one list.
+fn definitions(lua: &Lua) -> LuaResult<Table> {
+    let t = lua.create_table()?;
+    for (i, d) in options::OPTIONS.iter().enumerate() {
+        let e = lua.create_table()?;
+        e.set("key", d.key)?;
+        e.set(
+            "flag",
+            if d.flag.is_empty() {
+                String::new()
+            } else {
+                format!("--{}", d.flag)
+            },
+        )?;
+        e.set("kind", format!("{:?}", d.kind).to_lowercase())?;
+        e.set("lua", d.kind.lua_type())?;
+        e.set("expected", d.expected)?;
+        e.set("element", d.kind.element())?;
+        t.raw_set(i + 1, e)?;
+    }
+    Ok(t)
+}
+
+/// Any value as Lua wants it: `nil` for `None`, plain tables for arrays,
+/// paths as their bytes (the report's one serializer, src/report.rs).
+fn to_lua(lua: &Lua, value: &impl Serialize) -> LuaResult<Value> {
+    let options = SerializeOptions::new()
+        .serialize_none_to_null(false)
+        .serialize_unit_to_null(false)
+        .set_array_metatable(false);
+    report::with_raw_paths(|| lua.to_value_with(value, options))
+}
+
 /// `info(opts)`: the target resolved and located, without scanning.
 fn info(lua: &Lua, opts: Value) -> LuaResult<Answer> {
-    let opts = options_table("info", opts, TARGET_KEYS)?;
-    let target = target_spec("info", &opts)?;
-    guarded(|| {
-        let target = target.build()?;
+    let options = read_options(opts, &target_key)?;
+    let answer = guarded(|| {
+        let engine = Engine::from_options(options)?;
+        let target = engine.target();
         let location = target.locate()?;
-        Ok((target, location))
-    })
-    .and_then(|answer| {
-        let (target, location) = match answer {
-            Ok(found) => found,
-            Err(message) => return Ok((None, Some(message))),
+        let magic = target.magic().map(|m| {
+            m.bytes
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect::<String>()
+        });
+        let info = PythonInfo {
+            version: target.version(),
+            tag: target.tag().to_string(),
+            interpreter: target.interpreter().to_path_buf(),
+            site_packages: location.runtime,
+            directory: location.dir,
+            root: target.root().map(Into::into),
         };
-        let t = lua.create_table()?;
-        t.set("version", target.version())?;
-        t.set("tag", target.tag())?;
-        t.set("interpreter", path(lua, target.interpreter())?)?;
-        t.set("site_packages", path(lua, &location.runtime)?)?;
-        t.set("directory", path(lua, &location.dir)?)?;
-        if let Some(root) = target.root() {
-            t.set("root", path(lua, root)?)?;
+        Ok((info, magic))
+    })?;
+    match answer {
+        Ok((info, magic)) => {
+            let t = to_lua(lua, &info)?;
+            if let (Value::Table(t), Some(magic)) = (&t, magic) {
+                t.set("magic", magic)?;
+            }
+            Ok((Some(t), None))
         }
-        if let Some(magic) = target.magic() {
-            let hex: String = magic.bytes.iter().map(|b| format!("{b:02x}")).collect();
-            t.set("magic", hex)?;
-        }
-        Ok((Some(t), None))
-    })
+        Err(message) => Ok((None, Some(message))),
+    }
 }
 
 /// `freshness(source, opts)`: `{ {level=, state=, reason=}, ... }`.
@@ -120,87 +165,25 @@ fn freshness(lua: &Lua, (source, opts): (Value, Value)) -> LuaResult<Answer> {
     let source = match &source {
         Value::String(s) => PathBuf::from(OsStr::from_bytes(&s.as_bytes())),
         other => {
-            return Err(misuse(
-                "freshness",
-                &format!(
-                    "argument #1 (source) must be a string, got {}",
-                    other.type_name()
-                ),
-            ));
+            return Err(misuse(format!(
+                "argument #1 (source) must be a string, got {}",
+                other.type_name()
+            )));
         }
     };
-    let opts = options_table("freshness", opts, &[TARGET_KEYS, &["levels"]].concat())?;
-    let target = target_spec("freshness", &opts)?;
-    let levels = levels("freshness", &opts)?;
-    let answer = guarded(|| {
-        let mut engine = Engine::new(target.build()?);
-        if let Some(levels) = &levels {
-            engine = engine.levels(levels)?;
-        }
-        engine.freshness(&source)
-    })?;
+    let options = read_options(opts, &|key| target_key(key) || key == "levels")?;
+    let answer = guarded(|| Engine::from_options(options)?.freshness(&source))?;
     match answer {
-        Ok(levels) => Ok((Some(pending_levels(lua, &levels)?), None)),
+        Ok(levels) => Ok((Some(to_lua(lua, &levels)?), None)),
         Err(message) => Ok((None, Some(message))),
     }
 }
 
 /// `check`/`scan`/`clean`/`compile`/`update(opts)`: the report table.
-fn job(lua: &Lua, name: &'static str, opts: Value) -> LuaResult<Answer> {
-    let opts = options_table(name, opts, &[TARGET_KEYS, JOB_KEYS].concat())?;
-    let target = target_spec(name, &opts)?;
-    let levels = levels(name, &opts)?;
-    let mode = match string(name, &opts, "invalidation_mode")? {
-        None => InvalidationMode::Timestamp,
-        Some(text) => text
-            .parse::<InvalidationMode>()
-            .map_err(|e| misuse(name, &format!("opts.invalidation_mode: {e}")))?,
-    };
-    let jobs = match opts.get::<Value>("jobs")? {
-        Value::Nil => 0,
-        Value::Integer(n) if n >= 0 => n as usize,
-        other => {
-            return Err(misuse(
-                name,
-                &bad_type("jobs", "a whole number >= 0", &other),
-            ));
-        }
-    };
-    let timeout = match opts.get::<Value>("timeout")? {
-        Value::Nil => None,
-        Value::Integer(n) if n > 0 => Some(Duration::from_secs(n as u64)),
-        Value::Number(n) if n > 0.0 && n.is_finite() => Some(Duration::from_secs_f64(n)),
-        other => return Err(misuse(name, &bad_type("timeout", "seconds > 0", &other))),
-    };
-    let dry_run = match opts.get::<Value>("dry_run")? {
-        Value::Nil => false,
-        Value::Boolean(b) => b,
-        other => return Err(misuse(name, &bad_type("dry_run", "a boolean", &other))),
-    };
-    let excludes = string_list(name, &opts, "exclude", true)?.unwrap_or_default();
-    let excludes = excludes
-        .into_iter()
-        .map(|glob| {
-            String::from_utf8(glob.into_os_string().into_vec())
-                .map_err(|_| misuse(name, "opts.exclude patterns must be UTF-8"))
-        })
-        .collect::<LuaResult<Vec<String>>>()?;
-    let dirs = string_list(name, &opts, "dirs", false)?;
+fn run_command(lua: &Lua, name: &'static str, opts: Value) -> LuaResult<Answer> {
+    let options = read_options(opts, &|_| true)?;
     let answer = guarded(|| {
-        let mut engine = Engine::new(target.build()?)
-            .invalidation_mode(mode)
-            .jobs(jobs)
-            .touched(dirs)
-            .dry_run(dry_run);
-        if let Some(levels) = &levels {
-            engine = engine.levels(levels)?;
-        }
-        if let Some(timeout) = timeout {
-            engine = engine.timeout(timeout);
-        }
-        for glob in &excludes {
-            engine = engine.exclude(glob)?;
-        }
+        let engine = Engine::from_options(options)?;
         let quiet = |_: usize, _: usize| {};
         match name {
             "clean" => engine.clean(),
@@ -210,7 +193,7 @@ fn job(lua: &Lua, name: &'static str, opts: Value) -> LuaResult<Answer> {
         }
     })?;
     match answer {
-        Ok(report) => Ok((Some(report_table(lua, &report)?), None)),
+        Ok(report) => Ok((Some(to_lua(lua, &report)?), None)),
         Err(message) => Ok((None, Some(message))),
     }
 }
@@ -232,276 +215,63 @@ fn guarded<T>(f: impl FnOnce() -> Result<T, Error>) -> LuaResult<Result<T, Strin
     })
 }
 
-/// The target options, checked for type; resolved by the engine
-/// ([`Selection::target`]) under `guarded`, as the program resolves its flags.
-struct TargetSpec {
-    flavor: Option<String>,
-    selection: Selection,
-}
-
-impl TargetSpec {
-    fn build(&self) -> Result<Target, Error> {
-        let mut selection = self.selection.clone();
-        if let Some(flavor) = &self.flavor {
-            selection.flavor = Some(Flavor::parse(flavor)?);
-        }
-        selection.target()
-    }
-}
-
-fn target_spec(name: &str, opts: &Table) -> LuaResult<TargetSpec> {
-    let spec = TargetSpec {
-        flavor: string(name, opts, "flavor")?,
-        selection: Selection {
-            flavor: None,
-            prefix: path_opt(name, opts, "prefix")?,
-            python: path_opt(name, opts, "python")?,
-            site_packages: path_opt(name, opts, "site_packages")?,
-            root: path_opt(name, opts, "root")?,
-        },
-    };
-    if spec.flavor.is_none() && spec.selection.python.is_none() {
-        return Err(misuse(name, "opts.flavor or opts.python is required"));
-    }
-    Ok(spec)
-}
-
-/// The options table (nil is not allowed: a target is always needed),
-/// rejecting keys the function does not know, so a typo is loud.
-fn options_table(name: &str, opts: Value, known: &[&str]) -> LuaResult<Table> {
+/// The options table (`nil`: every default) read into the engine's
+/// [`Options`], each value checked there; a key `allowed` refuses, a value
+/// the engine refuses, or a table that is not one is misuse.
+fn read_options(opts: Value, allowed: &dyn Fn(&str) -> bool) -> LuaResult<Options> {
+    let mut options = Options::default();
     let opts = match opts {
+        Value::Nil => return Ok(options),
         Value::Table(t) => t,
         other => {
-            return Err(misuse(
-                name,
-                &format!("options must be a table, got {}", other.type_name()),
-            ));
+            return Err(misuse(format!(
+                "options must be a table, got {}",
+                other.type_name()
+            )));
         }
     };
+    // In the order of the definitions, so the first bad option reported is
+    // the same whichever front reads the table.
     for pair in opts.pairs::<Value, Value>() {
         let (key, _) = pair?;
-        let known_key = match &key {
-            Value::String(s) => known.iter().any(|k| s.as_bytes().as_ref() == k.as_bytes()),
-            _ => false,
+        let key = match &key {
+            Value::String(s) => s.to_string_lossy(),
+            other => return Err(misuse(format!("unknown option {}", other.type_name()))),
         };
-        if !known_key {
-            let shown = match &key {
-                Value::String(s) => format!("{:?}", s.to_string_lossy()),
-                other => other.type_name().to_string(),
-            };
-            return Err(misuse(
-                name,
-                &format!("unknown option {shown} (known: {})", known.join(", ")),
-            ));
+        if options::def(&key).is_none() || !allowed(&key) {
+            return Err(misuse(OptionError::unknown(&key).to_string()));
         }
     }
-    Ok(opts)
-}
-
-fn misuse(name: &str, what: &str) -> mlua::Error {
-    mlua::Error::RuntimeError(format!("pycache.core.{name}: {what}"))
-}
-
-fn bad_type(key: &str, expected: &str, got: &Value) -> String {
-    format!("opts.{key} must be {expected}, got {}", describe(got))
-}
-
-fn describe(value: &Value) -> String {
-    match value {
-        Value::Integer(n) => format!("{n}"),
-        Value::Number(n) => format!("{n}"),
-        Value::Boolean(b) => format!("{b}"),
-        other => other.type_name().to_string(),
-    }
-}
-
-fn string(name: &str, opts: &Table, key: &str) -> LuaResult<Option<String>> {
-    match opts.get::<Value>(key)? {
-        Value::Nil => Ok(None),
-        Value::String(s) => s
-            .to_str()
-            .map(|s| Some(s.to_string()))
-            .map_err(|_| misuse(name, &format!("opts.{key} must be UTF-8"))),
-        other => Err(misuse(name, &bad_type(key, "a string", &other))),
-    }
-}
-
-fn path_opt(name: &str, opts: &Table, key: &str) -> LuaResult<Option<PathBuf>> {
-    match opts.get::<Value>(key)? {
-        Value::Nil => Ok(None),
-        Value::String(s) if s.as_bytes().is_empty() => {
-            Err(misuse(name, &format!("opts.{key} must not be empty")))
+    for def in options::OPTIONS.iter().filter(|d| allowed(d.key)) {
+        let value = opts.raw_get::<Value>(def.key)?;
+        if value.is_nil() {
+            continue;
         }
-        Value::String(s) => Ok(Some(PathBuf::from(OsStr::from_bytes(&s.as_bytes())))),
-        other => Err(misuse(name, &bad_type(key, "a string", &other))),
+        let value = option_value(&value)?;
+        options
+            .set(def.key, value)
+            .map_err(|e| misuse(e.to_string()))?;
     }
+    Ok(options)
 }
 
-/// An array of strings (or, when `single` is allowed, one string).
-fn string_list(
-    name: &str,
-    opts: &Table,
-    key: &str,
-    single: bool,
-) -> LuaResult<Option<Vec<PathBuf>>> {
-    let bytes = |s: &mlua::LuaString| PathBuf::from(OsStr::from_bytes(&s.as_bytes()));
-    match opts.get::<Value>(key)? {
-        Value::Nil => Ok(None),
-        Value::String(s) if single => Ok(Some(vec![bytes(&s)])),
-        Value::Table(t) => {
-            let mut out = Vec::with_capacity(t.raw_len());
-            for i in 1..=t.raw_len() {
-                match t.raw_get::<Value>(i)? {
-                    Value::String(s) => out.push(bytes(&s)),
-                    other => {
-                        return Err(misuse(
-                            name,
-                            &format!("opts.{key}[{i}] must be a string, got {}", describe(&other)),
-                        ));
-                    }
-                }
-            }
-            Ok(Some(out))
-        }
-        other => Err(misuse(name, &bad_type(key, "an array of strings", &other))),
-    }
+/// A Lua value as the engine's [`options::Value`]: strings as their bytes,
+/// arrays element by element.
+fn option_value(value: &Value) -> LuaResult<options::Value> {
+    Ok(match value {
+        Value::Boolean(b) => options::Value::Bool(*b),
+        Value::Integer(n) => options::Value::Int(*n),
+        Value::Number(n) => options::Value::Num(*n),
+        Value::String(s) => options::Value::Str(s.as_bytes().to_vec()),
+        Value::Table(t) => options::Value::List(
+            (1..=t.raw_len())
+                .map(|i| t.raw_get::<Value>(i).and_then(|v| option_value(&v)))
+                .collect::<LuaResult<_>>()?,
+        ),
+        other => options::Value::Other(other.type_name()),
+    })
 }
 
-fn levels(name: &str, opts: &Table) -> LuaResult<Option<Vec<u8>>> {
-    match opts.get::<Value>("levels")? {
-        Value::Nil => Ok(None),
-        Value::Table(t) => {
-            let mut out = Vec::new();
-            for i in 1..=t.raw_len() {
-                match t.raw_get::<Value>(i)? {
-                    Value::Integer(n @ 0..=2) => out.push(n as u8),
-                    other => {
-                        return Err(misuse(
-                            name,
-                            &format!(
-                                "opts.levels[{i}] must be 0, 1 or 2, got {}",
-                                describe(&other)
-                            ),
-                        ));
-                    }
-                }
-            }
-            Ok(Some(out))
-        }
-        other => Err(misuse(
-            name,
-            &bad_type("levels", "an array such as {0, 1, 2}", &other),
-        )),
-    }
-}
-
-fn path(lua: &Lua, p: &Path) -> LuaResult<mlua::LuaString> {
-    lua.create_string(p.as_os_str().as_bytes())
-}
-
-fn paths(lua: &Lua, ps: &[PathBuf]) -> LuaResult<Table> {
-    let t = lua.create_table_with_capacity(ps.len(), 0)?;
-    for (i, p) in ps.iter().enumerate() {
-        t.raw_set(i + 1, path(lua, p)?)?;
-    }
-    Ok(t)
-}
-
-fn strings(lua: &Lua, ss: &[String]) -> LuaResult<Table> {
-    lua.create_sequence_from(ss.iter().map(String::as_str))
-}
-
-fn pending_levels(lua: &Lua, levels: &[PendingLevel]) -> LuaResult<Table> {
-    let t = lua.create_table_with_capacity(levels.len(), 0)?;
-    for (i, l) in levels.iter().enumerate() {
-        let entry = lua.create_table()?;
-        entry.set("level", l.level)?;
-        entry.set("state", l.state)?;
-        entry.set("reason", l.reason.as_str())?;
-        t.raw_set(i + 1, entry)?;
-    }
-    Ok(t)
-}
-
-/// The report with the fields and names of its JSON form (src/report.rs);
-/// `nil` for JSON `null`.
-fn report_table(lua: &Lua, r: &Report) -> LuaResult<Table> {
-    let t = lua.create_table()?;
-    t.set("schema", r.schema)?;
-    t.set(
-        "command",
-        match r.command {
-            Command::Check => "check",
-            Command::Update => "update",
-            Command::Clean => "clean",
-            Command::Compile => "compile",
-        },
-    )?;
-    t.set("dry_run", r.dry_run)?;
-    let python = lua.create_table()?;
-    python.set("version", r.python.version.as_str())?;
-    python.set("tag", r.python.tag.as_str())?;
-    python.set("interpreter", path(lua, &r.python.interpreter)?)?;
-    python.set("site_packages", path(lua, &r.python.site_packages)?)?;
-    python.set("directory", path(lua, &r.python.directory)?)?;
-    if let Some(root) = &r.python.root {
-        python.set("root", path(lua, root)?)?;
-    }
-    t.set("python", python)?;
-    if let Some(touched) = &r.touched {
-        t.set("touched", paths(lua, touched)?)?;
-    }
-    t.set("sources", r.sources)?;
-    t.set("fresh", r.fresh)?;
-    let to_compile = lua.create_table()?;
-    for (i, p) in r.to_compile.iter().enumerate() {
-        let entry = lua.create_table()?;
-        entry.set("path", path(lua, &p.path)?)?;
-        entry.set("levels", pending_levels(lua, &p.levels)?)?;
-        to_compile.raw_set(i + 1, entry)?;
-    }
-    t.set("to_compile", to_compile)?;
-    let compiled = lua.create_table()?;
-    for (i, c) in r.compiled.iter().enumerate() {
-        let entry = lua.create_table()?;
-        entry.set("path", path(lua, &c.path)?)?;
-        entry.set(
-            "levels",
-            lua.create_sequence_from(c.levels.iter().copied())?,
-        )?;
-        compiled.raw_set(i + 1, entry)?;
-    }
-    t.set("compiled", compiled)?;
-    t.set("orphans", paths(lua, &r.orphans)?)?;
-    t.set("empty_dirs", paths(lua, &r.empty_dirs)?)?;
-    t.set("removed_files", paths(lua, &r.removed_files)?)?;
-    t.set("removed_dirs", paths(lua, &r.removed_dirs)?)?;
-    t.set("to_prune", paths(lua, &r.to_prune)?)?;
-    t.set("pruned", paths(lua, &r.pruned)?)?;
-    t.set("pruned_bytes", r.pruned_bytes)?;
-    let failures = lua.create_table()?;
-    for (i, f) in r.failures.iter().enumerate() {
-        let entry = lua.create_table()?;
-        entry.set("path", path(lua, &f.path)?)?;
-        entry.set("reason", f.reason.as_str())?;
-        failures.raw_set(i + 1, entry)?;
-    }
-    t.set("failures", failures)?;
-    if let Some(error) = &r.error {
-        t.set("error", error.as_str())?;
-    }
-    t.set("warnings", strings(lua, &r.warnings)?)?;
-    t.set("notes", strings(lua, &r.notes)?)?;
-    t.set("interpreters_started", r.interpreters_started)?;
-    t.set(
-        "elapsed_ms",
-        u64::try_from(r.elapsed_ms).unwrap_or(u64::MAX),
-    )?;
-    t.set(
-        "levels",
-        lua.create_sequence_from(r.levels.iter().copied())?,
-    )?;
-    t.set("lines", strings(lua, &r.lines)?)?;
-    t.set("exit_code", r.exit_code)?;
-    Ok(t)
+fn misuse(what: String) -> mlua::Error {
+    mlua::Error::RuntimeError(what)
 }

@@ -25,7 +25,7 @@
 //! pruned         [PATH]                  of those, removed
 //! pruned_bytes   int                     bytes the pruning freed
 //! failures       [{path, reason}]        per-file problems
-//! error          string|null             what kept the job from finishing
+//! error          string|null             what kept the run from finishing
 //! warnings       [string]
 //! notes          [string]                what verbose output adds
 //! interpreters_started  int
@@ -34,9 +34,12 @@
 //! exit_code      0 | 1 | 3 (130 | 143 from the program when interrupted)
 //! ```
 
-use std::fmt::Write as _;
+use std::cell::Cell;
+use std::fmt::{self, Write as _};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
+
+use crate::error::Error;
 
 use serde::ser::Error as _;
 use serde::{Serialize, Serializer};
@@ -116,14 +119,95 @@ pub struct Pending {
 }
 
 /// One level of a [`Pending`] source.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct PendingLevel {
     /// 0, 1 or 2.
     pub level: u8,
-    /// `fresh`, `missing` or `stale`.
-    pub state: &'static str,
-    /// Why stale; empty when missing.
+    /// Whether its pyc is fresh, missing or stale.
+    pub state: LevelState,
+    /// Why stale; empty otherwise.
     pub reason: String,
+}
+
+/// The state of one level's pyc.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LevelState {
+    /// importlib would use it.
+    Fresh,
+    /// There is none.
+    Missing,
+    /// importlib would compile the source again.
+    Stale,
+}
+
+impl LevelState {
+    /// `fresh`, `missing` or `stale`, as JSON and Lua spell it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LevelState::Fresh => "fresh",
+            LevelState::Missing => "missing",
+            LevelState::Stale => "stale",
+        }
+    }
+}
+
+impl fmt::Display for LevelState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// What kept a run from finishing, and what was left undone because of it.
+#[derive(Debug)]
+pub struct Stop {
+    /// The error, as the engine met it.
+    pub error: Error,
+    /// What it left undone.
+    pub undone: Undone,
+}
+
+/// What a [`Stop`] left undone.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Undone {
+    /// No pyc could be judged or written (the interpreter could not say its
+    /// magic number).
+    Judging,
+    /// This many sources were not compiled; cleaning was still done.
+    Compiling {
+        /// Sources left uncompiled.
+        sources: usize,
+        /// The Python version, for the hint of a missing interpreter.
+        version: String,
+    },
+}
+
+impl fmt::Display for Stop {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match (&self.undone, &self.error) {
+            (Undone::Judging, e) => write!(f, "{e}; cannot judge or compile bytecode"),
+            (
+                Undone::Compiling { sources, version },
+                Error::InterpreterNotFound { interpreter, .. },
+            ) => {
+                write!(
+                    f,
+                    "{}: interpreter not found; {sources} source(s) not compiled (is the Python \
+                     {version} package being removed? cleaning was still done)",
+                    interpreter.display()
+                )
+            }
+            (Undone::Compiling { sources, .. }, e) => {
+                write!(f, "{e}; {sources} source(s) not compiled")
+            }
+        }
+    }
+}
+
+impl Serialize for Stop {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
 }
 
 /// A source compiled.
@@ -137,7 +221,7 @@ pub struct Compiled {
 }
 
 /// Everything one run found and did.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Debug, Serialize)]
 pub struct Report {
     /// Version of this layout.
     pub schema: u32,
@@ -181,8 +265,9 @@ pub struct Report {
     pub pruned_bytes: u64,
     /// Per-path problems.
     pub failures: Vec<Failure>,
-    /// What kept the job from finishing (e.g. no interpreter).
-    pub error: Option<String>,
+    /// What kept the run from finishing (e.g. no interpreter); a string in
+    /// JSON and Lua.
+    pub error: Option<Stop>,
     /// Worth saying, not failures.
     pub warnings: Vec<String>,
     /// What verbose output adds.
@@ -245,10 +330,9 @@ impl Report {
         lines
     }
 
+    /// The summary: what was (or would be) written, per kind of pyc, and
+    /// removed; one line whatever happened.
     fn summary(&self) -> String {
-        let levels = self.levels.len();
-        let plural =
-            |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
         let removal = |files: usize, dirs: usize| {
             let mut parts = Vec::new();
             if files > 0 {
@@ -266,8 +350,9 @@ impl Report {
                 if !self.to_compile.is_empty() {
                     let (missing, stale) = self.pending_counts();
                     parts.push(format!(
-                        "{} to compile ({missing} missing, {stale} stale)",
-                        plural(self.to_compile.len(), "file", "files")
+                        "{} to compile ({} missing, {stale} stale)",
+                        plural(self.to_compile.len(), "source", "sources"),
+                        plural(missing, "pyc", "pycs"),
                     ));
                 }
                 let found = removal(self.orphans.len(), self.empty_dirs.len());
@@ -280,9 +365,14 @@ impl Report {
             }
             (_, true) => {
                 if !self.to_compile.is_empty() {
+                    let levels = self
+                        .to_compile
+                        .iter()
+                        .map(|p| p.levels.iter().map(|l| l.level));
                     parts.push(format!(
-                        "would compile {} ({levels} levels)",
-                        plural(self.to_compile.len(), "file", "files")
+                        "would write {} for {}",
+                        pycs_by_level(levels.flatten()),
+                        plural(self.to_compile.len(), "source", "sources")
                     ));
                 }
                 let found = removal(self.orphans.len(), self.empty_dirs.len());
@@ -295,9 +385,11 @@ impl Report {
             }
             (_, false) => {
                 if !self.compiled.is_empty() {
+                    let levels = self.compiled.iter().map(|c| c.levels.iter().copied());
                     parts.push(format!(
-                        "compiled {} ({levels} levels) in {:.1} s",
-                        plural(self.compiled.len(), "file", "files"),
+                        "wrote {} for {} in {:.1} s",
+                        pycs_by_level(levels.flatten()),
+                        plural(self.compiled.len(), "source", "sources"),
                         self.elapsed_ms as f64 / 1000.0
                     ));
                 }
@@ -335,7 +427,10 @@ impl Report {
 
     fn pending_counts(&self) -> (usize, usize) {
         let all = self.to_compile.iter().flat_map(|p| &p.levels);
-        let missing = all.clone().filter(|l| l.state == "missing").count();
+        let missing = all
+            .clone()
+            .filter(|l| l.state == LevelState::Missing)
+            .count();
         (missing, all.count() - missing)
     }
 
@@ -348,7 +443,7 @@ impl Report {
         for p in &self.to_compile {
             let mut line = format!("  {}:", p.path.display());
             for l in &p.levels {
-                let _ = write!(line, " opt-{} {}", l.level, l.state);
+                let _ = write!(line, " opt-{} {}", l.level, l.state.as_str());
                 if !l.reason.is_empty() {
                     let _ = write!(line, " ({})", l.reason);
                 }
@@ -411,6 +506,55 @@ fn bytes(n: u64) -> String {
     format!("{value:.1} {}", UNITS[unit])
 }
 
+fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+/// The pycs of these levels (one entry per pyc), named as the files an
+/// admin sees: `6 .opt-2.pyc`, or `18 pycs (6 .pyc, 6 .opt-1.pyc, 6
+/// .opt-2.pyc)` when there are several kinds.
+fn pycs_by_level(levels: impl Iterator<Item = u8>) -> String {
+    let mut counts = [0usize; 3];
+    for level in levels {
+        counts[usize::from(level.min(2))] += 1;
+    }
+    let kinds: Vec<String> = (0..3)
+        .filter(|&l| counts[l] > 0)
+        .map(|l| match l {
+            0 => format!("{} .pyc", counts[0]),
+            l => format!("{} .opt-{l}.pyc", counts[l]),
+        })
+        .collect();
+    match kinds.as_slice() {
+        [one] => one.clone(),
+        _ => format!(
+            "{} pycs ({})",
+            counts.iter().sum::<usize>(),
+            kinds.join(", ")
+        ),
+    }
+}
+
+thread_local! {
+    /// Set while a report is turned into a Lua table: paths are then the
+    /// raw bytes (a Lua string holds any byte) instead of JSON strings
+    /// with `\udcXX` escapes. Everything else serializes the same way.
+    static RAW_PATHS: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Runs `f` (a serialization for Lua) with paths serialized as raw bytes.
+#[cfg(feature = "lua-module")]
+pub(crate) fn with_raw_paths<T>(f: impl FnOnce() -> T) -> T {
+    struct Reset(bool);
+    impl Drop for Reset {
+        fn drop(&mut self) {
+            RAW_PATHS.with(|r| r.set(self.0));
+        }
+    }
+    let _reset = Reset(RAW_PATHS.with(|r| r.replace(true)));
+    f()
+}
+
 /// A path as a JSON string, non-UTF-8 bytes as `\udcXX`.
 fn json_string(path: &Path) -> String {
     use std::os::unix::ffi::OsStrExt;
@@ -436,6 +580,10 @@ fn json_string(path: &Path) -> String {
 }
 
 fn path<S: Serializer>(p: &Path, s: S) -> Result<S::Ok, S::Error> {
+    use std::os::unix::ffi::OsStrExt;
+    if RAW_PATHS.with(Cell::get) {
+        return s.serialize_bytes(p.as_os_str().as_bytes());
+    }
     RawValue::from_string(json_string(p))
         .map_err(S::Error::custom)?
         .serialize(s)
@@ -445,8 +593,14 @@ fn path<S: Serializer>(p: &Path, s: S) -> Result<S::Ok, S::Error> {
 fn paths<S: Serializer>(ps: &Vec<PathBuf>, s: S) -> Result<S::Ok, S::Error> {
     use serde::ser::SerializeSeq;
     let mut seq = s.serialize_seq(Some(ps.len()))?;
+    struct One<'a>(&'a Path);
+    impl Serialize for One<'_> {
+        fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            path(self.0, s)
+        }
+    }
     for p in ps {
-        seq.serialize_element(&RawValue::from_string(json_string(p)).map_err(S::Error::custom)?)?;
+        seq.serialize_element(&One(p))?;
     }
     seq.end()
 }

@@ -41,7 +41,7 @@ pub struct Plan {
     /// Of those, sources whose every requested level is fresh.
     pub fresh: usize,
     /// Sources with at least one level missing or stale.
-    pub jobs: Vec<Job>,
+    pub to_compile: Vec<ToCompile>,
     /// This interpreter's bytecode whose source is gone.
     pub orphans: Vec<PathBuf>,
     /// With [`Scan::prune`]: this interpreter's bytecode of levels not kept
@@ -60,7 +60,7 @@ pub struct Plan {
 
 /// One source to compile, with the levels it needs.
 #[derive(Clone, Debug)]
-pub struct Job {
+pub struct ToCompile {
     /// The source on disk.
     pub source: PathBuf,
     /// The path compiled code records: the source's path on the running
@@ -143,7 +143,7 @@ impl Scan<'_> {
         dir::pause("before-judge");
         judge_all(scanner.candidates, self, &mut plan, &root);
         // Large sources first: the pool then ends with small files only.
-        plan.jobs
+        plan.to_compile
             .sort_by(|a, b| b.size.cmp(&a.size).then_with(|| a.source.cmp(&b.source)));
         Ok(plan)
     }
@@ -422,7 +422,7 @@ impl<'s, 'a> Scanner<'s, 'a> {
         let cached: HashSet<&OsStr> = match &listing.cache {
             Some(Cache::Dir(files)) => files
                 .iter()
-                .filter(|f| !f.symlink)
+                .filter(|f| f.regular)
                 .map(|f| f.name.as_os_str())
                 .collect(),
             _ => HashSet::new(),
@@ -452,7 +452,8 @@ impl<'s, 'a> Scanner<'s, 'a> {
                 .push(format!("{}: excluded", source.display()));
             return None;
         }
-        let stamp = if entry.symlink {
+        // A source entry is a regular file or a symlink (walk::Listing).
+        let stamp = if !entry.regular {
             // A link is followed by path (to learn where it leads); what it
             // leads to is only read, never changed.
             match (source.canonicalize(), fs::metadata(&source)) {
@@ -504,7 +505,7 @@ impl<'s, 'a> Scanner<'s, 'a> {
         Some(Candidate {
             dfile: self.scan.location.runtime.join(rel),
             source,
-            symlink: entry.symlink,
+            symlink: !entry.regular,
             stamp,
             size: stamp.size,
             writable,
@@ -537,7 +538,7 @@ impl<'s, 'a> Scanner<'s, 'a> {
         let cache_dir = dir.join(PYCACHE);
         let mut all_orphans = true;
         for file in files {
-            let orphan = !file.symlink
+            let orphan = file.regular
                 && match pyc::cache_stem(&file.name, self.scan.tag) {
                     Some(stem) => !stems.contains(stem),
                     None => pyc::is_leftover(&file.name, self.scan.tag),
@@ -548,7 +549,7 @@ impl<'s, 'a> Scanner<'s, 'a> {
             }
             all_orphans = false;
             let unkept = self.scan.prune
-                && !file.symlink
+                && file.regular
                 && pyc::cache_level(&file.name, self.scan.tag)
                     .is_some_and(|level| !self.scan.levels.contains(&level));
             if unkept {
@@ -581,10 +582,10 @@ struct Candidate {
 const PARALLEL_FROM: usize = 512;
 
 /// Judges every candidate's cache files (one open and short read each),
-/// spread over the cores; fills the plan's jobs, fresh count and problems.
+/// spread over the cores; fills the plan's sources to compile, fresh count and problems.
 /// Each directory is reopened from `root` component by component without
 /// following links, and its files relative to that handle. Paths move from
-/// candidates into jobs, never copied: a cold tree of ten thousand sources
+/// candidates into sources to compile, never copied: a cold tree of ten thousand sources
 /// would otherwise hold every path twice.
 fn judge_all(candidates: Vec<Candidate>, scan: &Scan<'_>, plan: &mut Plan, root: &Handle) {
     let root_path = &scan.location.dir;
@@ -637,7 +638,7 @@ fn judge_all(candidates: Vec<Candidate>, scan: &Scan<'_>, plan: &mut Plan, root:
                     })
                 })
                 .collect();
-            plan.jobs.push(Job {
+            plan.to_compile.push(ToCompile {
                 source: candidate.source,
                 dfile: candidate.dfile,
                 size: candidate.size,

@@ -1,4 +1,4 @@
-//! Which interpreter and which site-packages a job is about, and where that
+//! Which interpreter and which site-packages a run is about, and where that
 //! site-packages is on disk (below `--root`, behind a symlink).
 
 use std::ffi::OsString;
@@ -17,14 +17,14 @@ use crate::flavor::Flavor;
 use crate::pyc::Magic;
 
 /// How long asking an interpreter about itself may take (it is asked before
-/// any option of a job applies).
+/// any option of a run applies).
 const ASK_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// Symlinks followed while resolving one path inside a root, as Linux's
 /// and FreeBSD's own limit (ELOOP) for a lookup.
 const MAX_SYMLINKS: usize = 32;
 
-/// The interpreter and site-packages a job works on.
+/// The interpreter and site-packages a run works on.
 ///
 /// Built from a flavor (no interpreter is started: layout, cache tag and
 /// magic number follow from the flavor) or from an interpreter, which is then
@@ -77,7 +77,7 @@ impl Target {
         let mut next = || fields.next().unwrap_or_default().to_vec();
         let (major, minor, tag, magic, purelib, executable) =
             (next(), next(), next(), next(), next(), next());
-        let failed = |detail: &str| Error::InterpreterFailed {
+        let failed = |detail: &str| Error::InterpreterBadAnswer {
             interpreter: python.to_path_buf(),
             detail: detail.to_string(),
         };
@@ -264,7 +264,9 @@ impl Selection {
                 Target::from_interpreter(Path::new("python3")).map_err(|e| match e {
                     Error::InterpreterNotFound { interpreter, .. } => Error::InterpreterNotFound {
                         interpreter,
-                        hint: Some("not on PATH; pass --flavor pyXY or --python PATH".into()),
+                        hint: Some(
+                            "not on PATH; give a flavor (pyXY) or an interpreter path".into(),
+                        ),
                     },
                     e => e,
                 })?
@@ -413,9 +415,9 @@ fn ask(python: &Path) -> Result<Vec<u8>, Error> {
                 let _ = child.kill();
                 let _ = child.wait();
                 if crate::interrupt::received().is_some() {
-                    return Err(Error::InterpreterFailed {
+                    return Err(Error::Interrupted {
                         interpreter: python.to_path_buf(),
-                        detail: "not asked about itself: interrupted".into(),
+                        doing: "not asked about itself",
                     });
                 }
                 return Err(timed_out());
@@ -433,15 +435,16 @@ fn ask(python: &Path) -> Result<Vec<u8>, Error> {
             .unwrap_or_default();
         let err = String::from_utf8_lossy(&err);
         let last = err.lines().last().unwrap_or("no message").to_string();
-        return Err(Error::InterpreterFailed {
+        return Err(Error::InterpreterExited {
             interpreter: python.to_path_buf(),
-            detail: format!("failed ({status}): {last}"),
+            status: status.to_string(),
+            message: last,
         });
     }
     let out = out.ok_or_else(timed_out)?;
     match out.windows(ASK_MARKER.len()).position(|w| w == ASK_MARKER) {
         Some(at) => Ok(out[at + ASK_MARKER.len()..].to_vec()),
-        None => Err(Error::InterpreterFailed {
+        None => Err(Error::InterpreterBadAnswer {
             interpreter: python.to_path_buf(),
             detail: "did not report its version; is it CPython 3.6 or later?".into(),
         }),
@@ -470,9 +473,9 @@ pub(crate) fn spawn_error(python: &Path, e: std::io::Error) -> Error {
             hint: None,
         }
     } else {
-        Error::InterpreterFailed {
+        Error::InterpreterNotRunnable {
             interpreter: python.to_path_buf(),
-            detail: format!("cannot be run: {e}"),
+            source: e,
         }
     }
 }

@@ -24,7 +24,7 @@
 //! let values = TriggerSettings::new(Path::new("/usr/local")).values(flavor)?;
 //! let ucl = template.render(&values)?;
 //! assert!(ucl.contains("\"/usr/local/lib/python3.11/site-packages/*\""));
-//! # Ok::<(), pycache::Error>(())
+//! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
 use std::collections::{BTreeMap, BTreeSet};

@@ -31,18 +31,19 @@ pub struct Listing {
     pub cache: Option<Cache>,
 }
 
-/// A file entry: its name and whether it is a symlink.
+/// A file entry: its name and whether it is a regular file (not a
+/// symlink, FIFO, socket, device or directory).
 #[derive(Debug)]
 pub struct Entry {
     pub name: OsString,
-    pub symlink: bool,
+    pub regular: bool,
 }
 
 /// What the `__pycache__` entry is.
 #[derive(Debug)]
 pub enum Cache {
-    /// A real directory, with its entries (`symlink` marks links and
-    /// anything that is not a regular file).
+    /// A real directory, with its entries (`regular` is false for links
+    /// and anything else that is not a regular file).
     Dir(Vec<Entry>),
     /// A symlink or a non-directory named `__pycache__`: never read, never
     /// written through.
@@ -57,7 +58,7 @@ impl Listing {
         } else if is_source_name(&name) && matches!(kind, Kind::File | Kind::Symlink) {
             self.sources.push(Entry {
                 name,
-                symlink: kind == Kind::Symlink,
+                regular: kind == Kind::File,
             });
         } else {
             self.others = true;
@@ -88,7 +89,7 @@ pub fn list(handle: &Handle) -> io::Result<Listing> {
                         .into_iter()
                         .map(|(name, kind)| Entry {
                             name,
-                            symlink: kind != Kind::File,
+                            regular: kind == Kind::File,
                         })
                         .collect(),
                 ),

@@ -71,9 +71,9 @@ fn check_all_has_one_line_per_installed_flavor_in_order() {
     assert_eq!(
         summaries(&run.stdout),
         [
-            ">=> Python 3.11: 2 files to compile (6 missing, 0 stale)",
-            ">=> Python 3.12: 2 files to compile (6 missing, 0 stale)",
-            ">=> Python 3.13t: 2 files to compile (6 missing, 0 stale)",
+            ">=> Python 3.11: 2 sources to compile (6 pycs missing, 0 stale)",
+            ">=> Python 3.12: 2 sources to compile (6 pycs missing, 0 stale)",
+            ">=> Python 3.13t: 2 sources to compile (6 pycs missing, 0 stale)",
         ],
         "{}",
         run.stderr
@@ -97,11 +97,11 @@ fn update_all_compiles_each_and_still_cleans_the_flavor_without_interpreter() {
     let lines = summaries(&run.stdout);
     assert_eq!(lines.len(), 3, "{}", run.stdout);
     assert!(
-        lines[0].starts_with(">=> Python 3.11: compiled 2 files"),
+        lines[0].starts_with(">=> Python 3.11: wrote 6 pycs"),
         "{lines:?}"
     );
     assert!(
-        lines[2].starts_with(">=> Python 3.13t: compiled 2 files"),
+        lines[2].starts_with(">=> Python 3.13t: wrote 6 pycs"),
         "{lines:?}"
     );
     let missing = format!(
@@ -133,7 +133,7 @@ fn update_all_compiles_each_and_still_cleans_the_flavor_without_interpreter() {
         summaries(&run.stdout),
         [
             ">=> Python 3.11: bytecode up to date (2 sources)",
-            ">=> Python 3.12: 2 files to compile (6 missing, 0 stale)",
+            ">=> Python 3.12: 2 sources to compile (6 pycs missing, 0 stale)",
             ">=> Python 3.13t: bytecode up to date (2 sources)",
         ]
     );

@@ -16,7 +16,8 @@ use std::process::ExitCode;
 use clap::Parser;
 use pycache::Flavor;
 use pycache::template::{
-    TRIGGER_TEMPLATE, TRIGGER_TEMPLATE_NAME, Template, TriggerSettings, trigger_file_name,
+    TRIGGER_TEMPLATE, TRIGGER_TEMPLATE_NAME, Template, TemplateError, TriggerSettings,
+    trigger_file_name,
 };
 
 const AFTER_HELP: &str = "\
@@ -125,6 +126,14 @@ impl From<pycache::Error> for Failure {
     }
 }
 
+/// Template errors are gen-triggers' own: the engine's error does not
+/// know templates (error.rs does not depend on template.rs).
+impl From<TemplateError> for Failure {
+    fn from(err: TemplateError) -> Failure {
+        Failure::usage(err)
+    }
+}
+
 impl Config {
     fn resolve(cli: Cli) -> Result<Config, Failure> {
         let mut flavors = BTreeSet::new();
@@ -180,15 +189,12 @@ fn run(config: &Config) -> Result<(), Failure> {
             (path.display().to_string(), text)
         }
     };
-    let template = Template::parse(&name, &text).map_err(pycache::Error::from)?;
+    let template = Template::parse(&name, &text)?;
     // Render everything first: a problem with any flavor writes nothing.
     let mut rendered = Vec::new();
     for &flavor in &config.flavors {
-        let values = config
-            .settings
-            .values(flavor)
-            .map_err(pycache::Error::from)?;
-        let text = template.render(&values).map_err(pycache::Error::from)?;
+        let values = config.settings.values(flavor)?;
+        let text = template.render(&values)?;
         rendered.push((trigger_file_name(flavor), text));
     }
     match &config.output {

@@ -1,18 +1,21 @@
 //! `pycache`: the command-line front of the engine.
 //!
-//! Parses flags (clap), resolves them into a [`Target`] and an [`Engine`],
-//! makes one engine call and prints its report. Nothing is decided here.
+//! Builds its flags from the engine's option definitions
+//! ([`pycache::options::OPTIONS`]), hands each flag's text to the engine's
+//! [`Options`] (which checks it), makes one engine call and prints its
+//! report. Nothing is decided here.
 
-use std::ffi::OsString;
+use std::ffi::{OsStr, OsString};
 use std::io::{IsTerminal, Read, Write};
 use std::os::unix::ffi::OsStringExt;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use clap::{Args, CommandFactory, Parser, Subcommand};
-use pycache::{Engine, Error, Flavor, InvalidationMode, Report, Selection};
+use clap::{Arg, ArgAction, ArgMatches, value_parser};
+use pycache::options::{self, Kind, OPTIONS, Value};
+use pycache::{Engine, Error, Options, Report};
 
 const EXIT_CODES: &str = "\
 Exit codes:
@@ -29,117 +32,145 @@ Examples:
   pycache update --flavor py311 --root /tmp/image  compile a staged image for /usr/local
   pycache check --all                            every flavor installed under /usr/local";
 
-/// Keep CPython bytecode (__pycache__) in sync with a site-packages.
-///
-/// Bytecode is judged by reading pyc headers (no Python is started when
-/// everything is fresh); only bytecode carrying the interpreter's own cache
-/// tag is ever removed.
-#[derive(Parser, Debug)]
-#[command(name = "pycache", version, after_help = EXIT_CODES)]
-struct Cli {
-    #[command(subcommand)]
-    command: Cmd,
-    #[command(flatten)]
-    common: Common,
+const ABOUT: &str = "Keep CPython bytecode (__pycache__) in sync with a site-packages.
+
+Bytecode is judged by reading pyc headers (no Python is started when
+everything is fresh); only bytecode carrying the interpreter's own cache
+tag is ever removed.";
+
+/// The command line: the engine's options ([`OPTIONS`], one flag each),
+/// then the program's own flags.
+fn cli() -> clap::Command {
+    let dirs = options::def("dirs").expect("dirs is an option");
+    let scope = |name: &'static str, about: &'static str| {
+        clap::Command::new(name).about(about).arg(
+            Arg::new(dirs.key)
+                .value_name(dirs.value_name)
+                .help(format!(
+                    "{}. Without any, and without --dirs-from: {}",
+                    capitalized(dirs.help),
+                    dirs.default
+                ))
+                .value_parser(value_parser!(OsString))
+                .action(ArgAction::Append),
+        )
+    };
+    let mut cmd = clap::Command::new("pycache")
+        .version(env!("CARGO_PKG_VERSION"))
+        .about(ABOUT)
+        .after_help(EXIT_CODES)
+        .subcommand_required(true)
+        .subcommand(scope(
+            "check",
+            "Report missing, stale and orphaned bytecode; change nothing",
+        ))
+        .subcommand(scope(
+            "update",
+            "Remove orphaned bytecode, then compile what is missing or stale",
+        ))
+        .subcommand(scope(
+            "clean",
+            "Remove orphaned bytecode and empty caches only (no Python needed)",
+        ));
+    for def in OPTIONS.iter().filter(|d| !d.flag.is_empty()) {
+        let mut arg = Arg::new(def.key)
+            .long(def.flag)
+            .global(true)
+            .help(match def.default {
+                "—" => capitalized(def.help),
+                default => format!(
+                    "{} [default: {}]",
+                    capitalized(def.help),
+                    default.replace('`', "")
+                ),
+            });
+        if let Some(short) = def.short {
+            arg = arg.short(short);
+        }
+        arg = match def.kind {
+            Kind::Switch => arg.action(ArgAction::SetTrue),
+            Kind::Globs => arg
+                .value_name(def.value_name)
+                .value_parser(value_parser!(OsString))
+                .action(ArgAction::Append),
+            _ => arg
+                .value_name(def.value_name)
+                .value_parser(value_parser!(OsString))
+                .allow_hyphen_values(true)
+                .action(ArgAction::Set),
+        };
+        cmd = cmd.arg(arg);
+    }
+    cmd.arg(
+        Arg::new("dirs_from")
+            .long("dirs-from")
+            .global(true)
+            .value_name("FILE")
+            .value_parser(value_parser!(PathBuf))
+            .help("Read directories to look at from FILE, NUL-separated ('-': stdin). An empty list means nothing was touched"),
+    )
+    .arg(
+        Arg::new("all")
+            .long("all")
+            .global(true)
+            .action(ArgAction::SetTrue)
+            .conflicts_with_all(["flavor", "python", "site_packages"])
+            .help("Every flavor installed under --prefix (PREFIX/bin/python3.X, PREFIX/lib/python3.X/site-packages), one after the other; exit status: the worst of them"),
+    )
+    .arg(
+        Arg::new("json")
+            .long("json")
+            .global(true)
+            .action(ArgAction::SetTrue)
+            .help("Print the report as JSON (schema: see README)"),
+    )
+    .arg(
+        Arg::new("quiet")
+            .short('q')
+            .long("quiet")
+            .global(true)
+            .action(ArgAction::SetTrue)
+            .conflicts_with("verbose")
+            .help("Print only failures"),
+    )
+    .arg(
+        Arg::new("verbose")
+            .short('v')
+            .long("verbose")
+            .global(true)
+            .action(ArgAction::SetTrue)
+            .help("Also list every file found or changed, and notes"),
+    )
 }
 
-#[derive(Subcommand, Debug)]
-enum Cmd {
-    /// Report missing, stale and orphaned bytecode; change nothing.
-    Check(Scope),
-    /// Remove orphaned bytecode, then compile what is missing or stale.
-    Update(Scope),
-    /// Remove orphaned bytecode and empty caches only (no Python needed).
-    Clean(Scope),
+fn capitalized(text: &str) -> String {
+    let text = text.replace('`', "");
+    let mut chars = text.chars();
+    chars
+        .next()
+        .map(|c| c.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
 }
 
-#[derive(Args, Debug)]
-struct Scope {
-    /// Look only at these directories (as pkg's touched directories; missing ones are fine).
-    /// Without any, and without --dirs-from, the whole site-packages.
-    #[arg(value_name = "DIR")]
-    dirs: Vec<PathBuf>,
-}
-
-#[derive(Args, Debug, Clone)]
-struct Common {
-    /// Python flavor as the ports tree names it: py39, py311, ..., py313t (free-threaded).
-    #[arg(short, long, global = true, value_parser = Flavor::parse)]
-    flavor: Option<Flavor>,
-    /// Every flavor installed under --prefix (PREFIX/bin/python3.X, PREFIX/lib/python3.X/site-packages),
-    /// one after the other; exit status: the worst of them.
-    #[arg(long, global = true, conflicts_with_all = ["flavor", "python", "site_packages"])]
-    all: bool,
-    /// Where a flavor is installed.
-    #[arg(long, global = true, value_name = "DIR", default_value = "/usr/local")]
-    prefix: PathBuf,
-    /// Interpreter to compile with. Without --flavor it is asked for its version,
-    /// cache tag and site-packages. Default (neither given): python3 on PATH.
-    #[arg(short, long, global = true, value_name = "PATH")]
-    python: Option<PathBuf>,
-    /// Work on this site-packages instead of the interpreter's.
-    #[arg(long, global = true, value_name = "DIR")]
-    site_packages: Option<PathBuf>,
-    /// Work on ROOT/<site-packages> (a staged image); compiled code records the
-    /// runtime path. Symlinks resolve inside ROOT.
-    #[arg(long, global = true, value_name = "ROOT")]
-    root: Option<PathBuf>,
-    /// Optimization levels to keep, comma-separated.
-    #[arg(
-        short = 'O',
-        long,
-        global = true,
-        value_name = "LEVELS",
-        value_delimiter = ',',
-        default_value = "0,1,2"
-    )]
-    optimize: Vec<u8>,
-    /// How written pycs are validated at import: timestamp, checked-hash or unchecked-hash.
-    #[arg(long, global = true, value_name = "MODE", default_value = "timestamp")]
-    invalidation_mode: InvalidationMode,
-    /// Compile workers (default: number of cores; never more than files).
-    #[arg(short, long, global = true, value_name = "N", default_value_t = 0)]
-    jobs: usize,
-    /// Do not compile sources whose path below site-packages matches GLOB (repeatable).
-    #[arg(short = 'x', long, global = true, value_name = "GLOB")]
-    exclude: Vec<String>,
-    /// Read directories to look at from FILE, NUL-separated ('-': stdin).
-    /// An empty list means nothing was touched.
-    #[arg(long, global = true, value_name = "FILE")]
-    dirs_from: Option<PathBuf>,
-    /// Longest time one file may take to compile, and a compile worker to
-    /// start, in seconds.
-    #[arg(long, global = true, value_name = "SECS", default_value_t = 120)]
-    timeout: u64,
-    /// Say what would be done; change nothing.
-    #[arg(short = 'n', long, global = true)]
-    dry_run: bool,
-    /// check/update: also read each pyc's body, not only its header; a body
-    /// that would not load is stale (and recompiled by update).
-    #[arg(long, global = true)]
-    verify: bool,
-    /// Also remove this interpreter's bytecode of levels not given to --optimize
-    /// (its own tag only); without it, nothing valid is ever removed.
-    #[arg(long, global = true)]
-    prune_levels: bool,
-    /// Print the report as JSON (schema: see README).
-    #[arg(long, global = true)]
+/// How the report is printed.
+struct Output {
     json: bool,
-    /// Print only failures.
-    #[arg(short, long, global = true, conflicts_with = "verbose")]
     quiet: bool,
-    /// Also list every file found or changed, and notes.
-    #[arg(short, long, global = true)]
     verbose: bool,
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
-    let json = cli.common.json;
+    let matches = cli().get_matches();
+    let (command, sub) = matches.subcommand().expect("a subcommand is required");
+    let output = Output {
+        json: sub.get_flag("json"),
+        quiet: sub.get_flag("quiet"),
+        verbose: sub.get_flag("verbose"),
+    };
     if let Err(e) = pycache::interrupt::install() {
         eprintln!("pycache: cannot catch SIGINT and SIGTERM: {e}");
     }
-    let result = run(cli);
+    let result = run(command, sub, &output);
     // Interrupted: the report of what was done is out; 128 + the signal.
     if let Some(signal) = pycache::interrupt::received() {
         if let Err(e) = &result {
@@ -151,76 +182,90 @@ fn main() -> ExitCode {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
             let code = exit_code(&e);
-            if json {
-                let msg =
-                    serde_json::json!({"schema": 1, "error": e.to_string(), "exit_code": code});
+            if output.json {
+                let msg = serde_json::json!({
+                    "schema": 1, "error": e.to_string(), "kind": e.kind(), "exit_code": code
+                });
                 println!("{msg}");
             }
-            eprintln!("pycache: {e}");
+            eprintln!("pycache: {e}{}", hint(&e));
             ExitCode::from(code as u8)
         }
     }
 }
 
-fn run(cli: Cli) -> Result<u8, Error> {
-    let c = &cli.common;
-    if c.all {
-        return run_all(&cli);
+/// The flag an option error is about, for the reader of the command line.
+fn hint(e: &Error) -> String {
+    match e {
+        Error::Option(e) => match e.def() {
+            Some(def) if !def.flag.is_empty() => format!(" (--{})", def.flag),
+            _ => String::new(),
+        },
+        _ => String::new(),
     }
-    let engine = configure(c, &cli.command)?;
-    let mut report = run_one(&engine, &cli.command, c)?;
+}
+
+fn run(command: &str, m: &ArgMatches, output: &Output) -> Result<u8, Error> {
+    if m.get_flag("all") {
+        return run_all(command, m, output);
+    }
+    let mut report = run_one(command, Engine::from_options(configure(m)?)?, output)?;
     if let Some(signal) = pycache::interrupt::received() {
         report.exit_code = 128 + signal; // what the program exits with
     }
-    print(&report, c);
+    print(&report, output);
     Ok(report.exit_code as u8)
 }
 
 /// `--all`: the command on each installed flavor in turn, each reported
 /// as alone (`--json`: an array of the reports, or of `{flavor, error}`).
-fn run_all(cli: &Cli) -> Result<u8, Error> {
-    let c = &cli.common;
-    let (Cmd::Check(scope) | Cmd::Update(scope) | Cmd::Clean(scope)) = &cli.command;
-    if !scope.dirs.is_empty() || c.dirs_from.is_some() {
+fn run_all(command: &str, m: &ArgMatches, output: &Output) -> Result<u8, Error> {
+    let options = configure(m)?;
+    if options.dirs().is_some() {
         // Directories belong to one site-packages; each flavor would find
         // none of its own among them.
-        Cli::command()
+        cli()
             .error(
                 clap::error::ErrorKind::ArgumentConflict,
                 "--all works on whole site-packages: it takes no DIR and no --dirs-from",
             )
             .exit();
     }
-    let prefix = match &c.root {
-        Some(root) => root.join(c.prefix.strip_prefix("/").unwrap_or(&c.prefix)),
-        None => c.prefix.clone(),
+    let selection = options.selection();
+    let prefix = selection
+        .prefix
+        .clone()
+        .unwrap_or_else(|| PathBuf::from(pycache::Selection::PREFIX));
+    let prefix = match &selection.root {
+        Some(root) => root.join(prefix.strip_prefix("/").unwrap_or(&prefix)),
+        None => prefix,
     };
     let flavors = pycache::installed(&prefix)?;
-    if flavors.is_empty() && !c.json {
+    if flavors.is_empty() && !output.json {
         println!(">=> no Python flavor installed under {}", prefix.display());
     }
     let (mut worst, mut json) = (0, Vec::new());
     for flavor in flavors {
-        let common = Common {
-            flavor: Some(flavor),
-            ..c.clone()
-        };
-        let result = configure(&common, &cli.command)
-            .and_then(|engine| run_one(&engine, &cli.command, &common));
+        let mut options = options.clone();
+        let result = options
+            .set("flavor", Value::Str(flavor.name().into_bytes()))
+            .map_err(Error::from)
+            .and_then(|()| Engine::from_options(options))
+            .and_then(|engine| run_one(command, engine, output));
         let code = match result {
             Ok(report) => {
-                if c.json {
+                if output.json {
                     json.push(report.to_json());
                 } else {
-                    print(&report, c);
+                    print(&report, output);
                 }
                 report.exit_code as u8
             }
             Err(e) => {
                 let code = exit_code(&e);
-                if c.json {
+                if output.json {
                     let msg = serde_json::json!({"schema": 1, "flavor": flavor.name(),
-                        "error": e.to_string(), "exit_code": code});
+                        "error": e.to_string(), "kind": e.kind(), "exit_code": code});
                     json.push(msg.to_string());
                 }
                 eprintln!("pycache: {e}");
@@ -234,7 +279,7 @@ fn run_all(cli: &Cli) -> Result<u8, Error> {
             break;
         }
     }
-    if c.json {
+    if output.json {
         let _ = writeln!(std::io::stdout().lock(), "[{}]", json.join(",\n"));
     }
     Ok(worst)
@@ -248,12 +293,13 @@ fn exit_code(e: &Error) -> i32 {
     }
 }
 
-fn run_one(engine: &Engine, command: &Cmd, c: &Common) -> Result<Report, Error> {
+fn run_one(command: &str, engine: Engine, output: &Output) -> Result<Report, Error> {
     Ok(match command {
-        Cmd::Check(_) => engine.check()?,
-        Cmd::Clean(_) => engine.clean()?,
-        Cmd::Update(_) => {
-            let progress = Progress::new(!c.quiet && !c.json && std::io::stderr().is_terminal());
+        "check" => engine.check()?,
+        "clean" => engine.clean()?,
+        _ => {
+            let show = !output.quiet && !output.json && std::io::stderr().is_terminal();
+            let progress = Progress::new(show);
             let report = engine.update(&|done, total| progress.show(done, total))?;
             progress.clear();
             report
@@ -261,43 +307,38 @@ fn run_one(engine: &Engine, command: &Cmd, c: &Common) -> Result<Report, Error> 
     })
 }
 
-/// Resolves flags into an engine: one place for every look-up.
-fn configure(c: &Common, command: &Cmd) -> Result<Engine, Error> {
-    let target = Selection {
-        flavor: c.flavor,
-        prefix: Some(c.prefix.clone()),
-        python: c.python.clone(),
-        site_packages: c.site_packages.clone(),
-        root: c.root.clone(),
+/// The engine's options from the flags, each checked by the engine.
+fn configure(m: &ArgMatches) -> Result<Options, Error> {
+    let mut options = Options::default();
+    for def in OPTIONS {
+        if def.kind == Kind::Switch {
+            if m.get_flag(def.key) {
+                options.set_text(def.key, &[OsStr::new("")])?;
+            }
+            continue;
+        }
+        let mut texts: Vec<&OsStr> = m
+            .get_many::<OsString>(def.key)
+            .map(|v| v.map(OsString::as_os_str).collect())
+            .unwrap_or_default();
+        let listed;
+        if def.kind == Kind::Dirs {
+            if let Some(file) = m.get_one::<PathBuf>("dirs_from") {
+                listed = read_dirs(file)?;
+                texts.splice(0..0, listed.iter().map(OsString::as_os_str));
+            } else if texts.is_empty() {
+                continue;
+            }
+        }
+        if !texts.is_empty() || def.kind == Kind::Dirs {
+            options.set_text(def.key, &texts)?;
+        }
     }
-    .target()?;
-    let (Cmd::Check(scope) | Cmd::Update(scope) | Cmd::Clean(scope)) = command;
-    let mut touched = None;
-    if let Some(file) = &c.dirs_from {
-        touched = Some(read_dirs(file)?);
-    }
-    if !scope.dirs.is_empty() {
-        touched
-            .get_or_insert_with(Vec::new)
-            .extend(scope.dirs.iter().cloned());
-    }
-    let mut engine = Engine::new(target)
-        .levels(&c.optimize)?
-        .invalidation_mode(c.invalidation_mode)
-        .jobs(c.jobs)
-        .touched(touched)
-        .dry_run(c.dry_run)
-        .verify(c.verify)
-        .prune_levels(c.prune_levels)
-        .timeout(Duration::from_secs(c.timeout.max(1)));
-    for glob in &c.exclude {
-        engine = engine.exclude(glob)?;
-    }
-    Ok(engine)
+    Ok(options)
 }
 
 /// A NUL-separated list of paths: any byte but NUL survives.
-fn read_dirs(file: &PathBuf) -> Result<Vec<PathBuf>, Error> {
+fn read_dirs(file: &Path) -> Result<Vec<OsString>, Error> {
     let mut bytes = Vec::new();
     let read = if file.as_os_str() == "-" {
         std::io::stdin().read_to_end(&mut bytes)
@@ -305,23 +346,23 @@ fn read_dirs(file: &PathBuf) -> Result<Vec<PathBuf>, Error> {
         std::fs::File::open(file).and_then(|mut f| f.read_to_end(&mut bytes))
     };
     read.map_err(|source| Error::Io {
-        path: file.clone(),
+        path: file.to_path_buf(),
         source,
     })?;
     Ok(bytes
         .split(|&b| b == 0)
         .filter(|p| !p.is_empty())
-        .map(|p| PathBuf::from(OsString::from_vec(p.to_vec())))
+        .map(|p| OsString::from_vec(p.to_vec()))
         .collect())
 }
 
-fn print(report: &Report, c: &Common) {
+fn print(report: &Report, output: &Output) {
     let mut out = std::io::stdout().lock();
-    let text = if c.json {
+    let text = if output.json {
         report.to_json()
     } else {
-        let mut lines = report.render(c.verbose);
-        if c.quiet {
+        let mut lines = report.render(output.verbose);
+        if output.quiet {
             lines.remove(0);
         }
         lines.join("\n")

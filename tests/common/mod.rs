@@ -339,3 +339,45 @@ fn run_with_stdin(cmd: &mut Command, input: &[u8]) -> Output {
     child.stdin.take().unwrap().write_all(input).unwrap();
     child.wait_with_output().unwrap()
 }
+
+// Helpers of the invariant test files (once in tests/engine.rs).
+
+/// The optimization levels every test keeps.
+pub const LEVELS: [u8; 3] = [0, 1, 2];
+
+/// A small package with a subpackage and a top-level module.
+pub fn populate(tree: &Tree) -> Vec<PathBuf> {
+    vec![
+        tree.write("pkg/__init__.py", "from .mod import f\n"),
+        tree.write(
+            "pkg/mod.py",
+            "def f():\n    assert True, 'x'\n    return 'doc'\n",
+        ),
+        tree.write(
+            "pkg/sub/__init__.py",
+            "\"\"\"Docstring removed at -OO.\"\"\"\nX = 1\n",
+        ),
+        tree.write("top.py", "import os\nVALUE = 42\n"),
+    ]
+}
+
+pub fn walk_all(root: &Path) -> Vec<PathBuf> {
+    walkdir::WalkDir::new(root)
+        .into_iter()
+        .map(|e| e.unwrap().into_path())
+        .collect()
+}
+
+pub fn running_as_root() -> bool {
+    std::process::Command::new("id")
+        .arg("-u")
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+        .unwrap_or(false)
+}
+
+pub fn inode(path: &Path) -> (u64, u64) {
+    use std::os::unix::fs::MetadataExt;
+    let meta = fs::metadata(path).unwrap();
+    (meta.dev(), meta.ino())
+}

@@ -248,7 +248,7 @@ class PycacheUnderPkg(unittest.TestCase):
                 env = Env(tmp, exec_capture=capture, hang_timeout=30)
                 runs = env.system.install(env.files(sc.DEMO_1), mtime=sc.T1)
                 self.assertEqual([r.status for r in runs], ["ok"], runs)
-                self.assertIn("compiled 6 files", runs[0].stdout)
+                self.assertIn("for 6 sources in", runs[0].stdout)
                 long_arg = [str(env.sp / f"gone{i}") for i in range(100)] + [str(env.sp / "demo")]
                 run = env.emu.run_script(pkgemu.load_trigger(env.trigger_file).trigger, long_arg)
                 self.assertEqual(run.status, "ok", run)  # --dirs-from FILE, never "-"
@@ -257,7 +257,7 @@ class PycacheUnderPkg(unittest.TestCase):
         (env.sp / "m.py").write_text("M = 1\n")
         run = subprocess.run([sc.PROGRAM, "update", "--flavor", env.flavor, "--prefix", str(env.lb),
                               "--dirs-from", "-"], input=str(env.sp).encode(), capture_output=True)
-        self.assertIn(b"compiled 1 file", run.stdout, run)
+        self.assertIn(b"for 1 source in", run.stdout, run)
 
     def test_packages_that_ship_levels_0_and_1_keep_them_byte_for_byte(self):
         env = Env(self.tmp / "a")
@@ -281,7 +281,8 @@ class PycacheUnderPkg(unittest.TestCase):
         self.assertEqual(len(shipped), 4)
         runs = env.system.transaction(before, [Path(f) for f in env.files(package)])
         self.assertEqual([r.status for r in runs], ["ok"], runs)
-        self.assertIn(">=> Python 3.11: compiled 2 files", runs[0].stdout)
+        # The summary says what was written: only the -OO level was missing.
+        self.assertIn(">=> Python 3.11: wrote 2 .opt-2.pyc for 2 sources in", runs[0].stdout)
         for p, (ino, data, mtime) in shipped.items():
             self.assertEqual((p.stat().st_ino, p.read_bytes(), p.stat().st_mtime_ns), (ino, data, mtime), p)
         added = sorted(str(p.relative_to(env.sp)) for p in env.sp.rglob("*.pyc") if p not in shipped)
@@ -323,7 +324,7 @@ class FreeThreaded(unittest.TestCase):
                 runs = system.install(files, mtime=sc.T1)
                 self.assertEqual([(Path(r.file).name, r.status) for r in runs],
                                  [(f"pycache-py{v.replace('.', '')}.ucl", "ok")], runs)
-                self.assertRegex(runs[0].stdout, rf"^>=> Python {re.escape(v)}: compiled 6 files \(3 levels\)")
+                self.assertRegex(runs[0].stdout, rf"^>=> Python {re.escape(v)}: wrote 18 pycs \(6 \.pyc, 6 \.opt-1\.pyc, 6 \.opt-2\.pyc\) for 6 sources")
                 self.assertEqual(sc.tree(lb / f"lib/python{other}"), before)
             runs = system.delete(files)  # the 3.13 package: its pycs go, 3.13t's stay
             self.assertEqual([r.status for r in runs], ["ok"])
@@ -388,13 +389,13 @@ class ImageBuild(unittest.TestCase):
         self.assertEqual(runs[0].arg, ["(null)"])
         self.assertIn('pycache: warning: no touched directory is in /usr/local/lib/python3.11/site-packages '
                       '(got "(null)"); updating the whole site-packages', runs[0].stdout)
-        self.assertIn(">=> Python 3.11: compiled 8 files (3 levels)", runs[0].stdout)
+        self.assertIn(">=> Python 3.11: wrote 24 pycs (8 .pyc, 8 .opt-1.pyc, 8 .opt-2.pyc) for 8 sources", runs[0].stdout)
         self.assertEqual(os.listdir(a / pkgemu.DEFERRED_DIR), [])
         # b: pycache on the host, against the root.
         done = subprocess.run([sc.PROGRAM, "update", "--root", str(b), "--flavor", self.FLAVOR,
                                "--python", PY], capture_output=True, text=True)
         self.assertEqual(done.returncode, 0, done)
-        self.assertIn("compiled 8 files (3 levels)", done.stdout)
+        self.assertIn("wrote 24 pycs (8 .pyc, 8 .opt-1.pyc, 8 .opt-2.pyc) for 8 sources", done.stdout)
 
         def pycs(root):
             return {str(p.relative_to(root)): p.read_bytes() for p in (root / site).rglob("*") if p.is_file()}
@@ -457,9 +458,9 @@ class FirstInstall(unittest.TestCase):
         self.assertEqual([(r.kind, r.status) for r in runs], [("script", "ok")], runs)
         lines = runs[0].stdout.splitlines()
         self.assertEqual(len(lines), 3, runs[0])
-        self.assertRegex(lines[0], r"^>=> Python 3\.11: compiled 6 files \(3 levels\) in [\d.]+ s$")
+        self.assertRegex(lines[0], r"^>=> Python 3\.11: wrote 18 pycs \(6 \.pyc, 6 \.opt-1\.pyc, 6 \.opt-2\.pyc\) for 6 sources in [\d.]+ s$")
         self.assertEqual(lines[1], ">=> Python 3.12: removed 1 orphaned file")
-        self.assertRegex(lines[2], r"^>=> Python 3\.13: compiled 6 files")
+        self.assertRegex(lines[2], r"^>=> Python 3\.13: wrote 18 pycs")
         self.assertEqual(runs[0].stderr.count("\n"), 1, runs[0])
         self.assertIn("pycache: py312 bytecode not updated: ", runs[0].stderr)
         # Run again (an upgrade of pycache runs it again): nothing to do.

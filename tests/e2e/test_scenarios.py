@@ -199,7 +199,7 @@ class Scenarios:
         before = tree(self.env.sp)
         runs = self.env.system.install(self.env.files(DEMO_1), mtime=T1)
         self.assert_ok(runs)
-        self.assertIn(f">=> Python 3.{self.env.minor}: compiled 6 files (3 levels)", runs[0].stdout)
+        self.assertIn(f">=> Python 3.{self.env.minor}: wrote 18 pycs (6 .pyc, 6 .opt-1.pyc, 6 .opt-2.pyc) for 6 sources", runs[0].stdout)
         after = tree(self.env.sp)
         expected = dict(before)
         for rel, content in DEMO_1.items():
@@ -232,7 +232,7 @@ class Scenarios:
                 expected.add(rel)
                 expected.update(str(p.relative_to(self.env.sp)) for p in self.env.pycs(rel))
         self.assertEqual(demo, sorted(expected))
-        self.assertIn("compiled 5 files (3 levels)", runs[0].stdout)
+        self.assertIn("wrote 15 pycs (5 .pyc, 5 .opt-1.pyc, 5 .opt-2.pyc) for 5 sources", runs[0].stdout)
 
     def test_3_delete_leaves_nothing_and_other_packages_untouched(self):
         self.assert_ok(self.env.system.install(self.env.files(DEMO_1), mtime=T1))
@@ -310,7 +310,7 @@ class Scenarios:
                 self.assert_ok(runs)
                 out = plain(runs)
                 if self.backend == "native":
-                    self.assertIn("compiled 6 files", out)  # the program is not needed
+                    self.assertIn("for 6 sources in", out)  # the program is not needed
                     continue
                 self.assertEqual(len(out.strip().splitlines()), 1, out)
                 self.assertEqual(runs[0].stdout, "", out)
@@ -344,7 +344,7 @@ class Scenarios:
         arg.append(str(self.env.sp / "demo"))
         run = self.env.emu.run_script(trig.trigger, arg, str(self.env.trigger_file))
         self.assertEqual(run.status, "ok", run)
-        self.assertIn("compiled 1 file (3 levels)", run.stdout, run)
+        self.assertIn("wrote 3 pycs (1 .pyc, 1 .opt-1.pyc, 1 .opt-2.pyc) for 1 source", run.stdout, run)
         self.env.verify(["demo/a.py"])
 
 
@@ -371,7 +371,7 @@ class SameResults(unittest.TestCase):
             native = self.run_all("native", Path(tmp) / "n")
             exec_ = self.run_all("exec", Path(tmp) / "e")
         self.assertEqual(native, exec_)
-        self.assertIn("compiled", native[2])
+        self.assertIn("wrote", native[2])
 
 
 class OldPkg(unittest.TestCase):
@@ -382,7 +382,7 @@ class OldPkg(unittest.TestCase):
             env = Env(Path(tmp), "/usr/bin/python3.11", "exec", exec_capture=False)
             runs = env.system.install(env.files(DEMO_1), mtime=T1)
             self.assertEqual([r.status for r in runs], ["ok"])
-            self.assertIn(">=> Python 3.11: compiled 6 files (3 levels)", runs[0].stdout)
+            self.assertIn(">=> Python 3.11: wrote 18 pycs (6 .pyc, 6 .opt-1.pyc, 6 .opt-2.pyc) for 6 sources", runs[0].stdout)
             env.verify(list(DEMO_1))
             env.bin.unlink()
             runs = env.system.upgrade(env.files(DEMO_1), env.files(DEMO_2), mtime=T2)

@@ -37,19 +37,19 @@ describe("pycache.core", function()
     assert.is_nil(t)
     assert.is_string(err)
     assert.truthy(err:find(tmp .. "/nope", 1, true), err)
-    t, err = core.check{ flavor = "py27", site_packages = sp }
+    t, err = core.info{ python = tmp .. "/nope" }
     assert.is_nil(t)
-    assert.truthy(err:find("invalid flavor", 1, true), err)
+    assert.truthy(err:find(tmp .. "/nope: interpreter not found", 1, true), err)
   end)
 
   it("raises a plain message on misuse", function()
     local cases = {
       { function() core.check(5) end, "pycache.core.check: options must be a table, got integer" },
-      { function() core.update{ flavour = "py311" } end, 'unknown option "flavour"' },
-      { function() core.check{ site_packages = sp } end, "opts.flavor or opts.python is required" },
-      { function() core.check(opts{ levels = { 0, 3 } }) end, "opts.levels[2] must be 0, 1 or 2, got 3" },
-      { function() core.check(opts{ dirs = "x" }) end, "opts.dirs must be an array of strings" },
-      { function() core.check(opts{ jobs = -1 }) end, "opts.jobs must be a whole number" },
+      { function() core.update{ flavour = "py311" } end, "pycache.core.update: flavour: unknown option" },
+      { function() core.check{ flavor = "py27", site_packages = sp } end, 'flavor: invalid flavor "py27"' },
+      { function() core.check(opts{ levels = { 0, 3 } }) end, "levels[2]: must be 0, 1 or 2, got 3" },
+      { function() core.check(opts{ dirs = "x" }) end, 'dirs: must be an array of paths, got "x"' },
+      { function() core.check(opts{ jobs = -1 }) end, "jobs: must be a whole number >= 0 (0: one per core), got -1" },
       { function() core.freshness(1, opts()) end, "argument #1 (source) must be a string" },
     }
     for _, case in ipairs(cases) do
@@ -69,7 +69,8 @@ describe("pycache.core", function()
     assert.equal(sp .. "/pkg/__init__.py", r.compiled[1].path)
     assert.is_nil(r.touched)
     assert.truthy(H.exists(sp .. "/pkg/__pycache__/mod.cpython-311.opt-2.pyc"))
-    assert.equal(">=> Python 3.11: compiled 2 files (3 levels)", r.lines[1]:match("^(.-) in "))
+    assert.equal(">=> Python 3.11: wrote 6 pycs (2 .pyc, 2 .opt-1.pyc, 2 .opt-2.pyc) for 2 sources",
+      r.lines[1]:match("^(.-) in "))
     local again = assert(core.update(opts()))
     assert.same({}, again.compiled)
     assert.equal(0, again.interpreters_started)

@@ -140,8 +140,8 @@ expect "daily_pycache_enable=NO: silent, 0" 0 ''
 conf 'daily_pycache_enable="YES"
 daily_pycache_flavors="py311 py313"'
 daily
-expect "out of sync: exit 1" 1 '^>=> Python 3.11: 2 files to compile \(6 missing, 0 stale\)$'
-expect "out of sync: both flavors" 1 '^>=> Python 3.13: 2 files to compile'
+expect "out of sync: exit 1" 1 '^>=> Python 3.11: 2 sources to compile \(6 pycs missing, 0 stale\)$'
+expect "out of sync: both flavors" 1 '^>=> Python 3.13: 2 sources to compile'
 if [ "$(printf '%s\n' "$out" | sed -n '1p;2p')" = "
 Checking Python bytecode (pycache):" ]; then
 	passed=$((passed + 1)); echo "ok: out of sync: one heading, first"
@@ -167,7 +167,7 @@ expect "in sync: silent, 0" 0 ''
 conf 'daily_pycache_enable="yes"
 daily_pycache_flavors="py311 py313"'
 daily
-expect "one flavor out of sync: exit 1" 1 '^>=> Python 3.13: 2 files to compile'
+expect "one flavor out of sync: exit 1" 1 '^>=> Python 3.13: 2 sources to compile'
 if printf '%s\n' "$out" | grep -q 'Python 3.11'; then
 	fail "one flavor out of sync: the in-sync flavor was shown"
 else
@@ -179,7 +179,7 @@ conf 'daily_pycache_enable="YES"
 daily_pycache_flavors="py311 py313"
 daily_pycache_fix="YES"'
 daily
-expect "fix: exit 1 with the update's line" 1 '^>=> Python 3.13: compiled 2 files \(3 levels\)'
+expect "fix: exit 1 with the update's line" 1 '^>=> Python 3.13: wrote 6 pycs'
 if in_sync 3.13; then passed=$((passed + 1)); echo "ok: fix: 3.13 is in sync afterwards"; else fail "fix: 3.13 still out of sync"; fi
 daily
 expect "fix: the next day is silent" 0 ''
@@ -207,11 +207,11 @@ daily
 expect "every flavor, all in sync: silent, 0" 0 ''
 rm -r "$lb/lib/python3.13/site-packages/pkg/__pycache__"
 daily
-expect "every flavor, one out of sync: exit 1" 1 '^>=> Python 3.13: 1 file to compile \(3 missing, 0 stale\)$'
+expect "every flavor, one out of sync: exit 1" 1 '^>=> Python 3.13: 1 source to compile \(3 pycs missing, 0 stale\)$'
 conf 'daily_pycache_enable="YES"
 daily_pycache_fix="YES"'
 daily
-expect "every flavor, fix: exit 1" 1 '^>=> Python 3.13: compiled 1 file'
+expect "every flavor, fix: exit 1" 1 '^>=> Python 3.13: wrote 3 pycs'
 daily
 expect "every flavor, fixed: silent the next day" 0 ''
 

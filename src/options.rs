@@ -1,0 +1,687 @@
+//! The options of a run (one command on one target), defined once.
+//!
+//! [`OPTIONS`] lists every option with its name (the Lua key, and the name
+//! messages use), its program flag, what a value must be and its default.
+//! [`Options::set`] is the one place a value is checked: the program turns
+//! each flag's text into a [`Value`] ([`Value::from_text`]), `pycache.core`
+//! turns each Lua value into one, and both hand it here, so the same bad
+//! value gives the same message from every front. `lua/pycache.lua` checks
+//! Lua types and maps keys to flags from a table generated from [`OPTIONS`]
+//! ([`lua_table`]); a test keeps that table, the program's flags and
+//! README's tables equal to this one.
+
+use std::ffi::{OsStr, OsString};
+use std::fmt;
+use std::os::unix::ffi::{OsStrExt, OsStringExt};
+use std::path::PathBuf;
+use std::time::Duration;
+
+use glob::Pattern;
+
+use crate::flavor::Flavor;
+use crate::pyc::InvalidationMode;
+use crate::target::Selection;
+
+/// What kind of value an option takes; decides how a value is checked,
+/// how the program parses a flag and how `lua/pycache.lua` passes it on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    /// A flavor name such as `py311`.
+    Flavor,
+    /// A path (any bytes but NUL, not empty).
+    Path,
+    /// A list of optimization levels, `0,1,2` on the command line.
+    Levels,
+    /// An invalidation mode name.
+    Mode,
+    /// A whole number of workers, 0 for one per core.
+    Workers,
+    /// A number of seconds, fractions allowed.
+    Seconds,
+    /// On or off; a flag without a value on the command line.
+    Switch,
+    /// Glob patterns; a repeatable flag, one string or an array in Lua.
+    Globs,
+    /// Directories: the program's positional arguments, an array in Lua.
+    Dirs,
+}
+
+impl Kind {
+    /// The Lua type(s) a value of this kind has, as `lua/pycache.lua`
+    /// checks them before running the program.
+    pub fn lua_type(self) -> &'static str {
+        match self {
+            Kind::Flavor | Kind::Path | Kind::Mode => "string",
+            Kind::Workers | Kind::Seconds => "number",
+            Kind::Switch => "boolean",
+            Kind::Levels => "number array",
+            Kind::Globs => "string or string array",
+            Kind::Dirs => "string array",
+        }
+    }
+
+    /// Whether options of this kind say which interpreter and
+    /// site-packages (the only ones `pycache.core.info` takes).
+    pub fn selects_target(self) -> bool {
+        matches!(self, Kind::Flavor | Kind::Path)
+    }
+
+    /// What one element of a list must be, for list kinds.
+    pub fn element(self) -> Option<&'static str> {
+        match self {
+            Kind::Levels => Some("0, 1 or 2"),
+            Kind::Globs => Some("a glob"),
+            Kind::Dirs => Some("a path"),
+            _ => None,
+        }
+    }
+}
+
+/// One option of a run.
+#[derive(Clone, Copy, Debug)]
+pub struct Def {
+    /// The Lua key and the name every message uses: `jobs`.
+    pub key: &'static str,
+    /// The program's long flag without dashes (`jobs`), or `""` for the
+    /// positional directories.
+    pub flag: &'static str,
+    /// The program's short flag, if any.
+    pub short: Option<char>,
+    /// The placeholder of the flag's value in help (`N`).
+    pub value_name: &'static str,
+    /// What kind of value.
+    pub kind: Kind,
+    /// What a value must be, as messages say it: `jobs: must be EXPECTED, got 2.5`.
+    pub expected: &'static str,
+    /// The default, in words.
+    pub default: &'static str,
+    /// What the option does.
+    pub help: &'static str,
+}
+
+/// Every option of a run, in the order help and README list them.
+pub const OPTIONS: &[Def] = &[
+    Def {
+        key: "flavor",
+        flag: "flavor",
+        short: Some('f'),
+        value_name: "pyXY",
+        kind: Kind::Flavor,
+        expected: "a flavor such as py311, or py313t (free-threaded)",
+        default: "—",
+        help: "the flavor: interpreter `PREFIX/bin/pythonX.Y`, site-packages \
+               `PREFIX/lib/pythonX.Y/site-packages`, tag `cpython-XY`; `pyXYt` (3.13 or \
+               newer) is the free-threaded build, `pythonX.Yt` and `lib/pythonX.Yt`, same \
+               tag; no interpreter is started to know this",
+    },
+    Def {
+        key: "prefix",
+        flag: "prefix",
+        short: None,
+        value_name: "DIR",
+        kind: Kind::Path,
+        expected: "a path",
+        default: "`/usr/local`",
+        help: "where a flavor is installed",
+    },
+    Def {
+        key: "python",
+        flag: "python",
+        short: Some('p'),
+        value_name: "PATH",
+        kind: Kind::Path,
+        expected: "a path",
+        default: "`python3` on `PATH` when neither is given",
+        help: "interpreter to compile with; without a flavor it is asked for its \
+               version, cache tag, magic number and site-packages",
+    },
+    Def {
+        key: "site_packages",
+        flag: "site-packages",
+        short: None,
+        value_name: "DIR",
+        kind: Kind::Path,
+        expected: "a path",
+        default: "the interpreter's",
+        help: "work on this directory instead",
+    },
+    Def {
+        key: "root",
+        flag: "root",
+        short: None,
+        value_name: "DIR",
+        kind: Kind::Path,
+        expected: "a path",
+        default: "—",
+        help: "work on `DIR/<site-packages>` (a staged image); code objects record \
+               the runtime path; symlinks resolve inside `DIR`",
+    },
+    Def {
+        key: "levels",
+        flag: "optimize",
+        short: Some('O'),
+        value_name: "0,1,2",
+        kind: Kind::Levels,
+        expected: "a list of levels 0, 1 or 2",
+        default: "`0,1,2`",
+        help: "levels to keep",
+    },
+    Def {
+        key: "invalidation_mode",
+        flag: "invalidation-mode",
+        short: None,
+        value_name: "MODE",
+        kind: Kind::Mode,
+        expected: "timestamp, checked-hash or unchecked-hash",
+        default: "`timestamp`",
+        help: "`timestamp`, `checked-hash` or `unchecked-hash` for written pycs",
+    },
+    Def {
+        key: "jobs",
+        flag: "jobs",
+        short: Some('j'),
+        value_name: "N",
+        kind: Kind::Workers,
+        expected: "a whole number >= 0 (0: one per core)",
+        default: "cores",
+        help: "compile workers (never more than files)",
+    },
+    Def {
+        key: "exclude",
+        flag: "exclude",
+        short: Some('x'),
+        value_name: "GLOB",
+        kind: Kind::Globs,
+        expected: "a glob or an array of globs",
+        default: "—",
+        help: "never compile sources whose path below site-packages matches \
+               (`*` matches `/` too); repeatable. Paths that are not UTF-8 match byte \
+               for byte: `*` and `?` match any byte (`?` exactly one)",
+    },
+    Def {
+        key: "dirs",
+        flag: "",
+        short: None,
+        value_name: "DIR",
+        kind: Kind::Dirs,
+        expected: "an array of paths",
+        default: "the whole site-packages",
+        help: "look only at these directories, as pkg reports them after a \
+               transaction (missing ones are fine)",
+    },
+    Def {
+        key: "timeout",
+        flag: "timeout",
+        short: None,
+        value_name: "SECS",
+        kind: Kind::Seconds,
+        expected: "a number of seconds > 0",
+        default: "120",
+        help: "longest time one file may take to compile, and a compile worker to start (to greet)",
+    },
+    Def {
+        key: "verify",
+        flag: "verify",
+        short: None,
+        value_name: "",
+        kind: Kind::Switch,
+        expected: "true or false",
+        default: "off (headers only)",
+        help: "`check`/`update`: also read the whole body of every pyc whose header is \
+               fresh; one that would not load (truncated, garbage) is stale and `update` \
+               compiles it again",
+    },
+    Def {
+        key: "prune_levels",
+        flag: "prune-levels",
+        short: None,
+        value_name: "",
+        kind: Kind::Switch,
+        expected: "true or false",
+        default: "off: nothing valid is ever removed",
+        help: "also remove this interpreter's bytecode of levels not kept (its tag only; \
+               see [Pruning levels](#pruning-levels))",
+    },
+    Def {
+        key: "dry_run",
+        flag: "dry-run",
+        short: Some('n'),
+        value_name: "",
+        kind: Kind::Switch,
+        expected: "true or false",
+        default: "off",
+        help: "say what would be done",
+    },
+];
+
+/// The definition of `key`.
+pub fn def(key: &str) -> Option<&'static Def> {
+    OPTIONS.iter().find(|d| d.key == key)
+}
+
+/// An option's value as a front received it, before it is checked: the
+/// shapes a Lua value can take, which also hold whatever a flag's text
+/// says.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Value {
+    /// A whole number.
+    Int(i64),
+    /// Any other number.
+    Num(f64),
+    /// A string: file-system bytes, never decoded unless the option needs text.
+    Str(Vec<u8>),
+    /// A boolean.
+    Bool(bool),
+    /// An array.
+    List(Vec<Value>),
+    /// Something else (a Lua function, userdata...), by its type name.
+    Other(&'static str),
+}
+
+impl Value {
+    /// The value a flag's text stands for, as an option of `kind` reads it:
+    /// numbers for numeric kinds, a comma-separated list of numbers for
+    /// levels, the bytes as they are for the others.
+    pub fn from_text(kind: Kind, text: &OsStr) -> Value {
+        match kind {
+            Kind::Workers | Kind::Seconds => number(text.as_bytes()),
+            Kind::Levels if text.is_empty() => Value::List(Vec::new()),
+            Kind::Levels => {
+                Value::List(text.as_bytes().split(|&b| b == b',').map(number).collect())
+            }
+            Kind::Switch => Value::Bool(true),
+            _ => Value::Str(text.as_bytes().to_vec()),
+        }
+    }
+}
+
+fn number(text: &[u8]) -> Value {
+    let s = std::str::from_utf8(text).unwrap_or("");
+    if let Ok(n) = s.parse::<i64>() {
+        Value::Int(n)
+    } else if let Ok(n) = s.parse::<f64>() {
+        Value::Num(n)
+    } else {
+        Value::Str(text.to_vec())
+    }
+}
+
+/// How a message shows a value: as Lua's `tostring` would for numbers and
+/// booleans, quoted for strings, by type for anything else.
+impl fmt::Display for Value {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Value::Int(n) => write!(f, "{n}"),
+            Value::Num(n) if n.fract() == 0.0 && n.abs() < 1e15 => write!(f, "{n:.1}"),
+            Value::Num(n) => write!(f, "{n}"),
+            Value::Str(s) => write!(f, "{:?}", String::from_utf8_lossy(s)),
+            Value::Bool(b) => write!(f, "{b}"),
+            Value::List(_) => f.write_str("a table"),
+            Value::Other(t) => write!(f, "a {t}"),
+        }
+    }
+}
+
+/// A value an option does not take, or an option that does not exist.
+/// Its message names the option by its key and shows the value.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{key}: {problem}")]
+pub struct OptionError {
+    /// The option (with `[i]` for an element of a list).
+    pub key: String,
+    /// What is wrong, and what would do.
+    pub problem: String,
+}
+
+impl OptionError {
+    fn new(key: impl Into<String>, problem: impl Into<String>) -> OptionError {
+        OptionError {
+            key: key.into(),
+            problem: problem.into(),
+        }
+    }
+
+    /// A key that is no option (of this function).
+    pub(crate) fn unknown(key: &str) -> OptionError {
+        OptionError::new(key, "unknown option")
+    }
+
+    fn expected(def: &Def, got: &Value) -> OptionError {
+        OptionError::new(def.key, format!("must be {}, got {got}", def.expected))
+    }
+
+    fn element(def: &Def, i: usize, got: &Value) -> OptionError {
+        let element = def.kind.element().unwrap_or(def.expected);
+        OptionError::new(
+            format!("{}[{}]", def.key, i + 1),
+            format!("must be {element}, got {got}"),
+        )
+    }
+
+    /// The option's definition, when the key is a known option.
+    pub fn def(&self) -> Option<&'static Def> {
+        def(self.key.split('[').next().unwrap_or_default())
+    }
+}
+
+/// The options of one run, each checked, with its default.
+#[derive(Clone, Debug)]
+pub struct Options {
+    /// Which interpreter and site-packages.
+    pub(crate) selection: Selection,
+    /// Levels to keep fresh, sorted, without duplicates.
+    pub(crate) levels: Vec<u8>,
+    /// How written pycs are validated.
+    pub(crate) invalidation_mode: InvalidationMode,
+    /// Compile workers at most.
+    pub(crate) workers: usize,
+    /// Sources never compiled.
+    pub(crate) exclude: Vec<Pattern>,
+    /// Directories to look at; `None`: the whole tree.
+    pub(crate) dirs: Option<Vec<PathBuf>>,
+    /// Longest time one file may take.
+    pub(crate) timeout: Duration,
+    /// Report only.
+    pub(crate) dry_run: bool,
+    /// Read each pyc's body too, not only its header.
+    pub(crate) verify: bool,
+    /// Remove this tag's bytecode of levels not kept.
+    pub(crate) prune_levels: bool,
+}
+
+impl Default for Options {
+    fn default() -> Options {
+        Options {
+            selection: Selection::default(),
+            levels: vec![0, 1, 2],
+            invalidation_mode: InvalidationMode::Timestamp,
+            workers: cores(),
+            exclude: Vec::new(),
+            dirs: None,
+            timeout: Duration::from_secs(120),
+            dry_run: false,
+            verify: false,
+            prune_levels: false,
+        }
+    }
+}
+
+fn cores() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
+impl Options {
+    /// Sets option `key` to `value`, checked; an unknown key, a value of the
+    /// wrong type or out of range is an error naming the key.
+    pub fn set(&mut self, key: &str, value: Value) -> Result<(), OptionError> {
+        let def = def(key).ok_or_else(|| OptionError::unknown(key))?;
+        let bad = || OptionError::expected(def, &value);
+        match (def.kind, &value) {
+            (Kind::Flavor, Value::Str(s)) => {
+                let name = std::str::from_utf8(s).map_err(|_| bad())?;
+                let flavor =
+                    Flavor::parse(name).map_err(|e| OptionError::new(key, e.to_string()))?;
+                self.selection.flavor = Some(flavor);
+            }
+            (Kind::Path, Value::Str(s)) if !s.is_empty() && !s.contains(&0) => {
+                let path = Some(PathBuf::from(OsString::from_vec(s.clone())));
+                match key {
+                    "prefix" => self.selection.prefix = path,
+                    "python" => self.selection.python = path,
+                    "site_packages" => self.selection.site_packages = path,
+                    _ => self.selection.root = path,
+                }
+            }
+            (Kind::Levels, Value::List(items)) => {
+                let mut levels = Vec::with_capacity(items.len());
+                for (i, item) in items.iter().enumerate() {
+                    match whole(item) {
+                        Some(n @ 0..=2) => levels.push(n as u8),
+                        _ => return Err(OptionError::element(def, i, item)),
+                    }
+                }
+                self.levels = checked_levels(&levels)?;
+            }
+            (Kind::Mode, Value::Str(s)) => {
+                self.invalidation_mode = std::str::from_utf8(s)
+                    .ok()
+                    .and_then(|s| s.parse().ok())
+                    .ok_or_else(bad)?;
+            }
+            (Kind::Workers, _) => match whole(&value) {
+                Some(0) => self.workers = cores(),
+                Some(n) if n > 0 => self.workers = usize::try_from(n).unwrap_or(usize::MAX),
+                _ => return Err(bad()),
+            },
+            (Kind::Seconds, Value::Int(_) | Value::Num(_)) => {
+                let secs = match value {
+                    Value::Int(n) => n as f64,
+                    Value::Num(n) => n,
+                    _ => unreachable!("matched above"),
+                };
+                self.timeout = Duration::try_from_secs_f64(secs)
+                    .ok()
+                    .filter(|d| !d.is_zero())
+                    .ok_or_else(bad)?;
+            }
+            (Kind::Switch, Value::Bool(b)) => match key {
+                "dry_run" => self.dry_run = *b,
+                "verify" => self.verify = *b,
+                "prune_levels" => self.prune_levels = *b,
+                _ => unreachable!("every switch is handled: {key}"),
+            },
+            (Kind::Globs, Value::Str(_)) => self.exclude = vec![checked_glob(def, 0, &value)?],
+            (Kind::Globs, Value::List(items)) => {
+                self.exclude = (items.iter().enumerate())
+                    .map(|(i, item)| checked_glob(def, i, item))
+                    .collect::<Result<_, _>>()?;
+            }
+            (Kind::Dirs, Value::List(items)) => {
+                let mut dirs = Vec::with_capacity(items.len());
+                for (i, item) in items.iter().enumerate() {
+                    match item {
+                        Value::Str(s) if !s.contains(&0) => {
+                            dirs.push(PathBuf::from(OsString::from_vec(s.clone())))
+                        }
+                        _ => return Err(OptionError::element(def, i, item)),
+                    }
+                }
+                self.dirs = Some(dirs);
+            }
+            _ => return Err(bad()),
+        }
+        Ok(())
+    }
+
+    /// Sets option `key` from the texts a program flag was given (one per
+    /// occurrence), read as [`Value::from_text`] says.
+    pub fn set_text(&mut self, key: &str, texts: &[&OsStr]) -> Result<(), OptionError> {
+        let def = def(key).ok_or_else(|| OptionError::unknown(key))?;
+        let value = match def.kind {
+            Kind::Globs | Kind::Dirs => Value::List(
+                texts
+                    .iter()
+                    .map(|t| Value::Str(t.as_bytes().to_vec()))
+                    .collect(),
+            ),
+            kind => match texts.last() {
+                Some(text) => Value::from_text(kind, text),
+                None => return Ok(()),
+            },
+        };
+        self.set(key, value)
+    }
+
+    /// The directories to look at, when only some are (`dirs`).
+    pub fn dirs(&self) -> Option<&[PathBuf]> {
+        self.dirs.as_deref()
+    }
+
+    /// The interpreter and site-packages chosen.
+    pub fn selection(&self) -> &Selection {
+        &self.selection
+    }
+}
+
+/// A number with no fraction, as Lua's `math.tointeger` sees it.
+fn whole(value: &Value) -> Option<i64> {
+    match *value {
+        Value::Int(n) => Some(n),
+        Value::Num(n) if n.fract() == 0.0 && n.abs() < 9.0e15 => Some(n as i64),
+        _ => None,
+    }
+}
+
+/// Levels sorted and without duplicates; at least one.
+pub(crate) fn checked_levels(levels: &[u8]) -> Result<Vec<u8>, OptionError> {
+    let def = def("levels").expect("levels is an option");
+    if let Some((i, &bad)) = levels.iter().enumerate().find(|(_, l)| **l > 2) {
+        return Err(OptionError::element(def, i, &Value::Int(bad.into())));
+    }
+    let mut levels = levels.to_vec();
+    levels.sort_unstable();
+    levels.dedup();
+    if levels.is_empty() {
+        return Err(OptionError::new(
+            def.key,
+            format!("must be {}, got none", def.expected),
+        ));
+    }
+    Ok(levels)
+}
+
+/// A glob pattern of `exclude`.
+pub(crate) fn checked_glob(def: &Def, i: usize, value: &Value) -> Result<Pattern, OptionError> {
+    let text = match value {
+        Value::Str(s) => std::str::from_utf8(s).ok(),
+        _ => None,
+    };
+    let text = text.ok_or_else(|| OptionError::element(def, i, value))?;
+    Pattern::new(text)
+        .map_err(|e| OptionError::new(def.key, format!("{text:?} is not a valid glob: {}", e.msg)))
+}
+
+/// The Lua table `lua/pycache.lua` checks options and builds program flags
+/// from, as the text between its `-- options: generated` markers.
+pub fn lua_table() -> String {
+    let mut out = String::from("local OPTIONS = {\n");
+    for d in OPTIONS {
+        let flag = if d.flag.is_empty() {
+            String::new()
+        } else {
+            format!("--{}", d.flag)
+        };
+        let element = d
+            .kind
+            .element()
+            .map(|e| format!(", element = {e:?}"))
+            .unwrap_or_default();
+        out.push_str(&format!(
+            "  {{ key = {:?}, flag = {:?}, kind = {:?}, lua = {:?},\n    expected = {:?}{element} }},\n",
+            d.key,
+            flag,
+            format!("{:?}", d.kind).to_lowercase(),
+            d.kind.lua_type(),
+            d.expected,
+        ));
+    }
+    out.push('}');
+    out
+}
+
+/// README's rows for the program's option table, one per option with a flag.
+pub fn readme_rows() -> Vec<String> {
+    OPTIONS
+        .iter()
+        .filter(|d| !d.flag.is_empty())
+        .map(|d| {
+            let short = d.short.map(|c| format!("-{c}, ")).unwrap_or_default();
+            let value = if d.value_name.is_empty() {
+                String::new()
+            } else {
+                format!(" {}", d.value_name)
+            };
+            format!(
+                "| `{short}--{}{value}` | {} | {} |",
+                d.flag, d.help, d.default
+            )
+        })
+        .collect()
+}
+
+/// README's list of the options both Lua modules take (between its
+/// `options:lua` markers): each key and what its value must be.
+pub fn readme_lua_list() -> String {
+    OPTIONS
+        .iter()
+        .map(|d| {
+            let default = match d.default {
+                "—" => String::new(),
+                default => format!("; default {default}"),
+            };
+            format!(
+                "- `{}` ({}): {}: {}{default}\n",
+                d.key,
+                d.kind.lua_type(),
+                d.help,
+                d.expected
+            )
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn set(key: &str, value: Value) -> Result<Options, String> {
+        let mut o = Options::default();
+        o.set(key, value).map(|()| o).map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn values_are_checked_once_with_the_key_named() {
+        assert_eq!(
+            set("jobs", Value::Num(2.5)).unwrap_err(),
+            "jobs: must be a whole number >= 0 (0: one per core), got 2.5"
+        );
+        assert_eq!(set("jobs", Value::Num(3.0)).unwrap().workers, 3);
+        assert_eq!(
+            set("timeout", Value::Num(0.5)).unwrap().timeout,
+            Duration::from_millis(500)
+        );
+        assert_eq!(
+            set("timeout", Value::Int(0)).unwrap_err(),
+            "timeout: must be a number of seconds > 0, got 0"
+        );
+        assert_eq!(
+            set("levels", Value::List(vec![Value::Int(0), Value::Int(3)])).unwrap_err(),
+            "levels[2]: must be 0, 1 or 2, got 3"
+        );
+        assert_eq!(
+            set("jbos", Value::Int(1)).unwrap_err(),
+            "jbos: unknown option"
+        );
+        assert_eq!(
+            set("prefix", Value::Str(Vec::new())).unwrap_err(),
+            "prefix: must be a path, got \"\""
+        );
+    }
+
+    #[test]
+    fn flag_text_reads_as_the_lua_value_would() {
+        let kind = Kind::Levels;
+        assert_eq!(
+            Value::from_text(kind, OsStr::new("0,1.5")),
+            Value::List(vec![Value::Int(0), Value::Num(1.5)])
+        );
+        assert_eq!(
+            Value::from_text(Kind::Workers, OsStr::new("2.5")),
+            Value::Num(2.5)
+        );
+        assert_eq!(
+            Value::from_text(Kind::Seconds, OsStr::new("soon")),
+            Value::Str(b"soon".to_vec())
+        );
+    }
+}

@@ -1,0 +1,317 @@
+//! Invariant: what pycache writes is what CPython itself would write and
+//! use, and its freshness verdicts are importlib's: CPython is the oracle.
+//! Each test runs on every CPython found (see `common::pythons`).
+
+mod common;
+
+use std::fs;
+use std::os::unix::ffi::OsStrExt;
+use std::os::unix::fs::MetadataExt;
+use std::path::PathBuf;
+
+use common::{LEVELS, Tree, cache_of, code_matches, importlib_verdicts, inode, populate, pythons};
+
+#[test]
+fn update_writes_what_importlib_uses_and_code_equals_compile() {
+    for python in pythons() {
+        let tree = Tree::new(&python);
+        let sources = populate(&tree);
+        let out = tree.pycache(&["update", "--json"]).expect(0).json();
+        assert_eq!(
+            out["compiled"].as_array().unwrap().len(),
+            sources.len(),
+            "{python:?}"
+        );
+        for level in LEVELS {
+            let verdicts = importlib_verdicts(&python, level, &sources);
+            assert_eq!(
+                verdicts,
+                vec!["fresh"; sources.len()],
+                "{python:?} level {level}"
+            );
+            for source in &sources {
+                let cfile = cache_of(source, &python.tag(), level);
+                let (same, filename) = code_matches(&python, source, &cfile, source, level);
+                assert!(
+                    same,
+                    "{python:?}: {} level {level} differs from compile()",
+                    cfile.display()
+                );
+                assert_eq!(filename, source.to_string_lossy());
+            }
+        }
+    }
+}
+
+#[test]
+fn freshness_agrees_with_importlib_for_every_kind_of_damage() {
+    for python in pythons() {
+        let tree = Tree::new(&python);
+        let names = [
+            "fresh",
+            "mtime",
+            "size",
+            "magic",
+            "truncated",
+            "empty",
+            "garbage",
+            "missing",
+        ];
+        let sources: Vec<PathBuf> = names
+            .iter()
+            .map(|n| tree.write(format!("{n}.py"), &format!("NAME = {n:?}\n")))
+            .collect();
+        tree.pycache(&["update", "-O", "0"]).expect(0);
+        let cache = |n: &str| tree.cache(&format!("{n}.py"), 0);
+        let header = if python.minor < 7 { 12 } else { 16 };
+        // Same size, later mtime: only the timestamp tells.
+        let mtime = tree.site.join("mtime.py");
+        let t =
+            fs::metadata(&mtime).unwrap().modified().unwrap() + std::time::Duration::from_secs(5);
+        fs::File::options()
+            .write(true)
+            .open(&mtime)
+            .unwrap()
+            .set_modified(t)
+            .unwrap();
+        // Same mtime, other size.
+        let size = tree.site.join("size.py");
+        let t = fs::metadata(&size).unwrap().modified().unwrap();
+        fs::write(&size, "NAME = 'size, longer'\n").unwrap();
+        fs::File::options()
+            .write(true)
+            .open(&size)
+            .unwrap()
+            .set_modified(t)
+            .unwrap();
+        let mut data = fs::read(cache("magic")).unwrap();
+        data[0] ^= 0x55;
+        fs::write(cache("magic"), data).unwrap();
+        let data = fs::read(cache("truncated")).unwrap();
+        fs::write(cache("truncated"), &data[..header - 3]).unwrap();
+        fs::write(cache("empty"), b"").unwrap();
+        let mut data = fs::read(cache("garbage")).unwrap();
+        data.truncate(header);
+        data.extend_from_slice(b"not marshal data");
+        fs::write(cache("garbage"), data).unwrap();
+        fs::remove_file(cache("missing")).unwrap();
+
+        let out = tree
+            .pycache(&["check", "-O", "0", "--json"])
+            .expect(1)
+            .json();
+        let state = |n: &str| {
+            out["to_compile"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|p| p["path"].as_str().unwrap().ends_with(&format!("/{n}.py")))
+                .map(|p| {
+                    format!(
+                        "{} {}",
+                        p["levels"][0]["state"].as_str().unwrap(),
+                        p["levels"][0]["reason"].as_str().unwrap()
+                    )
+                })
+                .unwrap_or_else(|| "fresh ".into())
+        };
+        assert_eq!(state("fresh"), "fresh ", "{python:?}");
+        assert_eq!(state("mtime"), "stale source mtime changed");
+        assert_eq!(state("size"), "stale source size changed");
+        assert_eq!(state("magic"), "stale wrong magic number");
+        assert_eq!(state("truncated"), "stale truncated");
+        assert_eq!(state("empty"), "stale truncated");
+        assert_eq!(state("garbage"), "stale no code object after the header");
+        assert_eq!(state("missing"), "missing ");
+        // Where importlib recompiles on its own, it agrees with us.
+        let judged: Vec<PathBuf> = ["fresh", "mtime", "size", "magic", "truncated", "empty"]
+            .iter()
+            .map(|n| tree.site.join(format!("{n}.py")))
+            .collect();
+        assert_eq!(
+            importlib_verdicts(&python, 0, &judged),
+            ["fresh", "stale", "stale", "stale", "stale", "stale"],
+            "{python:?}"
+        );
+        // update repairs all of it; importlib then uses every file.
+        tree.pycache(&["update", "-O", "0"]).expect(0);
+        assert_eq!(
+            importlib_verdicts(&python, 0, &sources),
+            vec!["fresh"; sources.len()]
+        );
+        let _ = names;
+    }
+}
+
+#[test]
+fn hash_based_pycs_are_judged_as_importlib_does() {
+    for python in pythons().into_iter().filter(|p| p.minor >= 7) {
+        for mode in ["checked-hash", "unchecked-hash"] {
+            let tree = Tree::new(&python);
+            let source = tree.write("h.py", "A = 1\n");
+            tree.pycache(&["update", "-O", "0", "--invalidation-mode", mode])
+                .expect(0);
+            let flags = fs::read(tree.cache("h.py", 0)).unwrap()[4];
+            assert_eq!(flags, if mode == "checked-hash" { 3 } else { 1 });
+            tree.pycache(&["check", "-O", "0"]).expect(0);
+            // Same size and mtime, other bytes: only the hash can tell.
+            let t = fs::metadata(&source).unwrap().modified().unwrap();
+            fs::write(&source, "A = 2\n").unwrap();
+            fs::File::options()
+                .write(true)
+                .open(&source)
+                .unwrap()
+                .set_modified(t)
+                .unwrap();
+            let ours = tree.pycache(&["check", "-O", "0", "--json"]).json();
+            let theirs = importlib_verdicts(&python, 0, std::slice::from_ref(&source));
+            let stale = !ours["to_compile"].as_array().unwrap().is_empty();
+            assert_eq!(
+                stale,
+                theirs == ["stale"],
+                "{python:?} {mode}: ours {ours} vs importlib {theirs:?}"
+            );
+            assert_eq!(stale, mode == "checked-hash", "{python:?} {mode}");
+        }
+    }
+}
+
+#[test]
+fn each_level_gets_its_own_code_where_optimization_changes_it() {
+    // Levels 0 and 1 share one compile only when -O cannot change the code.
+    for python in pythons() {
+        let tree = Tree::new(&python);
+        let sources = [
+            tree.write(
+                "plain.py",
+                "\"\"\"Doc.\"\"\"\ndef f():\n    \"\"\"Doc.\"\"\"\n    return 1\n",
+            ),
+            tree.write(
+                "asserts.py",
+                "def f(x):\n    assert x, 'no'\n    return x\n",
+            ),
+            tree.write(
+                "debug.py",
+                "if __debug__:\n    MODE = 'debug'\nelse:\n    MODE = 'optimized'\n",
+            ),
+            tree.write(
+                "mention.py",
+                "# assert in a comment only\nVALUE = 'assertion'\n",
+            ),
+            tree.write(
+                "methods.py",
+                "def test(self):\n    self.assertEqual(__debug__x, 1)\n",
+            ),
+            tree.write("packed.py", "def f(x):\n\tx=1;assert(x)\n"),
+            // The keyword need not be in the bytes: the declared encoding
+            // decodes `+AGE-` and `\x5f` to `a` and `_`.
+            tree.write(
+                "utf7.py",
+                "# coding: utf-7\ndef f(x):\n    +AGE-ssert x\n    return x\n",
+            ),
+            tree.write(
+                "escaped.py",
+                "# -*- coding: unicode_escape -*-\nif \\x5f_debug__:\n    MODE = 1\n",
+            ),
+            // Levels 1 and 2 share one compile only when there is no
+            // docstring: one in each place -OO looks, and none at all.
+            tree.write("moddoc.py", "'Module doc.'\nX = 1\n"),
+            tree.write("classdoc.py", "class A:\n    'Doc.'\n    x = 1\n"),
+            tree.write(
+                "nesteddoc.py",
+                "def f():\n    def g():\n        'Doc.'\n    return g\n",
+            ),
+            tree.write(
+                "methoddoc.py",
+                "class A:\n    x = 'v'\n    async def m(self):\n        ('Doc.')\n        return 1\n",
+            ),
+            tree.write(
+                "nodocs.py",
+                "class A:\n    x = 'not a doc'\n\
+                 def f(x):\n    y = 'first constant'\n    assert x\n\
+                 \x20   return [s + 'z' for s in x], lambda: 'v'\n",
+            ),
+            tree.write("plain_nodoc.py", "X = 'a'\ndef f():\n    return 'b'\n"),
+        ];
+        tree.pycache(&["update"]).expect(0);
+        for level in LEVELS {
+            for source in &sources {
+                let cfile = cache_of(source, &python.tag(), level);
+                let (same, _) = code_matches(&python, source, &cfile, source, level);
+                assert!(same, "{python:?}: {} at level {level}", source.display());
+            }
+        }
+        let bytes = |name: &str, level| fs::read(tree.cache(name, level)).unwrap();
+        assert_ne!(bytes("debug.py", 0), bytes("debug.py", 1), "{python:?}");
+        for name in ["asserts.py", "packed.py", "utf7.py", "escaped.py"] {
+            assert_ne!(bytes(name, 0), bytes(name, 1), "{python:?}: {name}");
+        }
+        for name in ["moddoc.py", "classdoc.py", "nesteddoc.py", "methoddoc.py"] {
+            assert_ne!(bytes(name, 1), bytes(name, 2), "{python:?}: {name}");
+        }
+        assert_ne!(bytes("plain.py", 1), bytes("plain.py", 2), "{python:?}");
+        // Levels whose pycs are the same bytes are one file with a name per
+        // level (on every version).
+        let links = true;
+        for source in &sources {
+            let cfiles = LEVELS.map(|level| cache_of(source, &python.tag(), level));
+            for (a, b) in [(0, 1), (1, 2), (0, 2)] {
+                let same_bytes = fs::read(&cfiles[a]).unwrap() == fs::read(&cfiles[b]).unwrap();
+                assert_eq!(
+                    inode(&cfiles[a]) == inode(&cfiles[b]),
+                    same_bytes && links,
+                    "{python:?}: {} levels {a} and {b}",
+                    source.display()
+                );
+            }
+        }
+        let nlink = fs::metadata(tree.cache("plain_nodoc.py", 0))
+            .unwrap()
+            .nlink();
+        assert_eq!(nlink, if links { 3 } else { 1 }, "{python:?}");
+    }
+}
+
+#[test]
+fn any_byte_in_a_file_name_survives() {
+    for python in pythons() {
+        let tree = Tree::new(&python);
+        let names: [&[u8]; 3] = [b"new\nline.py", b"latin\xe9.py", b"sp ace\"q'.py"];
+        let dir = tree.site.join("odd");
+        fs::create_dir_all(&dir).unwrap();
+        let sources: Vec<PathBuf> = names
+            .iter()
+            .map(|n| {
+                let p = dir.join(std::ffi::OsStr::from_bytes(n));
+                fs::write(&p, "V = 'odd'\n").unwrap();
+                p
+            })
+            .collect();
+        let run = tree.pycache(&["update", "--json"]).expect(0);
+        let out = run.json();
+        assert_eq!(
+            out["compiled"].as_array().unwrap().len(),
+            3,
+            "{python:?}: {out}"
+        );
+        // JSON keeps the exact bytes as surrogate escapes.
+        let raw = run.stdout;
+        assert!(
+            raw.contains("latin\\udce9.py") && raw.contains("new\\u000aline.py"),
+            "{raw}"
+        );
+        for level in LEVELS {
+            assert_eq!(
+                importlib_verdicts(&python, level, &sources),
+                ["fresh"; 3],
+                "{python:?} {level}"
+            );
+        }
+        tree.pycache(&["check"]).expect(0);
+        for s in &sources {
+            fs::remove_file(s).unwrap();
+        }
+        tree.pycache(&["update"]).expect(0);
+        assert_eq!(tree.listing(), Vec::<String>::new(), "{python:?}");
+    }
+}

@@ -1,0 +1,106 @@
+//! The program's command line itself: exit codes, dry run, usage errors
+//! and flags, as a user types them. (The rules behind them are tested in
+//! the files named for each invariant.)
+
+mod common;
+
+use common::{Tree, debian_python, populate};
+
+#[test]
+fn check_exit_codes_and_dry_run() {
+    let python = debian_python();
+    let tree = Tree::new(&python);
+    populate(&tree);
+    let before = tree.listing();
+    let out = tree.pycache(&["update", "--dry-run"]).expect(0);
+    assert!(
+        out.stdout
+            .contains("would write 12 pycs (4 .pyc, 4 .opt-1.pyc, 4 .opt-2.pyc) for 4 sources"),
+        "{}",
+        out.stdout
+    );
+    assert_eq!(tree.listing(), before);
+    let out = tree.pycache(&["check"]).expect(1);
+    assert!(
+        out.stdout
+            .starts_with(">=> Python 3.11: 4 sources to compile (12 pycs missing, 0 stale)"),
+        "{}",
+        out.stdout
+    );
+    tree.pycache(&["update", "-q"]).expect(0);
+    tree.pycache(&["check"]).expect(0);
+}
+
+#[test]
+fn usage_errors_show_the_expected_form() {
+    for (args, needle) in [
+        (vec!["check", "--flavor", "py3"], "invalid flavor \"py3\""),
+        (vec!["check", "--flavor", "python311"], "expected pyXY"),
+        (
+            vec!["check", "--flavor", "py311", "-O", "3"],
+            "levels[1]: must be 0, 1 or 2, got 3 (--optimize)",
+        ),
+        (
+            vec![
+                "check",
+                "--flavor",
+                "py311",
+                "-x",
+                "[",
+                "--site-packages",
+                "/",
+            ],
+            "exclude: \"[\" is not a valid glob",
+        ),
+        (vec!["frobnicate"], "unrecognized subcommand"),
+    ] {
+        let out = common::pycache(&args).expect(2);
+        assert!(out.stderr.contains(needle), "{args:?}: {}", out.stderr);
+    }
+    let out = common::pycache(["check", "--flavor", "py311", "--prefix", "/nonexistent"]).expect(3);
+    assert!(
+        out.stderr.contains(
+            "/nonexistent/lib/python3.11/site-packages: site-packages directory does not exist"
+        ),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn excluded_sources_are_not_compiled() {
+    let python = debian_python();
+    let tree = Tree::new(&python);
+    populate(&tree);
+    tree.write("pkg/tests/test_x.py", "print 'py2'\n");
+    let out = tree.pycache(&["update", "-x", "*/tests/*"]).expect(0);
+    assert!(out.stdout.contains("for 4 sources in"), "{}", out.stdout);
+    assert!(!tree.cache("pkg/tests/test_x.py", 0).exists());
+    tree.pycache(&["check", "-x", "*/tests/*"]).expect(0);
+}
+
+#[test]
+fn the_summary_says_which_pycs_were_written() {
+    let python = debian_python();
+    let tree = Tree::new(&python);
+    populate(&tree);
+    let out = tree.pycache(&["update", "-O", "0,1"]).expect(0);
+    assert!(
+        out.stdout
+            .contains("wrote 8 pycs (4 .pyc, 4 .opt-1.pyc) for 4 sources in"),
+        "{}",
+        out.stdout
+    );
+    // Only the opt-2 files are missing now: the line says so, not "3 levels".
+    let out = tree.pycache(&["update"]).expect(0);
+    let line = out.stdout.lines().next().unwrap_or_default();
+    assert!(
+        line.starts_with(">=> Python 3.11: wrote 4 .opt-2.pyc for 4 sources in "),
+        "{line}"
+    );
+    let out = tree.pycache(&["update"]).expect(0);
+    assert_eq!(
+        out.stdout,
+        ">=> Python 3.11: bytecode up to date (4 sources)\n"
+    );
+}
