@@ -192,8 +192,8 @@ impl fmt::Display for Stop {
             ) => {
                 write!(
                     f,
-                    "{}: interpreter not found; {sources} source(s) not compiled (is the Python \
-                     {version} package being removed? cleaning was still done)",
+                    "{}: interpreter not found; {sources} source(s) not compiled, cleaning was \
+                     still done; unless the Python {version} package is being removed, reinstall it",
                     interpreter.display()
                 )
             }

@@ -64,6 +64,14 @@ fn a_missing_interpreter_still_cleans_and_says_so() {
         "{}",
         out.stdout
     );
+    // What to do, not only what is missing.
+    assert!(
+        out.stdout.contains(
+            "cleaning was still done; unless the Python 3.11 package is being removed, reinstall it"
+        ),
+        "{}",
+        out.stdout
+    );
     tree.pycache(&["clean"]).expect(0);
     // Nothing to compile: a missing interpreter is no error at all.
     fs::remove_file(tree.site.join("new.py")).unwrap();
