@@ -401,6 +401,10 @@ fn a_spawn_limit_shrinks_the_pool_without_a_panic() {
     let sources: Vec<PathBuf> = (0..400)
         .map(|i| tree.write(format!("p/m{i}.py"), "X = 1\n"))
         .collect();
+    // A copy inside the tree: the build directory may sit below one that
+    // nobody cannot search (a clone under `mktemp -d`, mode 0700).
+    let program = tree.tmp.path().join("pycache");
+    fs::copy(env!("CARGO_BIN_EXE_pycache"), &program).unwrap();
     let chown = Command::new("chown")
         .args(["-R", "nobody:nogroup"])
         .arg(tree.tmp.path())
@@ -409,7 +413,7 @@ fn a_spawn_limit_shrinks_the_pool_without_a_panic() {
     assert!(chown.success());
     let script = format!(
         "prlimit --nproc=40 --pid $$ && exec '{}' update --json -j 300 --flavor py311 --prefix '{}'",
-        env!("CARGO_BIN_EXE_pycache"),
+        program.display(),
         tree.prefix.display()
     );
     let run = bounded(
