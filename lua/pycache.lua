@@ -67,6 +67,10 @@ local OPTIONS = {
     expected = "true or false" },
   { key = "prune_levels", flag = "--prune-levels", kind = "switch", lua = "boolean",
     expected = "true or false" },
+  { key = "config", flag = "--config", kind = "config", lua = "string",
+    expected = "a path" },
+  { key = "no_config", flag = "--no-config", kind = "switch", lua = "boolean",
+    expected = "true or false" },
   { key = "dry_run", flag = "--dry-run", kind = "switch", lua = "boolean",
     expected = "true or false" },
 }

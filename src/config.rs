@@ -19,6 +19,7 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use crate::flavor::Flavor;
+use crate::options::{Options, Value};
 use crate::ucl::{self, Node, Ucl};
 
 /// The keys the file may set, in the order `pycache config` prints them;
@@ -239,6 +240,282 @@ impl Config {
             problem: problem.to_string(),
         }
     }
+
+    /// Checks every value of the file, of every section, as its option
+    /// would take it: a file is used whole or not at all, whichever flavor
+    /// a run is for.
+    pub fn check(&self) -> Result<(), ConfigError> {
+        let sections = self.sections.iter().flat_map(|(_, s)| s);
+        for setting in self.top.iter().chain(sections) {
+            Options::default()
+                .assign(&setting.key, value(&setting.node.value))
+                .map_err(|e| self.refused(setting, e))?;
+        }
+        Ok(())
+    }
+}
+
+/// Where the value of a setting in effect comes from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Origin {
+    /// Nobody set it.
+    Default,
+    /// The run's own options (a flag, a Lua option).
+    Given,
+    /// The file, at this line, in this flavor's section or at the top.
+    File {
+        /// The line of the value.
+        line: usize,
+        /// The section, when not the top level.
+        section: Option<Flavor>,
+    },
+}
+
+impl fmt::Display for Origin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Origin::Default => f.write_str("default"),
+            Origin::Given => f.write_str("command line"),
+            Origin::File {
+                line,
+                section: None,
+            } => write!(f, "line {line}"),
+            Origin::File {
+                line,
+                section: Some(flavor),
+            } => write!(f, "line {line}, section {flavor}"),
+        }
+    }
+}
+
+/// What the file did to a run's options ([`apply`]).
+#[derive(Clone, Debug, Default)]
+pub struct Applied {
+    /// The file whose settings count, if any.
+    pub file: Option<PathBuf>,
+    /// Where each setting of [`KEYS`] in effect comes from, in that order.
+    pub origins: Vec<(&'static str, Origin)>,
+    /// Why the file was ignored whole, when it was.
+    pub error: Option<ConfigError>,
+}
+
+impl Applied {
+    /// The report's warning for an ignored file, in one line.
+    pub fn warning(&self) -> Option<String> {
+        self.error
+            .as_ref()
+            .map(|e| format!("{e}; the file is ignored"))
+    }
+}
+
+/// Fills in the options a run did not set itself from the file its options
+/// name (or the default file), with `flavor`'s section over the top level.
+/// A file that cannot be used changes nothing and says why.
+pub fn apply(options: &mut Options, flavor: Option<Flavor>) -> Applied {
+    let source = Source::locate(options.config.as_deref(), options.no_config);
+    let config = Config::read(&source).and_then(|config| {
+        if let Some(config) = &config {
+            config.check()?;
+        }
+        Ok(config)
+    });
+    let mut applied = Applied::default();
+    let settings = match &config {
+        Ok(Some(config)) => {
+            applied.file = Some(config.path.clone());
+            config.settings(flavor)
+        }
+        Ok(None) => Vec::new(),
+        Err(e) => {
+            applied.error = Some(e.clone());
+            Vec::new()
+        }
+    };
+    for key in KEYS {
+        let origin = if options.is_given(key) {
+            Origin::Given
+        } else if let Some(setting) = settings.iter().find(|s| s.key == *key) {
+            options
+                .assign(key, value(&setting.node.value))
+                .expect("checked when read");
+            Origin::File {
+                line: setting.node.line,
+                section: setting.section,
+            }
+        } else {
+            Origin::Default
+        };
+        applied.origins.push((key, origin));
+    }
+    applied
+}
+
+/// A value of the file as a front's value for [`Options`].
+fn value(ucl: &Ucl) -> Value {
+    match ucl {
+        Ucl::Int(n) => Value::Int(*n),
+        Ucl::Float(n) => Value::Num(*n),
+        Ucl::Bool(b) => Value::Bool(*b),
+        Ucl::Str(s) => Value::Str(s.clone().into_bytes()),
+        Ucl::Array(items) => Value::List(items.iter().map(|n| value(&n.value)).collect()),
+        Ucl::Object(_) => Value::Other("section"),
+    }
+}
+
+/// The settings in effect for a run: what `pycache config` prints.
+#[derive(Clone, Debug)]
+pub struct Effective {
+    /// The file looked for (`None`: `--no-config`).
+    pub sought: Option<PathBuf>,
+    /// The file read, if any.
+    pub file: Option<PathBuf>,
+    /// The flavor whose section counts, if known.
+    pub flavor: Option<Flavor>,
+    /// Each of [`KEYS`]: its value and where it comes from.
+    pub settings: Vec<(&'static str, Ucl, Origin)>,
+}
+
+impl Effective {
+    /// The settings in effect for `options`: the file applied for the
+    /// flavor they select (an interpreter given alone is asked its
+    /// version). A file that cannot be used is the error here.
+    pub fn of(mut options: Options) -> Result<Effective, crate::Error> {
+        let selection = options.selection();
+        let flavor = match (selection.flavor, &selection.python) {
+            (Some(flavor), _) => Some(flavor),
+            (None, Some(_)) => Some(selection.target()?.flavor()),
+            (None, None) => None,
+        };
+        let sought = match Source::locate(options.config.as_deref(), options.no_config) {
+            Source::File { path, .. } => Some(path),
+            Source::None => None,
+        };
+        let applied = apply(&mut options, flavor);
+        if let Some(e) = applied.error {
+            return Err(e.into());
+        }
+        let settings = applied
+            .origins
+            .into_iter()
+            .map(|(key, origin)| (key, current(&options, key), origin))
+            .collect();
+        Ok(Effective {
+            sought,
+            file: applied.file,
+            flavor,
+            settings,
+        })
+    }
+
+    /// The settings as a file would hold them, each commented with where
+    /// it comes from, after a line naming the file.
+    pub fn render(&self) -> String {
+        let file = match (&self.file, &self.sought) {
+            (Some(path), _) => path.display().to_string(),
+            (None, Some(path)) => format!("{}: not present, nothing read", path.display()),
+            (None, None) => "no configuration file read (no_config)".to_string(),
+        };
+        let section = match self.flavor {
+            Some(flavor) => format!(", flavor {flavor}"),
+            None => String::new(),
+        };
+        let mut out = format!("# {file}{section}\n");
+        for (key, value, origin) in &self.settings {
+            let line = format!("{key} = {};", ucl::write_value(value));
+            out.push_str(&format!("{line:<32} # {origin}\n"));
+        }
+        out
+    }
+
+    /// The settings as JSON: `{"schema": 1, "file": PATH|null, "flavor":
+    /// "py311"|null, "settings": {KEY: {"value": V, "from": ORIGIN}}}`, or
+    /// with `key` only `{"schema", "file", "flavor", "key", "value",
+    /// "from"}`.
+    pub fn to_json(&self, key: Option<&str>) -> String {
+        use serde_json::{Value as Json, json};
+        let file = self.file.as_ref().map(|p| p.to_string_lossy().into_owned());
+        let flavor = self.flavor.map(|f| f.name());
+        let mut settings = serde_json::Map::new();
+        for (k, value, origin) in &self.settings {
+            let one = json!({"value": ucl_json(value), "from": origin.to_string()});
+            if key == Some(*k) {
+                let mut out = json!({"schema": 1, "file": file, "flavor": flavor, "key": k});
+                if let (Json::Object(out), Json::Object(one)) = (&mut out, one) {
+                    out.extend(one);
+                }
+                return out.to_string();
+            }
+            settings.insert(k.to_string(), one);
+        }
+        json!({"schema": 1, "file": file, "flavor": flavor, "settings": settings}).to_string()
+    }
+
+    /// One setting's value as `pycache config KEY` prints it: a scalar as
+    /// it is, an array one element per line.
+    pub fn value(&self, key: &str) -> Option<String> {
+        let (_, value, _) = self.settings.iter().find(|(k, _, _)| *k == key)?;
+        let plain = |v: &Ucl| match v {
+            Ucl::Str(s) => s.clone(),
+            other => ucl::write_value(other),
+        };
+        Some(match value {
+            Ucl::Array(items) => items
+                .iter()
+                .map(|n| plain(&n.value) + "\n")
+                .collect::<String>(),
+            other => plain(other) + "\n",
+        })
+    }
+}
+
+fn ucl_json(value: &Ucl) -> serde_json::Value {
+    use serde_json::Value as Json;
+    match value {
+        Ucl::Int(n) => Json::from(*n),
+        Ucl::Float(n) => Json::from(*n),
+        Ucl::Bool(b) => Json::from(*b),
+        Ucl::Str(s) => Json::from(s.as_str()),
+        Ucl::Array(items) => Json::Array(items.iter().map(|n| ucl_json(&n.value)).collect()),
+        Ucl::Object(members) => Json::Object(
+            members
+                .iter()
+                .map(|(k, n)| (k.clone(), ucl_json(&n.value)))
+                .collect(),
+        ),
+    }
+}
+
+/// The value of configuration key `key` in `options`, as UCL.
+fn current(options: &Options, key: &str) -> Ucl {
+    let node = |value| Node { line: 0, value };
+    match key {
+        "levels" => Ucl::Array(
+            options
+                .levels
+                .iter()
+                .map(|&l| node(Ucl::Int(l.into())))
+                .collect(),
+        ),
+        "prune_levels" => Ucl::Bool(options.prune_levels),
+        "invalidation_mode" => Ucl::Str(options.invalidation_mode.as_str().into()),
+        "jobs" => Ucl::Int(options.workers.try_into().unwrap_or(i64::MAX)),
+        "timeout" => {
+            let secs = options.timeout.as_secs_f64();
+            if secs.fract() == 0.0 {
+                Ucl::Int(secs as i64)
+            } else {
+                Ucl::Float(secs)
+            }
+        }
+        "exclude" => Ucl::Array(
+            options
+                .exclude
+                .iter()
+                .map(|p| node(Ucl::Str(p.as_str().into())))
+                .collect(),
+        ),
+        _ => unreachable!("{key} is not a configuration key"),
+    }
 }
 
 fn setting(
@@ -332,6 +609,47 @@ mod tests {
         );
         let err = Config::parse(Path::new("/c"), b"jobs = 1\n# \xff\n").unwrap_err();
         assert_eq!(err.to_string(), "/c:2: not UTF-8 text");
+    }
+
+    #[test]
+    fn the_file_fills_in_only_what_the_front_did_not_set() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("pycache.conf");
+        std::fs::write(&path, "jobs = 3\ntimeout = 1.5\npy311 { jobs = 5; }\n").unwrap();
+        let mut options = Options::default();
+        options
+            .set("config", Value::Str(path.to_str().unwrap().into()))
+            .unwrap();
+        options.set("timeout", Value::Int(9)).unwrap();
+        let applied = apply(&mut options, Some(Flavor::parse("py311").unwrap()));
+        assert_eq!(applied.error, None);
+        assert_eq!(applied.file.as_deref(), Some(path.as_path()));
+        assert_eq!(options.workers, 5);
+        assert_eq!(options.timeout, std::time::Duration::from_secs(9));
+        let origin = |key: &str| {
+            let (_, origin) = applied.origins.iter().find(|(k, _)| *k == key).unwrap();
+            origin.to_string()
+        };
+        assert_eq!(origin("jobs"), "line 3, section py311");
+        assert_eq!(origin("timeout"), "command line");
+        assert_eq!(origin("levels"), "default");
+
+        // A bad value in another flavor's section spoils the whole file.
+        std::fs::write(&path, "jobs = 3\npy39 { timeout = 0; }\n").unwrap();
+        let mut fresh = Options::default();
+        fresh
+            .set("config", Value::Str(path.to_str().unwrap().into()))
+            .unwrap();
+        let applied = apply(&mut fresh, Some(Flavor::parse("py311").unwrap()));
+        assert_eq!(fresh.workers, Options::default().workers);
+        assert_eq!(applied.file, None);
+        assert_eq!(
+            applied.warning().unwrap(),
+            format!(
+                "{}:2: timeout: must be a number of seconds > 0, got 0; the file is ignored",
+                path.display()
+            )
+        );
     }
 
     #[test]

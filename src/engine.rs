@@ -31,6 +31,8 @@ use std::os::unix::ffi::OsStrExt;
 pub struct Engine {
     target: Target,
     options: Options,
+    /// What the configuration file did to the options.
+    config: crate::config::Applied,
 }
 
 impl Engine {
@@ -39,15 +41,23 @@ impl Engine {
         Engine {
             target,
             options: Options::default(),
+            config: Default::default(),
         }
     }
 
     /// An engine for the options a front gathered: the target they select
     /// is resolved here (with neither a flavor nor an interpreter, `python3`
-    /// on `PATH`).
-    pub fn from_options(options: Options) -> Result<Engine, Error> {
+    /// on `PATH`), then the configuration file fills in what the front did
+    /// not set, its flavor's section first ([`crate::config`]). A file that
+    /// cannot be used is ignored whole; the report's warning says why.
+    pub fn from_options(mut options: Options) -> Result<Engine, Error> {
         let target = options.selection().target()?;
-        Ok(Engine { target, options })
+        let config = crate::config::apply(&mut options, Some(target.flavor()));
+        Ok(Engine {
+            target,
+            options,
+            config,
+        })
     }
 
     /// Optimization levels to keep fresh. By default `0, 1, 2`. Each must be
@@ -422,7 +432,10 @@ impl Engine {
             pruned_bytes: 0,
             failures,
             error: None,
-            warnings: self.misdirected(location).into_iter().collect(),
+            config: self.config.file.clone(),
+            warnings: (self.config.warning().into_iter())
+                .chain(self.misdirected(location))
+                .collect(),
             notes: plan.notes.clone(),
             interpreters_started: 0,
             elapsed_ms: 0,

@@ -29,6 +29,11 @@ pub enum Error {
     #[error(transparent)]
     Option(#[from] crate::options::OptionError),
 
+    /// A configuration file that cannot be used (`pycache config`; a job
+    /// ignores such a file with a warning instead).
+    #[error(transparent)]
+    Config(#[from] crate::config::ConfigError),
+
     /// The site-packages directory to work on does not exist.
     #[error("{}: site-packages directory does not exist; check the flavor, prefix, site_packages and root given", path.display())]
     SitePackagesMissing { path: PathBuf },
@@ -138,11 +143,14 @@ impl Error {
     /// system) rather than from how the program was called. The programs
     /// exit 3 for these and 2 for the others.
     pub fn is_environment(&self) -> bool {
-        !matches!(self, Error::InvalidFlavor { .. } | Error::Option(_))
+        !matches!(
+            self,
+            Error::InvalidFlavor { .. } | Error::Option(_) | Error::Config(_)
+        )
     }
 
     /// A stable name for the kind of error, for scripts (the program's JSON
-    /// `kind`): `option`, `flavor`, `site_packages_missing`,
+    /// `kind`): `option`, `flavor`, `config`, `site_packages_missing`,
     /// `not_a_directory`, `io`, `interpreter_not_found`,
     /// `interpreter_not_runnable`, `interpreter_exited`,
     /// `interpreter_bad_answer`, `interrupted`, `startup_timeout`,
@@ -151,6 +159,7 @@ impl Error {
         match self {
             Error::InvalidFlavor { .. } => "flavor",
             Error::Option(_) => "option",
+            Error::Config(_) => "config",
             Error::SitePackagesMissing { .. } => "site_packages_missing",
             Error::NotADirectory { .. } => "not_a_directory",
             Error::Io { .. } => "io",

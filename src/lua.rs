@@ -171,7 +171,10 @@ fn freshness(lua: &Lua, (source, opts): (Value, Value)) -> LuaResult<Answer> {
             )));
         }
     };
-    let options = read_options(opts, &|key| target_key(key) || key == "levels")?;
+    // The levels judged may come from the configuration file too.
+    let options = read_options(opts, &|key| {
+        target_key(key) || matches!(key, "levels" | "config" | "no_config")
+    })?;
     let answer = guarded(|| Engine::from_options(options)?.freshness(&source))?;
     match answer {
         Ok(levels) => Ok((Some(to_lua(lua, &levels)?), None)),

@@ -44,6 +44,8 @@ pub enum Kind {
     Globs,
     /// Directories: the program's positional arguments, an array in Lua.
     Dirs,
+    /// The configuration file to read (a path).
+    Config,
 }
 
 impl Kind {
@@ -51,7 +53,7 @@ impl Kind {
     /// checks them before running the program.
     pub fn lua_type(self) -> &'static str {
         match self {
-            Kind::Flavor | Kind::Path | Kind::Mode => "string",
+            Kind::Flavor | Kind::Path | Kind::Mode | Kind::Config => "string",
             Kind::Workers | Kind::Seconds => "number",
             Kind::Switch => "boolean",
             Kind::Levels => "number array",
@@ -243,6 +245,27 @@ pub const OPTIONS: &[Def] = &[
                see [Pruning levels](#pruning-levels))",
     },
     Def {
+        key: "config",
+        flag: "config",
+        short: None,
+        value_name: "FILE",
+        kind: Kind::Config,
+        expected: "a path",
+        default: "`$PYCACHE_CONF`, else `/usr/local/etc/pycache.conf`",
+        help: "read settings from FILE (pycache.conf(5)); flags and Lua options \
+               override them",
+    },
+    Def {
+        key: "no_config",
+        flag: "no-config",
+        short: None,
+        value_name: "",
+        kind: Kind::Switch,
+        expected: "true or false",
+        default: "off",
+        help: "read no configuration file",
+    },
+    Def {
         key: "dry_run",
         flag: "dry-run",
         short: Some('n'),
@@ -387,6 +410,12 @@ pub struct Options {
     pub(crate) verify: bool,
     /// Remove this tag's bytecode of levels not kept.
     pub(crate) prune_levels: bool,
+    /// The configuration file named by the front (`--config`).
+    pub(crate) config: Option<PathBuf>,
+    /// Read no configuration file.
+    pub(crate) no_config: bool,
+    /// The options a front set, which the file does not override.
+    pub(crate) given: Vec<&'static str>,
 }
 
 impl Default for Options {
@@ -402,6 +431,9 @@ impl Default for Options {
             dry_run: false,
             verify: false,
             prune_levels: false,
+            config: None,
+            no_config: false,
+            given: Vec::new(),
         }
     }
 }
@@ -412,8 +444,24 @@ fn cores() -> usize {
 
 impl Options {
     /// Sets option `key` to `value`, checked; an unknown key, a value of the
-    /// wrong type or out of range is an error naming the key.
+    /// wrong type or out of range is an error naming the key. An option set
+    /// here counts over the configuration file's.
     pub fn set(&mut self, key: &str, value: Value) -> Result<(), OptionError> {
+        let def = self.assign(key, value)?;
+        if !self.given.contains(&def.key) {
+            self.given.push(def.key);
+        }
+        Ok(())
+    }
+
+    /// Whether a front set option `key` (so the file's value does not count).
+    pub fn is_given(&self, key: &str) -> bool {
+        self.given.contains(&key)
+    }
+
+    /// Sets option `key` as [`set`](Options::set) does, without counting
+    /// it as the front's: how the configuration file's values come in.
+    pub(crate) fn assign(&mut self, key: &str, value: Value) -> Result<&'static Def, OptionError> {
         let def = def(key).ok_or_else(|| OptionError::unknown(key))?;
         let bad = || OptionError::expected(def, &value);
         match (def.kind, &value) {
@@ -431,6 +479,9 @@ impl Options {
                     "site_packages" => self.selection.site_packages = path,
                     _ => self.selection.root = path,
                 }
+            }
+            (Kind::Config, Value::Str(s)) if !s.is_empty() && !s.contains(&0) => {
+                self.config = Some(PathBuf::from(OsString::from_vec(s.clone())));
             }
             (Kind::Levels, Value::List(items)) => {
                 let mut levels = Vec::with_capacity(items.len());
@@ -468,6 +519,7 @@ impl Options {
                 "dry_run" => self.dry_run = *b,
                 "verify" => self.verify = *b,
                 "prune_levels" => self.prune_levels = *b,
+                "no_config" => self.no_config = *b,
                 _ => unreachable!("every switch is handled: {key}"),
             },
             (Kind::Globs, Value::Str(_)) => self.exclude = vec![checked_glob(def, 0, &value)?],
@@ -490,7 +542,7 @@ impl Options {
             }
             _ => return Err(bad()),
         }
-        Ok(())
+        Ok(def)
     }
 
     /// Sets option `key` from the texts a program flag was given (one per

@@ -12,6 +12,7 @@
 //! python         {version "3.11", tag "cpython-311", interpreter PATH,
 //!                 site_packages PATH (running system), directory PATH (on disk),
 //!                 root PATH|null}
+//! config         PATH | null            the configuration file whose settings count
 //! touched        [PATH] | null           null: the whole tree was scanned
 //! sources        int                     sources judged
 //! fresh          int                     of those, fresh at every level
@@ -231,6 +232,9 @@ pub struct Report {
     pub dry_run: bool,
     /// Interpreter and tree.
     pub python: PythonInfo,
+    /// The configuration file whose settings count, if any.
+    #[serde(serialize_with = "opt_path")]
+    pub config: Option<PathBuf>,
     /// Directories scanned (`None`: the whole tree).
     #[serde(serialize_with = "opt_paths")]
     pub touched: Option<Vec<PathBuf>>,

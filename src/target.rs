@@ -139,6 +139,16 @@ impl Target {
         self
     }
 
+    /// The flavor of this target's version (`py311`, `py313t`).
+    pub fn flavor(&self) -> Flavor {
+        let flavor = if self.free_threaded {
+            Flavor::free_threaded(3, self.minor)
+        } else {
+            Flavor::new(3, self.minor)
+        };
+        flavor.expect("a target's version is a flavor's")
+    }
+
     /// `3.11`, or `3.13t` for a free-threaded flavor.
     pub fn version(&self) -> String {
         let t = if self.free_threaded { "t" } else { "" };

@@ -116,3 +116,19 @@ fn configuration_page_and_sample_list_every_key() {
         "etc/pycache.conf.sample (#KEY = default) against the engine's keys"
     );
 }
+
+#[test]
+fn lua_page_documents_every_option_key() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("man/pycache.lua.3");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let missing: Vec<&str> = pycache::options::OPTIONS
+        .iter()
+        .map(|d| d.key)
+        .filter(|key| !text.contains(&format!(".It Cm {key}\n")))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "man/pycache.lua.3 has no `.It Cm KEY` for: {}",
+        missing.join(", ")
+    );
+}

@@ -71,7 +71,18 @@ fn cli() -> clap::Command {
         .subcommand(scope(
             "clean",
             "Remove orphaned bytecode and empty caches only (no Python needed)",
-        ));
+        ))
+        .subcommand(
+            clap::Command::new("config")
+                .about(
+                    "Print the settings in effect (pycache.conf(5) applied for the flavor \
+                     given, under the flags given) and where each comes from; with KEY, \
+                     only its value (an array: one element per line)",
+                )
+                .arg(Arg::new("key").value_name("KEY").value_parser(
+                    clap::builder::PossibleValuesParser::new(pycache::config::KEYS),
+                )),
+        );
     for def in OPTIONS.iter().filter(|d| !d.flag.is_empty()) {
         let mut arg = Arg::new(def.key)
             .long(def.flag)
@@ -206,6 +217,9 @@ fn hint(e: &Error) -> String {
 }
 
 fn run(command: &str, m: &ArgMatches, output: &Output) -> Result<u8, Error> {
+    if command == "config" {
+        return show_config(m, output);
+    }
     if m.get_flag("all") {
         return run_all(command, m, output);
     }
@@ -231,15 +245,7 @@ fn run_all(command: &str, m: &ArgMatches, output: &Output) -> Result<u8, Error> 
             )
             .exit();
     }
-    let selection = options.selection();
-    let prefix = selection
-        .prefix
-        .clone()
-        .unwrap_or_else(|| PathBuf::from(pycache::Selection::PREFIX));
-    let prefix = match &selection.root {
-        Some(root) => root.join(prefix.strip_prefix("/").unwrap_or(&prefix)),
-        None => prefix,
-    };
+    let prefix = installed_prefix(&options);
     let flavors = pycache::installed(&prefix)?;
     if flavors.is_empty() && !output.json {
         println!(">=> no Python flavor installed under {}", prefix.display());
@@ -285,6 +291,55 @@ fn run_all(command: &str, m: &ArgMatches, output: &Output) -> Result<u8, Error> 
     Ok(worst)
 }
 
+/// `pycache config [KEY]`: the settings in effect, for each installed
+/// flavor with `--all`.
+fn show_config(m: &ArgMatches, output: &Output) -> Result<u8, Error> {
+    let options = configure(m)?;
+    let mut each = Vec::new();
+    if m.get_flag("all") {
+        for flavor in pycache::installed(&installed_prefix(&options))? {
+            let mut options = options.clone();
+            options.set("flavor", Value::Str(flavor.name().into_bytes()))?;
+            each.push(pycache::config::Effective::of(options)?);
+        }
+    } else {
+        each.push(pycache::config::Effective::of(options)?);
+    }
+    let key = m.get_one::<String>("key");
+    let text = if output.json {
+        let json: Vec<String> = each
+            .iter()
+            .map(|e| e.to_json(key.map(String::as_str)))
+            .collect();
+        match json.len() {
+            1 => json[0].clone() + "\n",
+            _ => format!("[{}]\n", json.join(",\n")),
+        }
+    } else {
+        each.iter()
+            .map(|e| match key {
+                Some(key) => e.value(key).expect("clap allows only known keys"),
+                None => e.render(),
+            })
+            .collect()
+    };
+    let _ = std::io::stdout().lock().write_all(text.as_bytes());
+    Ok(0)
+}
+
+/// The prefix `--all` looks for flavors under, inside `--root` if given.
+fn installed_prefix(options: &Options) -> PathBuf {
+    let selection = options.selection();
+    let prefix = selection
+        .prefix
+        .clone()
+        .unwrap_or_else(|| PathBuf::from(pycache::Selection::PREFIX));
+    match &selection.root {
+        Some(root) => root.join(prefix.strip_prefix("/").unwrap_or(&prefix)),
+        None => prefix,
+    }
+}
+
 fn exit_code(e: &Error) -> i32 {
     if e.is_environment() {
         pycache::EXIT_ENVIRONMENT
@@ -317,8 +372,11 @@ fn configure(m: &ArgMatches) -> Result<Options, Error> {
             }
             continue;
         }
+        // `config` has no directories: its matches have no such argument.
         let mut texts: Vec<&OsStr> = m
-            .get_many::<OsString>(def.key)
+            .try_get_many::<OsString>(def.key)
+            .ok()
+            .flatten()
             .map(|v| v.map(OsString::as_os_str).collect())
             .unwrap_or_default();
         let listed;

@@ -126,13 +126,18 @@ impl Tree {
 
     /// Runs `pycache ARGS --flavor pyXY --prefix PREFIX`.
     pub fn pycache(&self, args: &[&str]) -> Run {
+        Run::of(self.command(args).output().unwrap())
+    }
+
+    /// The command `pycache ARGS --flavor pyXY --prefix PREFIX`, to run.
+    pub fn command(&self, args: &[&str]) -> Command {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_pycache"));
         cmd.args(args)
             .arg("--flavor")
             .arg(self.python.flavor())
             .arg("--prefix")
             .arg(&self.prefix);
-        Run::of(cmd.output().unwrap())
+        cmd
     }
 
     /// Every path below site-packages, relative, sorted.

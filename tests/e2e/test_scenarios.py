@@ -248,6 +248,36 @@ class Scenarios:
                          other_mtimes)
         self.assertNotIn("__pycache__/", after, "top-level cache of demo_mod left")
 
+    def test_3b_pycache_conf_is_honoured_and_a_broken_one_changes_nothing(self):
+        # The admin keeps only levels 0 and 1 and prunes the rest: the
+        # trigger honours it, through either backend.
+        conf = self.tmp / "pycache.conf"
+        conf.write_text("levels = [0, 1];\nprune_levels = true;\n")
+        self.env.emu.env["PYCACHE_CONF"] = str(conf)
+        runs = self.env.system.install(self.env.files(DEMO_1), mtime=T1)
+        self.assert_ok(runs)
+        self.assertIn("wrote 12 pycs (6 .pyc, 6 .opt-1.pyc) for 6 sources", runs[0].stdout)
+        for rel in DEMO_1:
+            self.assertEqual([p.exists() for p in self.env.pycs(rel)], [True, True, False], rel)
+        # A broken file (line 3) beside a prune_levels: the whole file is
+        # ignored with one line, the upgrade is done as without the file
+        # (orphans cleaned, every level written), and nothing is pruned.
+        conf.write_text("levels = [0];\nprune_levels = true;\ntimeout = soon;\n")
+        runs = self.env.system.upgrade(self.env.files(DEMO_1), self.env.files(DEMO_2), mtime=T2)
+        self.assert_ok(runs)
+        out = plain(runs)
+        lines = [l for l in out.splitlines() if "pycache.conf" in l]
+        self.assertEqual(lines, [f"pycache: warning: {conf}:3: timeout: must be a number of seconds > 0, "
+                                 f"got \"soon\"; the file is ignored"], out)
+        self.assertNotIn("bytecode not updated", out)
+        for pyc in self.env.pycs("demo/old.py"):
+            self.assertFalse(pyc.exists(), pyc)
+        self.assertFalse((self.env.sp / "demo/drop").exists(), "dropped subpackage left behind")
+        self.env.verify(list(DEMO_2))
+        for rel in OTHER:
+            if rel.endswith(".py"):
+                self.assertTrue(all(p.exists() for p in self.env.pycs(rel)), rel)
+
     def test_4_other_versions_bytecode_and_sourceless_modules_survive(self):
         self.assert_ok(self.env.system.install(self.env.files(DEMO_1), mtime=T1))
         foreign = {

@@ -14,6 +14,7 @@ local H = dofile(here .. "/helpers.lua")
 -- value of the wrong Lua type, e.g. a flag without a value cannot be "yes").
 -- `message` is what the engine says of the bad value.
 local function cases(tmp, sp)
+  H.write(tmp .. "/pycache.conf", "timeout = 60\n")
   return {
     flavor = { good = "py311", bad = "py27", cli_good = { "--flavor", "py311" }, cli_bad = { "--flavor", "py27" },
       message = 'flavor: invalid flavor "py27": only CPython 3 is supported; expected pyXY' },
@@ -42,6 +43,11 @@ local function cases(tmp, sp)
       message = "verify: must be true or false, got 1" },
     prune_levels = { good = true, bad = "yes", cli_good = { "--prune-levels" }, cli_bad = false,
       message = 'prune_levels: must be true or false, got "yes"' },
+    config = { good = tmp .. "/pycache.conf", bad = "", cli_good = { "--config", tmp .. "/pycache.conf" },
+      cli_bad = { "--config", "" }, message = 'config: must be a path, got ""',
+      same = "config", expect = tmp .. "/pycache.conf" },
+    no_config = { good = true, bad = "yes", cli_good = { "--no-config" }, cli_bad = false,
+      message = 'no_config: must be true or false, got "yes"', same = "config", expect = nil },
     dry_run = { good = true, bad = "yes", cli_good = { "--dry-run" }, cli_bad = false,
       message = 'dry_run: must be true or false, got "yes"', same = "dry_run", expect = true },
   }
@@ -123,7 +129,8 @@ describe("every option through every front", function()
   end)
 
   for _, def_key in ipairs({ "flavor", "prefix", "python", "site_packages", "root", "levels",
-      "invalidation_mode", "jobs", "exclude", "dirs", "timeout", "verify", "dry_run" }) do
+      "invalidation_mode", "jobs", "exclude", "dirs", "timeout", "verify", "prune_levels", "config",
+      "no_config", "dry_run" }) do
     it("gives the same outcome for a good and a bad " .. def_key, function()
       local case = cases(tmp, sp)[def_key]
       -- Good: a report from each front, agreeing on what the option shows.
