@@ -75,8 +75,8 @@ impl Target {
         let answer = ask(python)?;
         let mut fields = answer.split(|&b| b == 0);
         let mut next = || fields.next().unwrap_or_default().to_vec();
-        let (major, minor, tag, magic, purelib, executable) =
-            (next(), next(), next(), next(), next(), next());
+        let (major, minor, tag, magic, gil_disabled, purelib, executable) =
+            (next(), next(), next(), next(), next(), next(), next());
         let failed = |detail: &str| Error::InterpreterBadAnswer {
             interpreter: python.to_path_buf(),
             detail: detail.to_string(),
@@ -102,9 +102,18 @@ impl Target {
             ));
         }
         let magic = hex4(&magic).ok_or_else(|| failed("reported a malformed magic number"))?;
+        // A free-threaded build (`python3.13t`) is its own flavor, py313t.
+        let free_threaded = gil_disabled == b"1";
+        if free_threaded {
+            Flavor::free_threaded(major, minor).map_err(|_| {
+                failed(&format!(
+                    "says it is a free-threaded Python {major}.{minor}, which starts at 3.13"
+                ))
+            })?;
+        }
         Ok(Target {
             minor,
-            free_threaded: false,
+            free_threaded,
             tag,
             magic: Some(magic),
             // A launcher (a pyenv shim, `python3` on PATH) is replaced by the
@@ -370,7 +379,8 @@ fn hex4(text: &[u8]) -> Option<[u8; 4]> {
 const ASK_MARKER: &[u8] = b"\0pycache-ask\0";
 
 /// What the interpreter prints about itself after [`ASK_MARKER`]:
-/// NUL-separated major, minor, cache tag, magic (hex), purelib and
+/// NUL-separated major, minor, cache tag, magic (hex), `1` for a
+/// free-threaded build (`Py_GIL_DISABLED`) else `0`, purelib and
 /// executable (file system bytes). It runs without `site` (`-S`), so a
 /// venv's `pyvenv.cfg` is looked for as `site` would (beside the
 /// executable or one directory up) before `sysconfig` reads `sys.prefix`.
@@ -383,7 +393,8 @@ if e:
 import sysconfig, importlib.util as u
 w = sys.stdout.buffer.write
 w(b'\\0pycache-ask\\0')
-for f in (str(sys.version_info[0]), str(sys.version_info[1]), str(sys.implementation.cache_tag), u.MAGIC_NUMBER.hex()):
+ft = '1' if sysconfig.get_config_var('Py_GIL_DISABLED') else '0'
+for f in (str(sys.version_info[0]), str(sys.version_info[1]), str(sys.implementation.cache_tag), u.MAGIC_NUMBER.hex(), ft):
     w(f.encode() + b'\\0')
 w(os.fsencode(sysconfig.get_paths()['purelib']) + b'\\0')
 w(os.fsencode(sys.executable or ''))

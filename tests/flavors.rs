@@ -234,3 +234,46 @@ fn free_threaded_flavor_names_are_checked_like_the_others() {
         assert!(run.stderr.contains("py313t"), "{bad}: {}", run.stderr);
     }
 }
+
+#[test]
+fn an_interpreter_given_by_path_that_is_free_threaded_is_its_own_flavor() {
+    // The real 3.13 answers pycache's question, told only that its build
+    // has the GIL disabled (as `python3.13t`'s sysconfig says).
+    let tmp = tempfile::tempdir().unwrap();
+    let wrapper = tmp.path().join("python3.13t");
+    fs::write(
+        &wrapper,
+        format!(
+            "#!/bin/sh\n[ \"$3\" = -c ] || exit 9\nexec '{}' \"$1\" \"$2\" -c \
+             \"import sysconfig; sysconfig.get_config_vars()['Py_GIL_DISABLED'] = 1\n$4\"\n",
+            python313().display()
+        ),
+    )
+    .unwrap();
+    fs::set_permissions(
+        &wrapper,
+        std::os::unix::fs::PermissionsExt::from_mode(0o755),
+    )
+    .unwrap();
+    let conf = tmp.path().join("pycache.conf");
+    fs::write(
+        &conf,
+        "py313 { levels = [0]; }\npy313t { levels = [1, 2]; }\n",
+    )
+    .unwrap();
+    let config = |python: &Path| {
+        let mut args = vec![
+            "config".into(),
+            "--python".into(),
+            python.as_os_str().to_owned(),
+        ];
+        args.extend(["--config".into(), conf.as_os_str().to_owned()]);
+        pycache(args).expect(0).stdout
+    };
+    let free = config(&wrapper);
+    assert!(free.contains(", flavor py313t\n"), "{free}");
+    assert!(free.contains("levels = [1, 2];"), "{free}");
+    let plain = config(&python313());
+    assert!(plain.contains(", flavor py313\n"), "{plain}");
+    assert!(plain.contains("levels = [0];"), "{plain}");
+}
