@@ -47,8 +47,12 @@ for rev in "$@"; do
         tree=$(mktemp -d "${TMPDIR:-/tmp}/pycache-compare-$short.XXXXXX")
         echo "compare: building $rev ($short)" >&2
         git -C "$repo" worktree add --quiet --detach "$tree/src" "$sha"
+        # The build directory is shared, and cargo judges freshness by
+        # mtimes, not by path: without the clean, a revision checked out
+        # before the last build finished would get the last one's binary.
         # --locked: the revision's own Cargo.lock, nothing resolved anew.
-        if ! (cd "$tree/src" && cargo build --quiet --locked --release --bin pycache); then
+        if ! (cd "$tree/src" && cargo clean --quiet --release -p pycache &&
+            cargo build --quiet --locked --release --bin pycache); then
             git -C "$repo" worktree remove --force "$tree/src"; rm -rf "$tree"
             echo "compare: $rev does not build" >&2; exit 1
         fi
