@@ -19,6 +19,7 @@ use std::path::{Path, PathBuf};
 use crate::dir::{self, Cursor, Handle};
 use crate::report::Failure;
 use crate::scan::Plan;
+use crate::walk;
 
 /// What a clean did.
 #[derive(Debug, Default)]
@@ -31,7 +32,7 @@ pub struct Cleaned {
     /// inode's last link (levels written as hard links of one another free
     /// their bytes with the last of them).
     pub pruned_bytes: u64,
-    /// Directories removed, deepest first.
+    /// Directories removed, in path order.
     pub dirs: Vec<PathBuf>,
     /// Removals that failed.
     pub failures: Vec<Failure>,
@@ -61,7 +62,7 @@ pub fn clean(plan: &Plan, root: &Path) -> Cleaned {
     done.failures.extend(failures);
     let mut dirs: Vec<&PathBuf> = plan.empty_caches.iter().chain(&plan.empty_dirs).collect();
     // Children before parents, whatever order the scan found them in.
-    dirs.sort_by_key(|d| std::cmp::Reverse(d.components().count()));
+    dirs.sort_by_cached_key(|d| std::cmp::Reverse(d.components().count()));
     let mut cursor = Cursor::new(&handle, root);
     for dir in dirs {
         match remove(&mut cursor, dir, true) {
@@ -72,11 +73,12 @@ pub fn clean(plan: &Plan, root: &Path) -> Cleaned {
                 .push(Failure::new(dir, format!("not removed: {e}"))),
         }
     }
+    walk::sort_by_path(&mut done.dirs, |d| d);
     done
 }
 
 /// Removes `files`, those of one cache through one handle of it; returns
-/// the files removed, each with the bytes its removal freed, and the
+/// the files removed (in path order), each with the bytes its removal freed, and the
 /// failures.
 fn remove_all(
     handle: &Handle,
@@ -84,7 +86,7 @@ fn remove_all(
     files: &[PathBuf],
 ) -> (Vec<(PathBuf, u64)>, Vec<Failure>) {
     let mut files: Vec<&PathBuf> = files.iter().collect();
-    files.sort();
+    walk::sort_by_path(&mut files, |f| f);
     let mut groups: Vec<&[&PathBuf]> = Vec::new();
     let mut rest = &files[..];
     while let Some(first) = rest.first() {

@@ -37,10 +37,12 @@ use std::ffi::{OsStr, OsString};
 use std::fs::File;
 use std::io;
 use std::os::fd::OwnedFd;
-use std::os::unix::ffi::OsStringExt;
+use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::path::{Component, Path};
 
 use rustix::fs::{AtFlags, FileType, Mode, OFlags, Stat};
+
+use crate::walk;
 
 /// What a directory entry is, as far as the rules care; links never
 /// followed.
@@ -237,16 +239,7 @@ impl<'r> Cursor<'r> {
     /// root's path as prefix). Fails with `ELOOP` or `ENOTDIR` when a
     /// component is a symlink or not a directory, `ENOENT` when one is gone.
     pub fn open(&mut self, dir: &Path) -> io::Result<&Handle> {
-        let rel = dir
-            .strip_prefix(self.root_path)
-            .map_err(|_| io::Error::other("not below the site-packages"))?;
-        let mut parts = Vec::new();
-        for part in rel.components() {
-            match part {
-                Component::Normal(name) => parts.push(name),
-                _ => return Err(io::Error::other("not a plain path below the site-packages")),
-            }
-        }
+        let parts = self.parts(dir)?;
         let common = self
             .open
             .iter()
@@ -261,12 +254,40 @@ impl<'r> Cursor<'r> {
         }
         Ok(self.open.last().map_or(self.root, |(_, h)| h))
     }
+
+    /// The names of `dir`'s components below the root.
+    fn parts<'p>(&self, dir: &'p Path) -> io::Result<Vec<&'p OsStr>> {
+        // Plain paths (all the engine makes) are split at each `/`:
+        // `strip_prefix` and `components` parse every path again, and the
+        // cursor is asked for every file a trigger run removes.
+        let bytes = dir.as_os_str().as_bytes();
+        if let Some(rest) = bytes.strip_prefix(self.root_path.as_os_str().as_bytes()) {
+            if rest.is_empty() && walk::plain_parts(bytes).is_some() {
+                return Ok(Vec::new());
+            }
+            let plain = rest.starts_with(b"/")
+                && walk::plain_parts(self.root_path.as_os_str().as_bytes()).is_some();
+            if let Some(names) = walk::plain_parts(rest).filter(|_| plain) {
+                return Ok(names.map(OsStr::from_bytes).collect());
+            }
+        }
+        let rel = dir
+            .strip_prefix(self.root_path)
+            .map_err(|_| io::Error::other("not below the site-packages"))?;
+        let mut parts = Vec::new();
+        for part in rel.components() {
+            match part {
+                Component::Normal(name) => parts.push(name),
+                _ => return Err(io::Error::other("not a plain path below the site-packages")),
+            }
+        }
+        Ok(parts)
+    }
 }
 
 /// The test-only pause at `point` (see the module documentation).
 #[cfg(debug_assertions)]
 pub fn pause(point: &str) {
-    use std::os::unix::ffi::OsStrExt;
     use std::path::PathBuf;
     let Some(spec) = std::env::var_os("PYCACHE_TEST_PAUSE") else {
         return;

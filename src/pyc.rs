@@ -104,11 +104,21 @@ impl Magic {
 /// File name of the cache of `stem.py` at optimization `level` for `tag`:
 /// `stem.cpython-311.pyc`, `stem.cpython-311.opt-1.pyc`, ...
 pub fn cache_name(stem: &OsStr, tag: &str, level: u8) -> OsString {
-    let mut name = stem.as_bytes().to_vec();
+    // Made for every level of every source a scan looks at: one
+    // allocation, no formatting machinery.
+    let mut name = Vec::with_capacity(stem.len() + tag.len() + 14);
+    name.extend_from_slice(stem.as_bytes());
     name.push(b'.');
     name.extend_from_slice(tag.as_bytes());
     if level > 0 {
-        name.extend_from_slice(format!(".opt-{level}").as_bytes());
+        name.extend_from_slice(b".opt-");
+        if level >= 100 {
+            name.push(b'0' + level / 100);
+        }
+        if level >= 10 {
+            name.push(b'0' + level / 10 % 10);
+        }
+        name.push(b'0' + level % 10);
     }
     name.extend_from_slice(b".pyc");
     OsString::from_vec(name)
@@ -503,6 +513,13 @@ mod tests {
             cache_name(OsStr::new("m"), tag, 2),
             "m.cpython-311.opt-2.pyc"
         );
+        for level in [0u8, 1, 9, 10, 42, 100, 255] {
+            let expected = match level {
+                0 => format!("m.{tag}.pyc"),
+                _ => format!("m.{tag}.opt-{level}.pyc"),
+            };
+            assert_eq!(cache_name(OsStr::new("m"), tag, level), *expected);
+        }
         assert_eq!(
             cache_stem(OsStr::new("m.cpython-311.opt-x1.pyc"), tag),
             Some(OsStr::new("m"))

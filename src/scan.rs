@@ -49,8 +49,8 @@ pub struct Plan {
     pub unkept: Vec<PathBuf>,
     /// `__pycache__` directories that will be empty once orphans are gone.
     pub empty_caches: Vec<PathBuf>,
-    /// Directories that will be empty once their caches are gone, deepest
-    /// first.
+    /// Directories that will be empty once their caches are gone, in path
+    /// order (like the other lists).
     pub empty_dirs: Vec<PathBuf>,
     /// Directories or files that could not be examined.
     pub problems: Vec<Failure>,
@@ -129,9 +129,9 @@ impl Scan<'_> {
                 scanner.cursor = Some(Cursor::new(&root, root_path));
                 let mut dirs: Vec<PathBuf> =
                     dirs.iter().filter_map(|d| scanner.on_disk(d)).collect();
-                dirs.sort();
+                walk::sort_by_path(&mut dirs, |d| d);
                 dirs.dedup();
-                scanner.touched = dirs.iter().cloned().collect();
+                scanner.touched = dirs.iter().map(|d| d.as_os_str().to_owned()).collect();
                 for dir in &dirs {
                     if scanner.visit(dir.clone(), Mode::Touched) {
                         scanner.climb(dir);
@@ -140,6 +140,12 @@ impl Scan<'_> {
             }
         }
         let mut plan = scanner.plan;
+        // In path order, so that sorting them again (the report does, and
+        // the clean) only checks that they are.
+        walk::sort_by_path(&mut plan.orphans, |p| p);
+        walk::sort_by_path(&mut plan.unkept, |p| p);
+        walk::sort_by_path(&mut plan.empty_caches, |p| p);
+        walk::sort_by_path(&mut plan.empty_dirs, |p| p);
         dir::pause("before-judge");
         judge_all(scanner.candidates, self, &mut plan, &root);
         // Large sources first: the pool then ends with small files only.
@@ -157,14 +163,20 @@ struct Scanner<'s, 'a> {
     /// Opens touched directories component by component (trigger runs).
     cursor: Option<Cursor<'s>>,
     plan: Plan,
+    // The sets below are keyed by the paths' bytes, not by `Path`: hashing
+    // a `Path` feeds the hasher one component at a time, and these lookups
+    // were a third of a trigger run's instructions. Every path here is
+    // built from the site-packages' path by `join` and `parent` of plain
+    // components (`on_disk` rebuilds touched ones that way), so equal
+    // paths have equal bytes.
     /// Directories visited, and whether each is to be removed.
-    visited: HashMap<PathBuf, bool>,
-    touched: HashSet<PathBuf>,
+    visited: HashMap<OsString, bool>,
+    touched: HashSet<OsString>,
     /// Directories known not to be symlinks (see `on_disk`).
-    real_dirs: HashSet<PathBuf>,
+    real_dirs: HashSet<OsString>,
     /// Paths known not to exist: pkg deleted them, and the touched
     /// directories below one each lead back to it.
-    gone: HashSet<PathBuf>,
+    gone: HashSet<OsString>,
     candidates: Vec<Candidate>,
 }
 
@@ -207,7 +219,7 @@ impl<'s, 'a> Scanner<'s, 'a> {
         for part in rel.components() {
             path.push(part);
             // Touched directories share their parents: each is checked once.
-            if self.real_dirs.contains(&path) {
+            if self.real_dirs.contains(path.as_os_str()) {
                 continue;
             }
             match self.lstat(&path) {
@@ -220,11 +232,16 @@ impl<'s, 'a> Scanner<'s, 'a> {
                     return None;
                 }
                 Some(_) => {
-                    self.real_dirs.insert(path.clone());
+                    self.real_dirs.insert(path.as_os_str().to_owned());
                 }
                 // Gone (pkg deleted it); its parents are looked at by climb.
                 // Another error is left for the listing to report.
-                None => return Some(self.root.join(rel)),
+                // Rebuilt from its components, as the paths of the sets are.
+                None => {
+                    let mut gone = self.root.to_path_buf();
+                    gone.extend(rel.components());
+                    return Some(gone);
+                }
             }
         }
         Some(path)
@@ -233,20 +250,20 @@ impl<'s, 'a> Scanner<'s, 'a> {
     /// Whether `path` exists (as anything, a symlink too), asking the file
     /// system only about paths not already known either way.
     fn exists(&mut self, path: &Path) -> bool {
-        self.real_dirs.contains(path) || self.lstat(path).is_some()
+        self.real_dirs.contains(path.as_os_str()) || self.lstat(path).is_some()
     }
 
     /// `path`'s own metadata, or `None` where it cannot be had. A path not
     /// found is remembered as gone and never asked about again.
     fn lstat(&mut self, path: &Path) -> Option<fs::Metadata> {
-        if self.gone.contains(path) {
+        if self.gone.contains(path.as_os_str()) {
             return None;
         }
         match path.symlink_metadata() {
             Ok(meta) => Some(meta),
             Err(e) => {
                 if e.kind() == std::io::ErrorKind::NotFound {
-                    self.gone.insert(path.to_path_buf());
+                    self.gone.insert(path.as_os_str().to_owned());
                 }
                 None
             }
@@ -276,17 +293,22 @@ impl<'s, 'a> Scanner<'s, 'a> {
 
     /// Examines `dir` as `mode` says; returns whether it is to be removed.
     fn visit(&mut self, dir: PathBuf, mode: Mode) -> bool {
-        if let Some(&removable) = self.visited.get(&dir) {
+        if let Some(&removable) = self.visited.get(dir.as_os_str()) {
             return removable;
         }
         let removable = self.examine(&dir, mode);
-        self.visited.insert(dir, removable);
+        self.visited.insert(dir.into_os_string(), removable);
         removable
     }
 
     fn examine(&mut self, dir: &Path, mode: Mode) -> bool {
         let mut cursor = self.cursor.take().expect("a touched scan has a cursor");
-        let listing = if dir.ancestors().any(|p| self.gone.contains(p)) {
+        let gone = !self.gone.is_empty()
+            && dir
+                .ancestors()
+                .take_while(|p| *p != self.root)
+                .any(|p| self.gone.contains(p.as_os_str()));
+        let listing = if gone {
             Ok(None)
         } else {
             match cursor.open(dir).and_then(|h| walk::list(h).map(|l| (h, l))) {
@@ -327,7 +349,7 @@ impl<'s, 'a> Scanner<'s, 'a> {
         let mut subdirs_go = true;
         for name in &listing.subdirs {
             let child = dir.join(name);
-            let child_mode = if self.touched.contains(&child) {
+            let child_mode = if self.touched.contains(child.as_os_str()) {
                 Mode::Touched
             } else {
                 Mode::Probe
@@ -419,14 +441,16 @@ impl<'s, 'a> Scanner<'s, 'a> {
         if !self.scan.sources {
             return;
         }
-        let cached: HashSet<&OsStr> = match &listing.cache {
+        // Sorted, looked up by bisection: cheaper than hashing every name.
+        let mut cached: Vec<&OsStr> = match &listing.cache {
             Some(Cache::Dir(files)) => files
                 .iter()
                 .filter(|f| f.regular)
                 .map(|f| f.name.as_os_str())
                 .collect(),
-            _ => HashSet::new(),
+            _ => Vec::new(),
         };
+        cached.sort_unstable();
         let writable = !matches!(listing.cache, Some(Cache::NotDir));
         for entry in &listing.sources {
             if let Some(candidate) = self.candidate(dir, handle, entry, &cached, writable) {
@@ -440,11 +464,11 @@ impl<'s, 'a> Scanner<'s, 'a> {
         dir: &Path,
         handle: &Handle,
         entry: &Entry,
-        cached: &HashSet<&OsStr>,
+        cached: &[&OsStr],
         writable: bool,
     ) -> Option<Candidate> {
-        let source = dir.join(&entry.name);
-        let rel = source.strip_prefix(self.root).unwrap_or(&source);
+        let source = walk::join_name(dir, &entry.name);
+        let rel = walk::below(&source, self.root).unwrap_or(&source);
         let rel_text = match_text(rel.as_os_str().as_bytes());
         if self.scan.excludes.iter().any(|p| p.matches(&rel_text)) {
             self.plan
@@ -491,15 +515,15 @@ impl<'s, 'a> Scanner<'s, 'a> {
             }
         };
         let stem = source_stem(&entry.name);
-        let cache_dir = dir.join(PYCACHE);
+        let cache_dir = walk::join_name(dir, OsStr::new(PYCACHE));
         let levels = self
             .scan
             .levels
             .iter()
             .map(|&level| {
                 let name = pyc::cache_name(stem, self.scan.tag, level);
-                let present = cached.contains(name.as_os_str());
-                (level, cache_dir.join(name), present)
+                let present = cached.binary_search(&name.as_os_str()).is_ok();
+                (level, walk::join_name(&cache_dir, &name), present)
             })
             .collect();
         Some(Candidate {
