@@ -53,16 +53,19 @@ pub fn clean(plan: &Plan, root: &Path) -> Cleaned {
             return done;
         }
     };
-    let (files, failures) = remove_all(&handle, root, &plan.orphans);
+    let (files, failures) = remove_all(&handle, root, &plan.orphans, false);
     done.files = files.into_iter().map(|(file, _)| file).collect();
     done.failures = failures;
-    let (pruned, failures) = remove_all(&handle, root, &plan.unkept);
+    let (pruned, failures) = remove_all(&handle, root, &plan.unkept, true);
     done.pruned_bytes = pruned.iter().map(|(_, bytes)| bytes).sum();
     done.pruned = pruned.into_iter().map(|(file, _)| file).collect();
     done.failures.extend(failures);
     let mut dirs: Vec<&PathBuf> = plan.empty_caches.iter().chain(&plan.empty_dirs).collect();
-    // Children before parents, whatever order the scan found them in.
-    dirs.sort_by_cached_key(|d| std::cmp::Reverse(d.components().count()));
+    // Reverse path order: every directory after everything below it, and
+    // neighbours next to each other, so that the cursor keeps their
+    // parents open instead of reopening them from the root.
+    walk::sort_by_path(&mut dirs, |d| d);
+    dirs.reverse();
     let mut cursor = Cursor::new(&handle, root);
     for dir in dirs {
         match remove(&mut cursor, dir, true) {
@@ -78,12 +81,14 @@ pub fn clean(plan: &Plan, root: &Path) -> Cleaned {
 }
 
 /// Removes `files`, those of one cache through one handle of it; returns
-/// the files removed (in path order), each with the bytes its removal freed, and the
-/// failures.
+/// the files removed (in path order), each with the bytes its removal freed
+/// (0 unless `count_bytes`: reading them costs an `fstatat` per file, which
+/// only the pruning report uses), and the failures.
 fn remove_all(
     handle: &Handle,
     root: &Path,
     files: &[PathBuf],
+    count_bytes: bool,
 ) -> (Vec<(PathBuf, u64)>, Vec<Failure>) {
     let mut files: Vec<&PathBuf> = files.iter().collect();
     walk::sort_by_path(&mut files, |f| f);
@@ -101,7 +106,7 @@ fn remove_all(
         &groups,
         16,
         || Cursor::new(handle, root),
-        |cursor, group| remove_files(cursor, group),
+        |cursor, group| remove_files(cursor, group, count_bytes),
     );
     let (mut done, mut failures) = (Vec::new(), Vec::new());
     for (file, removed) in files.iter().zip(removed.into_iter().flatten()) {
@@ -115,11 +120,19 @@ fn remove_all(
 }
 
 /// Removes the files of one group (same directory): for each, the bytes
-/// freed when it was removed, `None` when it was already gone.
-fn remove_files(cursor: &mut Cursor<'_>, group: &[&PathBuf]) -> Vec<io::Result<Option<u64>>> {
+/// freed when it was removed (with `count_bytes`), `None` when it was
+/// already gone.
+fn remove_files(
+    cursor: &mut Cursor<'_>,
+    group: &[&PathBuf],
+    count_bytes: bool,
+) -> Vec<io::Result<Option<u64>>> {
     group
         .iter()
         .map(|file| {
+            if !count_bytes {
+                return remove(cursor, file, false).map(|removed| removed.then_some(0));
+            }
             // The size is read through the same directory handle just
             // before the unlink; a file changed in between is at worst
             // counted wrong, never removed through a link.
