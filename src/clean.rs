@@ -76,7 +76,8 @@ pub fn clean(plan: &Plan, root: &Path) -> Cleaned {
                 .push(Failure::new(dir, format!("not removed: {e}"))),
         }
     }
-    walk::sort_by_path(&mut done.dirs, |d| d);
+    // Removed in reverse path order: reversed, they are in path order.
+    done.dirs.reverse();
     done
 }
 
@@ -120,8 +121,8 @@ fn remove_all(
 }
 
 /// Removes the files of one group (same directory): for each, the bytes
-/// freed when it was removed (with `count_bytes`), `None` when it was
-/// already gone.
+/// freed when it was removed (with `count_bytes`, else 0), `None` when it
+/// was already gone.
 fn remove_files(
     cursor: &mut Cursor<'_>,
     group: &[&PathBuf],
@@ -130,28 +131,34 @@ fn remove_files(
     group
         .iter()
         .map(|file| {
-            if !count_bytes {
-                return remove(cursor, file, false).map(|removed| removed.then_some(0));
-            }
-            // The size is read through the same directory handle just
-            // before the unlink; a file changed in between is at worst
-            // counted wrong, never removed through a link.
-            let bytes = match (file.parent(), file.file_name()) {
-                (Some(parent), Some(name)) => cursor
-                    .open(parent)
-                    .and_then(|dir| dir.stat(name))
-                    .map_or(0, |st| {
-                        if st.st_nlink == 1 {
-                            st.st_size as u64
-                        } else {
-                            0
-                        }
-                    }),
-                _ => 0,
+            let bytes = if count_bytes {
+                freed_bytes(cursor, file)
+            } else {
+                0
             };
             remove(cursor, file, false).map(|removed| removed.then_some(bytes))
         })
         .collect()
+}
+
+/// The bytes removing `file` would free: its size when this is its
+/// inode's last link. Read through the same directory handle just before
+/// the unlink; a file changed in between is at worst counted wrong, never
+/// removed through a link.
+fn freed_bytes(cursor: &mut Cursor<'_>, file: &Path) -> u64 {
+    let (Some(parent), Some(name)) = (file.parent(), file.file_name()) else {
+        return 0;
+    };
+    cursor
+        .open(parent)
+        .and_then(|dir| dir.stat(name))
+        .map_or(0, |st| {
+            if st.st_nlink == 1 {
+                st.st_size as u64
+            } else {
+                0
+            }
+        })
 }
 
 /// Removes `path` (a file, or with `is_dir` an empty directory) through the
