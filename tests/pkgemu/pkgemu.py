@@ -82,6 +82,7 @@ import argparse
 import array
 import dataclasses
 import fcntl
+import functools
 import json
 import os
 import random
@@ -147,6 +148,14 @@ class Run:
 
 def fnmatch(pattern: str, name: str) -> bool:
     """fnmatch(3) with flags 0: `*` and `?` match `/` too, `\\` escapes."""
+    return _glob_regex(pattern).fullmatch(name) is not None
+
+
+@functools.lru_cache(maxsize=None)
+def _glob_regex(pattern: str) -> re.Pattern:
+    """A glob translated once: a transaction matches every `arg` entry
+    against the same few patterns, and pkg's C fnmatch costs nothing next
+    to the scripts it runs, so neither should the emulator's."""
     out, i = [], 0
     while i < len(pattern):
         c = pattern[i]
@@ -177,7 +186,7 @@ def fnmatch(pattern: str, name: str) -> bool:
         else:
             out.append(re.escape(c))
         i += 1
-    return re.fullmatch("".join(out), name, re.DOTALL) is not None
+    return re.compile("".join(out), re.DOTALL)
 
 
 def _strings(value, key: str, file: Path) -> list[str]:
