@@ -80,7 +80,7 @@ from __future__ import annotations
 
 import argparse
 import array
-import dataclasses
+import collections
 import fcntl
 import functools
 import json
@@ -108,21 +108,25 @@ class TriggerFileError(Exception):
     """A trigger file pkg would reject."""
 
 
-@dataclasses.dataclass
-class Script:
-    script: str
-    sandbox: bool
+# Records are named tuples, not dataclasses: importing dataclasses (and
+# inspect with it) was a sixth of the emulator's start-up, which every
+# benchmarked trigger run pays and real pkg does not.
 
 
-@dataclasses.dataclass
-class Trigger:
-    file: Path
-    description: str
-    paths: list[str]
-    globs: list[str]
-    regexps: list[str]
-    trigger: Script
-    cleanup: Script | None
+class Script(collections.namedtuple("Script", "script sandbox")):
+    """A trigger's `trigger` or `cleanup` block: Lua text, and whether it runs
+    sandboxed."""
+
+    __slots__ = ()
+
+
+class Trigger(
+    collections.namedtuple("Trigger", "file description paths globs regexps trigger cleanup")
+):
+    """A trigger file as pkg loads it: `file` (Path), `paths`/`globs`/
+    `regexps` (lists of str), `trigger` (Script), `cleanup` (Script or None)."""
+
+    __slots__ = ()
 
     def matches(self, directory: str) -> bool:
         return (
@@ -132,18 +136,16 @@ class Trigger:
         )
 
 
-@dataclasses.dataclass
-class Run:
-    """One script run (or skipped) in a transaction."""
+class Run(
+    collections.namedtuple(
+        "Run", "file kind arg status message stdout stderr fd0", defaults=("", "", "", "")
+    )
+):
+    """One script run (or skipped) in a transaction: `kind` is "cleanup",
+    "trigger" or "script"; `status` "ok", "error", "nonzero", "skipped" or
+    "deferred"."""
 
-    file: str
-    kind: str  # "cleanup" | "trigger" | "script"
-    arg: list[str]
-    status: str  # "ok" | "error" | "nonzero" | "skipped" | "deferred"
-    message: str = ""
-    stdout: str = ""
-    stderr: str = ""
-    fd0: str = ""
+    __slots__ = ()
 
 
 def fnmatch(pattern: str, name: str) -> bool:
@@ -739,7 +741,7 @@ class System:
             return Run(file, kind, arg, "deferred")
         return self.emu.run_script(script, arg, file, kind)
 
-    def transaction(self, before: list[Trigger], touched_files: list[Path], touched_dirs=()) -> list[Run]:
+    def transaction(self, before: list[Trigger], touched_files: list, touched_dirs=()) -> list[Run]:
         """triggers_execute: cleanups of removed trigger files first, then
         every matching trigger; the first failure skips all the rest."""
         runs: list[Run] = []
@@ -753,7 +755,10 @@ class System:
                 runs.append(run)
                 failed = run.status not in ("ok", "deferred")
         triggers, _ = load_triggers(self.triggers_dirs)
-        dirs = list(dict.fromkeys([str(f.parent) for f in touched_files] + [str(d) for d in touched_dirs]))
+        # As libpkg: the dirname of each file (os.path, not pathlib: a large
+        # package's thousands of Path objects were the emulator's cost).
+        parents = [os.path.dirname(os.fspath(f)) for f in touched_files]
+        dirs = list(dict.fromkeys(parents + [os.fspath(d) for d in touched_dirs]))
         for t in triggers:
             arg = [d for d in dirs if t.matches(d)]
             if not arg:
@@ -781,8 +786,8 @@ def main() -> int:
         runs = [emu.run_script(t.cleanup, [], a.cleanup, "cleanup")] if t.cleanup else []
     else:
         system = System([Path(d) for d in a.triggers], emu, Path("/"))
-        runs = system.transaction([], [Path(f) for f in a.files])
-    print(json.dumps([dataclasses.asdict(r) for r in runs], indent=1))
+        runs = system.transaction([], a.files)
+    print(json.dumps([r._asdict() for r in runs], indent=1))
     return 0
 
 
