@@ -303,7 +303,8 @@ local function has_nul(s) return find(s, "\0", 1, true) ~= nil end
 
 -- The program's argv (without the directory list) for `command`: each
 -- option's flag from OPTIONS, numbers as Lua writes them (the engine reads
--- `2.5` from a flag as it reads 2.5 from Lua).
+-- `2.5` from a flag as it reads 2.5 from Lua); `json` is the report flag
+-- (`--json` or `--json-summary`), nil for none.
 local function program_argv(command, opts, json)
   local argv = { opts.program or DEFAULT_PROGRAM, command }
   for _, def in ipairs(OPTIONS) do
@@ -328,7 +329,7 @@ local function program_argv(command, opts, json)
       argv[#argv + 1] = tostring(value)
     end
   end
-  if json then argv[#argv + 1] = "--json" end
+  if json then argv[#argv + 1] = json end
   return argv
 end
 
@@ -452,7 +453,7 @@ local function read_report(program, out, err, code)
     jerr and ("; " .. jerr) or "")
 end
 
-local function run_exec(command, opts)
+local function run_exec(command, opts, summary)
   local program = opts.program or DEFAULT_PROGRAM
   for _, v in ipairs({ program, opts.python or "", opts.site_packages or "", opts.root or "" }) do
     if has_nul(v) then return nil, "a path contains a NUL byte" end
@@ -467,7 +468,7 @@ local function run_exec(command, opts)
   local in_pkg = type(pkg) == "table"
   local capture = in_pkg and pkg.exec_capture or nil
   local plain = in_pkg and not capture and pkg.exec or nil
-  local argv = program_argv(command, opts, not plain)
+  local argv = program_argv(command, opts, not plain and (summary and "--json-summary" or "--json") or nil)
   local ok, tmp = add_dirs(argv, opts.dirs, not in_pkg)
   if not ok then return nil, tmp end
   local report, err, bad
@@ -499,7 +500,10 @@ end
 ---------------------------------------------------------------------------
 -- Commands
 
-local function run_command(command, opts)
+-- `summary`: the report without its lists of paths (a trigger prints only
+-- its lines), so that removing a large package does not send every removed
+-- path through pkg's pipe and this module's JSON reader.
+local function run_command(command, opts, summary)
   local choice, err = backend_choice(opts)
   if not choice then return nil, err end
   if choice ~= "exec" then
@@ -507,7 +511,7 @@ local function run_command(command, opts)
     if c then return run_native(c, command, opts) end
     if choice == "native" then return nil, "pycache.core cannot be loaded: " .. tostring(why) end
   end
-  return run_exec(command, opts)
+  return run_exec(command, opts, summary)
 end
 
 -- M.update/check/clean: the command, raising what the engine calls misuse.
@@ -577,7 +581,7 @@ local function run_trigger(kind, opts)
   else
     jopts.dirs = touched_dirs(opts.arg)
   end
-  return run_command(command, jopts)
+  return run_command(command, jopts, true)
 end
 
 -- The one shape of a trigger's failure (README, "Messages"): a single line

@@ -4,7 +4,9 @@
 //! # JSON schema (`"schema": 1`)
 //! Paths are strings; bytes that are not UTF-8 are written as `\udcXX`
 //! escapes (Python's `surrogateescape`), so `os.fsencode(value)` gives back
-//! the exact bytes. Levels are integers 0 to 2.
+//! the exact bytes. Levels are integers 0 to 2. The summary form
+//! (`--json-summary`, what pkg triggers read) leaves out the fields marked
+//! `*`, the lists of paths; every other field is the same.
 //! ```text
 //! schema         1
 //! command        "check" | "update" | "clean" | "compile"
@@ -13,17 +15,17 @@
 //!                 site_packages PATH (running system), directory PATH (on disk),
 //!                 root PATH|null}
 //! config         PATH | null            the configuration file whose settings count
-//! touched        [PATH] | null           null: the whole tree was scanned
+//! touched        [PATH] | null           null: the whole tree was scanned  *
 //! sources        int                     sources judged
 //! fresh          int                     of those, fresh at every level
-//! to_compile     [{path, levels: [{level, state "missing"|"stale", reason}]}]
-//! compiled       [{path, levels: [int]}]
-//! orphans        [PATH]                  this tag's bytecode without source
-//! empty_dirs     [PATH]                  caches and directories left empty
-//! removed_files  [PATH]
-//! removed_dirs   [PATH]
-//! to_prune       [PATH]                  with prune_levels: this tag's bytecode of unkept levels
-//! pruned         [PATH]                  of those, removed
+//! to_compile     [{path, levels: [{level, state "missing"|"stale", reason}]}]  *
+//! compiled       [{path, levels: [int]}]  *
+//! orphans        [PATH]                  this tag's bytecode without source  *
+//! empty_dirs     [PATH]                  caches and directories left empty  *
+//! removed_files  [PATH]  *
+//! removed_dirs   [PATH]  *
+//! to_prune       [PATH]                  with prune_levels: this tag's bytecode of unkept levels  *
+//! pruned         [PATH]                  of those, removed  *
 //! pruned_bytes   int                     bytes the pruning freed
 //! failures       [{path, reason}]        per-file problems
 //! error          string|null             what kept the run from finishing
@@ -236,6 +238,7 @@ pub struct Report {
     #[serde(serialize_with = "opt_path")]
     pub config: Option<PathBuf>,
     /// Directories scanned (`None`: the whole tree).
+    #[serde(skip_serializing_if = "in_summary")]
     #[serde(serialize_with = "opt_paths")]
     pub touched: Option<Vec<PathBuf>>,
     /// Sources judged.
@@ -243,25 +246,33 @@ pub struct Report {
     /// Sources fresh at every level.
     pub fresh: usize,
     /// Sources found missing or stale.
+    #[serde(skip_serializing_if = "in_summary")]
     pub to_compile: Vec<Pending>,
     /// Sources compiled.
+    #[serde(skip_serializing_if = "in_summary")]
     pub compiled: Vec<Compiled>,
     /// Orphaned bytecode found.
+    #[serde(skip_serializing_if = "in_summary")]
     #[serde(serialize_with = "paths")]
     pub orphans: Vec<PathBuf>,
     /// Caches and directories found to be (or become) empty.
+    #[serde(skip_serializing_if = "in_summary")]
     #[serde(serialize_with = "paths")]
     pub empty_dirs: Vec<PathBuf>,
     /// Files removed.
+    #[serde(skip_serializing_if = "in_summary")]
     #[serde(serialize_with = "paths")]
     pub removed_files: Vec<PathBuf>,
     /// Directories removed.
+    #[serde(skip_serializing_if = "in_summary")]
     #[serde(serialize_with = "paths")]
     pub removed_dirs: Vec<PathBuf>,
     /// With pruning: this tag's bytecode of levels not kept, found.
+    #[serde(skip_serializing_if = "in_summary")]
     #[serde(serialize_with = "paths")]
     pub to_prune: Vec<PathBuf>,
     /// Of those, removed.
+    #[serde(skip_serializing_if = "in_summary")]
     #[serde(serialize_with = "paths")]
     pub pruned: Vec<PathBuf>,
     /// Bytes the pruning freed (a file that was a hard link of a kept one
@@ -493,6 +504,15 @@ impl Report {
     pub fn to_json(&self) -> String {
         serde_json::to_string(self).expect("a report always serializes")
     }
+
+    /// The report as JSON without its lists of paths (the fields marked
+    /// `*` in the module docs): what a pkg trigger reads, which needs only
+    /// the lines, the error and the exit code. Removing a large package
+    /// would otherwise send every removed path through pkg's pipe and
+    /// Lua's JSON reader, for nothing.
+    pub fn to_json_summary(&self) -> String {
+        with_set(&SUMMARY, || self.to_json())
+    }
 }
 
 /// `512 B`, `33.7 KiB`, `1.2 MiB`: binary units, as pkg prints sizes.
@@ -546,17 +566,33 @@ thread_local! {
     static RAW_PATHS: Cell<bool> = const { Cell::new(false) };
 }
 
+thread_local! {
+    /// Set while a summary report is serialized
+    /// ([`Report::to_json_summary`]): its lists of paths are left out.
+    static SUMMARY: Cell<bool> = const { Cell::new(false) };
+}
+
 /// Runs `f` (a serialization for Lua) with paths serialized as raw bytes.
 #[cfg(feature = "lua-module")]
 pub(crate) fn with_raw_paths<T>(f: impl FnOnce() -> T) -> T {
-    struct Reset(bool);
+    with_set(&RAW_PATHS, f)
+}
+
+/// Runs `f` with the flag `key` set, restoring it afterwards (even when
+/// `f` panics).
+fn with_set<T>(key: &'static std::thread::LocalKey<Cell<bool>>, f: impl FnOnce() -> T) -> T {
+    struct Reset(&'static std::thread::LocalKey<Cell<bool>>, bool);
     impl Drop for Reset {
         fn drop(&mut self) {
-            RAW_PATHS.with(|r| r.set(self.0));
+            self.0.with(|r| r.set(self.1));
         }
     }
-    let _reset = Reset(RAW_PATHS.with(|r| r.replace(true)));
+    let _reset = Reset(key, key.with(|r| r.replace(true)));
     f()
+}
+
+fn in_summary<T>(_: &T) -> bool {
+    SUMMARY.with(Cell::get)
 }
 
 /// A path as a JSON string, non-UTF-8 bytes as `\udcXX`.

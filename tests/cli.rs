@@ -104,3 +104,46 @@ fn the_summary_says_which_pycs_were_written() {
         ">=> Python 3.11: bytecode up to date (4 sources)\n"
     );
 }
+
+/// `--json-summary` is `--json` without the lists of paths (what the Lua
+/// front asks for in pkg triggers), every other field the same.
+#[test]
+fn json_summary_is_the_report_without_its_path_lists() {
+    const LISTS: [&str; 9] = [
+        "touched",
+        "to_compile",
+        "compiled",
+        "orphans",
+        "empty_dirs",
+        "removed_files",
+        "removed_dirs",
+        "to_prune",
+        "pruned",
+    ];
+    let python = debian_python();
+    let (full, summary) = (Tree::new(&python), Tree::new(&python));
+    for tree in [&full, &summary] {
+        populate(tree);
+        tree.write("pkg/__pycache__/gone.cpython-311.pyc", "x");
+    }
+    let full = full.pycache(&["update", "--json"]).expect(0).json();
+    let summary = summary
+        .pycache(&["update", "--json-summary"])
+        .expect(0)
+        .json();
+    let (full, summary) = (full.as_object().unwrap(), summary.as_object().unwrap());
+    assert_eq!(full["removed_files"].as_array().unwrap().len(), 1);
+    assert_eq!(full["compiled"].as_array().unwrap().len(), 4);
+    for (key, value) in full {
+        if LISTS.contains(&key.as_str()) {
+            assert!(!summary.contains_key(key), "{key} is in the summary");
+        } else if !["elapsed_ms", "python", "lines"].contains(&key.as_str()) {
+            assert_eq!(&summary[key], value, "{key}");
+        }
+    }
+    assert_eq!(summary.len(), full.len() - LISTS.len());
+    let lines = summary["lines"][0].as_str().unwrap();
+    assert!(lines.contains("removed 1 orphaned file"), "{lines}");
+    let out = common::pycache(["check", "--json", "--json-summary"]).expect(2);
+    assert!(out.stderr.contains("cannot be used with"), "{}", out.stderr);
+}

@@ -136,6 +136,14 @@ fn cli() -> clap::Command {
             .help("Print the report as JSON (schema: see README)"),
     )
     .arg(
+        Arg::new("json_summary")
+            .long("json-summary")
+            .global(true)
+            .action(ArgAction::SetTrue)
+            .conflicts_with("json")
+            .help("Print the report as JSON without its lists of paths (what pkg triggers read)"),
+    )
+    .arg(
         Arg::new("quiet")
             .short('q')
             .long("quiet")
@@ -165,16 +173,30 @@ fn capitalized(text: &str) -> String {
 
 /// How the report is printed.
 struct Output {
+    /// JSON (`--json` or `--json-summary`) instead of lines.
     json: bool,
+    /// `--json-summary`: without the lists of paths.
+    summary: bool,
     quiet: bool,
     verbose: bool,
+}
+
+impl Output {
+    fn report_json(&self, report: &Report) -> String {
+        if self.summary {
+            report.to_json_summary()
+        } else {
+            report.to_json()
+        }
+    }
 }
 
 fn main() -> ExitCode {
     let matches = cli().get_matches();
     let (command, sub) = matches.subcommand().expect("a subcommand is required");
     let output = Output {
-        json: sub.get_flag("json"),
+        json: sub.get_flag("json") || sub.get_flag("json_summary"),
+        summary: sub.get_flag("json_summary"),
         quiet: sub.get_flag("quiet"),
         verbose: sub.get_flag("verbose"),
     };
@@ -261,7 +283,7 @@ fn run_all(command: &str, m: &ArgMatches, output: &Output) -> Result<u8, Error> 
         let code = match result {
             Ok(report) => {
                 if output.json {
-                    json.push(report.to_json());
+                    json.push(output.report_json(&report));
                 } else {
                     print(&report, output);
                 }
@@ -417,7 +439,7 @@ fn read_dirs(file: &Path) -> Result<Vec<OsString>, Error> {
 fn print(report: &Report, output: &Output) {
     let mut out = std::io::stdout().lock();
     let text = if output.json {
-        report.to_json()
+        output.report_json(report)
     } else {
         let mut lines = report.render(output.verbose);
         if output.quiet {
