@@ -468,7 +468,10 @@ local function run_exec(command, opts, summary)
   local in_pkg = type(pkg) == "table"
   local capture = in_pkg and pkg.exec_capture or nil
   local plain = in_pkg and not capture and pkg.exec or nil
-  local argv = program_argv(command, opts, not plain and (summary and "--json-summary" or "--json") or nil)
+  -- pkg < 2.8 (plain exec) shows the program's own lines: no report flag.
+  local report_flag = nil
+  if not plain then report_flag = summary and "--json-summary" or "--json" end
+  local argv = program_argv(command, opts, report_flag)
   local ok, tmp = add_dirs(argv, opts.dirs, not in_pkg)
   if not ok then return nil, tmp end
   local report, err, bad

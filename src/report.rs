@@ -564,9 +564,6 @@ thread_local! {
     /// raw bytes (a Lua string holds any byte) instead of JSON strings
     /// with `\udcXX` escapes. Everything else serializes the same way.
     static RAW_PATHS: Cell<bool> = const { Cell::new(false) };
-}
-
-thread_local! {
     /// Set while a summary report is serialized
     /// ([`Report::to_json_summary`]): its lists of paths are left out.
     static SUMMARY: Cell<bool> = const { Cell::new(false) };
@@ -591,6 +588,8 @@ fn with_set<T>(key: &'static std::thread::LocalKey<Cell<bool>>, f: impl FnOnce()
     f()
 }
 
+/// serde's `skip_serializing_if` for the lists of paths: true while a
+/// summary report is serialized.
 fn in_summary<T>(_: &T) -> bool {
     SUMMARY.with(Cell::get)
 }
