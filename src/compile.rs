@@ -88,6 +88,9 @@ pub struct Outcome {
     /// Set when a signal stopped the pool: the signal and the number of
     /// files left uncompiled.
     pub interrupted: Option<(i32, usize)>,
+    /// Set when [`Expect::rejudge`] stopped the pool before its first file:
+    /// the magic number the interpreter greeted with.
+    pub magic_differs: Option<[u8; 4]>,
 }
 
 /// What the interpreter expected to compile must report of itself.
@@ -96,6 +99,13 @@ pub struct Expect<'a> {
     pub tag: &'a str,
     /// Magic number the freshness check assumed.
     pub magic: Option<[u8; 4]>,
+    /// What a greeting with another magic number does: `false`, a warning
+    /// (the number is the table's, the interpreter a pre-release given
+    /// with a flavor); `true`, nothing is compiled and
+    /// [`Outcome::magic_differs`] says the interpreter's number, so that
+    /// the engine judges the tree again with it (a number learned without
+    /// asking, which the interpreter overrules).
+    pub rejudge: bool,
 }
 
 /// Compiles `tasks` with `python`. `progress(done, total)` is called after
@@ -125,6 +135,12 @@ pub fn compile(
         });
     }
     if let Some(magic) = expect.magic.filter(|m| *m != hello.magic) {
+        if expect.rejudge {
+            first.finish();
+            outcome.started = 1;
+            outcome.magic_differs = Some(hello.magic);
+            return Ok(outcome);
+        }
         outcome.warnings.push(format!(
             "{}: magic number {} differs from {} expected for {} (a pre-release?); \
              give the interpreter (python) without a flavor so that freshness uses its own",

@@ -109,6 +109,12 @@ impl Handle {
         read(rustix::fs::Dir::new(self.fd)?)
     }
 
+    /// `fstat` of this directory itself: its owner and mode, as opened
+    /// (a name swapped since cannot change the answer).
+    pub fn metadata(&self) -> io::Result<Stat> {
+        Ok(rustix::fs::fstat(&self.fd)?)
+    }
+
     /// `fstatat(name, AT_SYMLINK_NOFOLLOW)`: the entry itself.
     pub fn stat(&self, name: &OsStr) -> io::Result<Stat> {
         Ok(rustix::fs::statat(

@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 use crate::clean;
 use crate::compile::{self, CompileOptions, Expect};
 use crate::error::Error;
+use crate::magic::MagicFrom;
 use crate::options::{self, Options};
 use crate::pyc::{self, InvalidationMode, Magic, SourceStamp, Verdict};
 use crate::report::{
@@ -144,10 +145,10 @@ impl Engine {
     /// Reports what is missing, stale, orphaned or empty; changes nothing.
     pub fn check(&self) -> Result<Report, Error> {
         let started = Instant::now();
-        let (location, magic, error) = self.prepare(true)?;
-        let plan = self.scan(&location, magic, true)?;
-        let mut report = self.report(Command::Check, &location, &plan);
-        report.error = error.map(|error| Stop {
+        let prepared = self.prepare(true)?;
+        let plan = self.scan(&prepared.location, prepared.magic(), true)?;
+        let mut report = self.report(Command::Check, &prepared, &plan);
+        report.error = prepared.error.map(|error| Stop {
             error,
             undone: Undone::Judging,
         });
@@ -157,12 +158,12 @@ impl Engine {
     /// Removes orphaned bytecode and empty caches. Never starts Python.
     pub fn clean(&self) -> Result<Report, Error> {
         let started = Instant::now();
-        let (location, _, _) = self.prepare(false)?;
+        let prepared = self.prepare(false)?;
         // Nothing is compiled, so no cache file is opened to judge it.
-        let plan = self.scan(&location, None, false)?;
-        let mut report = self.report(Command::Clean, &location, &plan);
+        let plan = self.scan(&prepared.location, None, false)?;
+        let mut report = self.report(Command::Clean, &prepared, &plan);
         report.to_compile.clear();
-        self.remove(&location, &plan, &mut report);
+        self.remove(&prepared.location, &plan, &mut report);
         Ok(report.finish(started.elapsed()))
     }
 
@@ -173,10 +174,12 @@ impl Engine {
 
     /// The state of one source at each level, as `check` would judge it:
     /// `fresh`, `missing` or `stale` with the reason. Starts no interpreter
-    /// for a flavor of a known version.
+    /// for a flavor of a version the table knows, or whose standard
+    /// library's bytecode tells its magic number (src/magic.rs).
     pub fn freshness(&self, source: &Path) -> Result<Vec<PendingLevel>, Error> {
-        let (_, magic, error) = self.prepare(true)?;
-        if let (None, Some(error)) = (magic, error) {
+        let prepared = self.prepare(true)?;
+        let magic = prepared.magic();
+        if let (None, Some(error)) = (magic, prepared.error) {
             return Err(error);
         }
         let meta = std::fs::metadata(source).map_err(|e| Error::io(source, e))?;
@@ -226,84 +229,175 @@ impl Engine {
         progress: &(dyn Fn(usize, usize) + Sync),
     ) -> Result<Report, Error> {
         let started = Instant::now();
-        let (location, magic, error) = self.prepare(true)?;
-        let plan = self.scan(&location, magic, true)?;
-        let mut report = self.report(command, &location, &plan);
+        let prepared = self.prepare(true)?;
+        let location = &prepared.location;
+        let mut plan = self.scan(location, prepared.magic(), true)?;
+        let mut report = self.report(command, &prepared, &plan);
         if command == Command::Update {
-            self.remove(&location, &plan, &mut report);
+            self.remove(location, &plan, &mut report);
         }
         if self.options.dry_run || plan.to_compile.is_empty() {
             return Ok(report.finish(started.elapsed()));
         }
-        if let Some(error) = error {
+        if let Some(error) = prepared.error {
             report.error = Some(Stop {
                 error,
                 undone: Undone::Judging,
             });
             return Ok(report.finish(started.elapsed()));
         }
+        let undone = |plan: &Plan| Undone::Compiling {
+            sources: plan.to_compile.len(),
+            version: self.target.version(),
+        };
+        let python = match self.target.runnable() {
+            Ok(python) => python,
+            Err(error) => {
+                report.error = Some(Stop {
+                    error,
+                    undone: undone(&plan),
+                });
+                return Ok(report.finish(started.elapsed()));
+            }
+        };
         let options = CompileOptions {
             workers: self.options.workers,
             mode: self.options.invalidation_mode,
             timeout: self.options.timeout,
             startup_timeout: self.options.timeout,
         };
-        let expect = Expect {
-            tag: self.target.tag(),
-            magic: magic.map(|m| m.bytes),
-        };
-        match compile::compile(
-            self.target.interpreter(),
-            &expect,
-            &plan.to_compile,
-            &options,
-            progress,
-        ) {
-            Ok(outcome) => {
-                report.compiled = outcome
-                    .compiled
-                    .into_iter()
-                    .map(|(path, levels)| Compiled { path, levels })
-                    .collect();
-                report.failures.extend(outcome.failures);
-                report.warnings.extend(outcome.warnings);
-                report.interpreters_started = outcome.started;
-                if let Some((signal, left)) = outcome.interrupted {
-                    report.warnings.push(format!(
-                        "interrupted by {}: {left} of {} files not compiled; run again to finish",
-                        crate::interrupt::name(signal),
-                        plan.to_compile.len()
-                    ));
+        let mut magic = prepared.magic;
+        loop {
+            let expect = Expect {
+                tag: self.target.tag(),
+                magic: magic.map(|(m, _)| m.bytes),
+                // A number learned without asking gives way to the
+                // interpreter's own.
+                rejudge: matches!(magic, Some((_, MagicFrom::Stdlib))),
+            };
+            let outcome =
+                match compile::compile(python, &expect, &plan.to_compile, &options, progress) {
+                    Ok(outcome) => outcome,
+                    Err(error) => {
+                        report.error = Some(Stop {
+                            error,
+                            undone: undone(&plan),
+                        });
+                        break;
+                    }
+                };
+            report.interpreters_started += outcome.started;
+            if let (Some(found), Some((learned, _))) = (outcome.magic_differs, magic) {
+                // The interpreter is right: the tree is judged again with
+                // its number before anything is compiled.
+                report.warnings.push(format!(
+                    "{}: magic number {} differs from {} of its standard library's bytecode; \
+                     judged again with the interpreter's",
+                    python.display(),
+                    crate::magic::hex(&found),
+                    crate::magic::hex(&learned.bytes),
+                ));
+                let asked = Magic {
+                    bytes: found,
+                    minor: learned.minor,
+                };
+                magic = Some((asked, MagicFrom::Interpreter));
+                report.python.magic = Some(hex(&found));
+                report.python.magic_from = Some(MagicFrom::Interpreter);
+                plan = self.scan(location, Some(asked), true)?;
+                report.sources = plan.sources;
+                report.fresh = plan.fresh;
+                report.to_compile = pending(&plan);
+                if plan.to_compile.is_empty() {
+                    break;
                 }
+                continue;
             }
-            Err(error) => {
-                report.error = Some(Stop {
-                    error,
-                    undone: Undone::Compiling {
-                        sources: plan.to_compile.len(),
-                        version: self.target.version(),
-                    },
-                })
+            report.compiled = outcome
+                .compiled
+                .into_iter()
+                .map(|(path, levels)| Compiled { path, levels })
+                .collect();
+            report.failures.extend(outcome.failures);
+            report.warnings.extend(outcome.warnings);
+            if let Some((signal, left)) = outcome.interrupted {
+                report.warnings.push(format!(
+                    "interrupted by {}: {left} of {} files not compiled; run again to finish",
+                    crate::interrupt::name(signal),
+                    plan.to_compile.len()
+                ));
             }
+            break;
         }
         Ok(report.finish(started.elapsed()))
     }
 
-    /// Locates the tree and settles the magic number. A flavor of a version
-    /// the table does not know asks its interpreter; when that fails, the
-    /// error is returned for the report (cleaning needs no interpreter).
-    fn prepare(&self, judge: bool) -> Result<(Location, Option<Magic>, Option<Error>), Error> {
+    /// Locates the tree and settles the magic number: the table's; for a
+    /// flavor of a version the table does not know, the one its standard
+    /// library's bytecode carries when that can be trusted
+    /// ([`crate::magic`]); else the interpreter is asked, and when that
+    /// fails the error is returned for the report (cleaning needs no
+    /// interpreter). `judge`: a number is needed at all.
+    fn prepare(&self, judge: bool) -> Result<Prepared, Error> {
         let location = self.target.locate()?;
+        let mut prepared = Prepared {
+            location,
+            magic: None,
+            error: None,
+            notes: self.target.interpreter_note().into_iter().collect(),
+            asked: 0,
+        };
         if let Some(magic) = self.target.magic() {
-            return Ok((location, Some(magic), None));
+            prepared.magic = Some((magic, self.target.magic_from()));
+            return Ok(prepared);
         }
         if !judge {
-            return Ok((location, None, None));
+            return Ok(prepared);
         }
-        match Target::from_interpreter(self.target.interpreter()) {
-            Ok(asked) => Ok((location, asked.magic(), None)),
-            Err(e) => Ok((location, None, Some(e))),
+        let minor = self.target.minor();
+        let tag = self.target.tag();
+        let mut refused = None;
+        if let Some(stdlib) = self.target.stdlib() {
+            match crate::magic::from_stdlib(stdlib, self.target.root(), tag, minor) {
+                Ok(learned) => {
+                    prepared.notes.push(crate::magic::note(&learned, tag));
+                    let magic = Magic {
+                        bytes: learned.bytes,
+                        minor,
+                    };
+                    prepared.magic = Some((magic, MagicFrom::Stdlib));
+                    return Ok(prepared);
+                }
+                Err(why) => refused = Some(why),
+            }
         }
+        let asked = self.target.runnable().and_then(Target::from_interpreter);
+        // Counted when a process ran, whatever it answered.
+        prepared.asked = usize::from(!matches!(
+            asked,
+            Err(Error::InterpreterNotFound { .. }
+                | Error::InterpreterNotRunnable { .. }
+                | Error::Io { .. })
+        ));
+        match asked {
+            Ok(asked) => {
+                if let Some(magic) = asked.magic() {
+                    let why = refused
+                        .map(|why| {
+                            format!(" (the standard library's bytecode was not used: {why})")
+                        })
+                        .unwrap_or_default();
+                    prepared.notes.push(format!(
+                        "magic number {}: asked {}{why}",
+                        crate::magic::hex(&magic.bytes),
+                        self.target.interpreter().display()
+                    ));
+                    prepared.magic = Some((magic, MagicFrom::Interpreter));
+                }
+            }
+            Err(e) => prepared.error = Some(e),
+        }
+        Ok(prepared)
     }
 
     fn scan(
@@ -378,21 +472,9 @@ impl Engine {
         ))
     }
 
-    fn report(&self, command: Command, location: &Location, plan: &Plan) -> Report {
-        let pending = plan
-            .to_compile
-            .iter()
-            .map(|task| Pending {
-                path: task.source.clone(),
-                levels: task
-                    .levels
-                    .iter()
-                    .map(|l| pending_level(l.level, &l.verdict))
-                    .collect(),
-            })
-            .collect::<Vec<_>>();
-        let mut to_compile = pending;
-        to_compile.sort_by(|a, b| a.path.cmp(&b.path));
+    fn report(&self, command: Command, prepared: &Prepared, plan: &Plan) -> Report {
+        let location = &prepared.location;
+        let to_compile = pending(plan);
         let mut empty_dirs: Vec<PathBuf> = plan
             .empty_caches
             .iter()
@@ -417,6 +499,8 @@ impl Engine {
                 site_packages: location.runtime.clone(),
                 directory: location.dir.clone(),
                 root: self.target.root().map(Path::to_path_buf),
+                magic: prepared.magic.map(|(m, _)| hex(&m.bytes)),
+                magic_from: prepared.magic.map(|(_, from)| from),
             },
             touched: self.options.dirs.clone(),
             sources: plan.sources,
@@ -436,14 +520,58 @@ impl Engine {
             warnings: (self.config.warning().into_iter())
                 .chain(self.misdirected(location))
                 .collect(),
-            notes: plan.notes.clone(),
-            interpreters_started: 0,
+            notes: prepared.notes.iter().chain(&plan.notes).cloned().collect(),
+            interpreters_started: prepared.asked,
             elapsed_ms: 0,
             levels: self.options.levels.clone(),
             lines: Vec::new(),
             exit_code: 0,
         }
     }
+}
+
+/// What [`Engine::prepare`] settled before a scan.
+struct Prepared {
+    location: Location,
+    /// The magic number to judge with, and where it came from.
+    magic: Option<(Magic, MagicFrom)>,
+    /// Why there is no magic number when one was needed (the interpreter
+    /// could not be asked).
+    error: Option<Error>,
+    /// What verbose output says of how the interpreter and the number were
+    /// found.
+    notes: Vec<String>,
+    /// Interpreters started to ask for the number (0 or 1).
+    asked: usize,
+}
+
+impl Prepared {
+    fn magic(&self) -> Option<Magic> {
+        self.magic.map(|(magic, _)| magic)
+    }
+}
+
+/// The sources a plan compiles, as the report lists them (sorted).
+fn pending(plan: &Plan) -> Vec<Pending> {
+    let mut to_compile: Vec<Pending> = plan
+        .to_compile
+        .iter()
+        .map(|task| Pending {
+            path: task.source.clone(),
+            levels: task
+                .levels
+                .iter()
+                .map(|l| pending_level(l.level, &l.verdict))
+                .collect(),
+        })
+        .collect();
+    to_compile.sort_by(|a, b| a.path.cmp(&b.path));
+    to_compile
+}
+
+/// `a70d0d0a`: a magic number as the report shows it.
+fn hex(bytes: &[u8; 4]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 fn pending_level(level: u8, verdict: &Verdict) -> PendingLevel {

@@ -171,26 +171,20 @@ impl Flavor {
             .join("site-packages")
     }
 
-    /// The magic number of this version's final releases, when known.
+    /// `PREFIX/lib/python3.11`: the standard library, whose own bytecode
+    /// tells the magic number of a version the table does not know.
+    pub fn stdlib(self, prefix: &Path) -> PathBuf {
+        prefix.join("lib").join(self.python_name())
+    }
+
+    /// The magic number of this version's final releases, when the table
+    /// knows it (src/magic.rs says where each number comes from).
     ///
     /// Pre-releases use other numbers: the interpreter's own
     /// `importlib.util.MAGIC_NUMBER` stays the authority, and the compile
     /// step checks it (see `compile`).
     pub fn magic(self) -> Option<[u8; 4]> {
-        let number: u16 = match (self.major, self.minor) {
-            (3, 6) => 3379,
-            (3, 7) => 3394,
-            (3, 8) => 3413,
-            (3, 9) => 3425,
-            (3, 10) => 3439,
-            (3, 11) => 3495,
-            (3, 12) => 3531,
-            (3, 13) => 3571,
-            (3, 14) => 3627,
-            _ => return None,
-        };
-        let [lo, hi] = number.to_le_bytes();
-        Some([lo, hi, b'\r', b'\n'])
+        crate::magic::table(self.major, self.minor)
     }
 }
 
@@ -222,6 +216,10 @@ mod tests {
         assert_eq!(
             f.site_packages(Path::new("/usr/local")),
             Path::new("/usr/local/lib/python3.11/site-packages")
+        );
+        assert_eq!(
+            f.stdlib(Path::new("/usr/local")),
+            Path::new("/usr/local/lib/python3.11")
         );
         assert_eq!(
             f.interpreter(Path::new("/usr/local")),

@@ -57,9 +57,11 @@ mod installed;
 pub mod interrupt;
 #[cfg(feature = "lua-module")]
 mod lua;
+mod magic;
 mod marshal;
 pub mod options;
 mod parallel;
+mod path_search;
 pub mod pyc;
 mod report;
 mod scan;
@@ -72,6 +74,7 @@ pub use crate::engine::Engine;
 pub use crate::error::Error;
 pub use crate::flavor::Flavor;
 pub use crate::installed::installed;
+pub use crate::magic::MagicFrom;
 pub use crate::options::{OptionError, Options};
 pub use crate::pyc::InvalidationMode;
 pub use crate::report::{

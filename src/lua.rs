@@ -145,17 +145,13 @@ fn info(lua: &Lua, opts: Value) -> LuaResult<Answer> {
             site_packages: location.runtime,
             directory: location.dir,
             root: target.root().map(Into::into),
+            magic_from: magic.as_ref().map(|_| target.magic_from()),
+            magic,
         };
-        Ok((info, magic))
+        Ok(info)
     })?;
     match answer {
-        Ok((info, magic)) => {
-            let t = to_lua(lua, &info)?;
-            if let (Value::Table(t), Some(magic)) = (&t, magic) {
-                t.set("magic", magic)?;
-            }
-            Ok((Some(t), None))
-        }
+        Ok(info) => Ok((Some(to_lua(lua, &info)?), None)),
         Err(message) => Ok((None, Some(message))),
     }
 }

@@ -134,7 +134,8 @@ pub const OPTIONS: &[Def] = &[
         kind: Kind::Path,
         expected: "a path",
         default: "`python3` on `PATH` when neither is given",
-        help: "interpreter to compile with; without a flavor it is asked for its \
+        help: "interpreter to compile with: a path, or a name looked up once in the \
+               absolute directories of `PATH`; without a flavor it is asked for its \
                version, cache tag, magic number and site-packages",
     },
     Def {

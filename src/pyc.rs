@@ -336,7 +336,9 @@ pub fn judge(
     verdict
 }
 
-fn judge_header(
+/// Judges a pyc from its first bytes (`buf`: the header and the first
+/// byte of the body, or what there was of them), as [`judge`] does.
+pub(crate) fn judge_header(
     buf: &[u8],
     stamp: SourceStamp,
     magic: Magic,
@@ -412,7 +414,7 @@ pub fn judge_path(
     )
 }
 
-fn read_up_to(f: &mut File, buf: &mut [u8]) -> io::Result<usize> {
+pub(crate) fn read_up_to(f: &mut File, buf: &mut [u8]) -> io::Result<usize> {
     let mut filled = 0;
     while filled < buf.len() {
         match f.read(&mut buf[filled..]) {

@@ -13,7 +13,8 @@
 //! dry_run        bool
 //! python         {version "3.11", tag "cpython-311", interpreter PATH,
 //!                 site_packages PATH (running system), directory PATH (on disk),
-//!                 root PATH|null}
+//!                 root PATH|null, magic "a70d0d0a"|null,
+//!                 magic_from "table"|"stdlib"|"interpreter"|null}
 //! config         PATH | null            the configuration file whose settings count
 //! touched        [PATH] | null           null: the whole tree was scanned  *
 //! sources        int                     sources judged
@@ -31,7 +32,8 @@
 //! error          string|null             what kept the run from finishing
 //! warnings       [string]
 //! notes          [string]                what verbose output adds
-//! interpreters_started  int
+//! interpreters_started  int             compile workers, and the interpreter asked
+//!                                        for its magic number by this command
 //! elapsed_ms     int
 //! lines          [string]                the human summary, as printed
 //! exit_code      0 | 1 | 3 (130 | 143 from the program when interrupted)
@@ -43,6 +45,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use crate::error::Error;
+use crate::magic::MagicFrom;
 
 use serde::ser::Error as _;
 use serde::{Serialize, Serializer};
@@ -109,6 +112,12 @@ pub struct PythonInfo {
     /// The root, if any.
     #[serde(serialize_with = "opt_path")]
     pub root: Option<PathBuf>,
+    /// The magic number freshness was judged with, as the first four bytes
+    /// of a pyc in hex (`a70d0d0a`); `None` when none was needed (`clean`)
+    /// or none could be had.
+    pub magic: Option<String>,
+    /// Where [`PythonInfo::magic`] came from.
+    pub magic_from: Option<MagicFrom>,
 }
 
 /// A source that needs compiling.
@@ -191,13 +200,23 @@ impl fmt::Display for Stop {
             (Undone::Judging, e) => write!(f, "{e}; cannot judge or compile bytecode"),
             (
                 Undone::Compiling { sources, version },
-                Error::InterpreterNotFound { interpreter, .. },
+                Error::InterpreterNotFound {
+                    interpreter,
+                    hint: None,
+                },
             ) => {
                 write!(
                     f,
                     "{}: interpreter not found; {sources} source(s) not compiled, cleaning was \
                      still done; unless the Python {version} package is being removed, reinstall it",
                     interpreter.display()
+                )
+            }
+            // A name PATH does not have: the hint says what to do.
+            (Undone::Compiling { sources, .. }, e @ Error::InterpreterNotFound { .. }) => {
+                write!(
+                    f,
+                    "{e}; {sources} source(s) not compiled, cleaning was still done"
                 )
             }
             (Undone::Compiling { sources, .. }, e) => {
@@ -287,7 +306,9 @@ pub struct Report {
     pub warnings: Vec<String>,
     /// What verbose output adds.
     pub notes: Vec<String>,
-    /// Interpreters started.
+    /// Interpreters started by this command: compile workers, and the
+    /// interpreter asked for its magic number (a flavor of a version the
+    /// table does not know, whose standard library could not tell it).
     pub interpreters_started: usize,
     /// Wall time in milliseconds.
     pub elapsed_ms: u128,

@@ -14,6 +14,8 @@ use rustix::process::{Pid, Signal};
 
 use crate::error::Error;
 use crate::flavor::Flavor;
+use crate::magic::MagicFrom;
+use crate::path_search::{self, Found};
 use crate::pyc::Magic;
 
 /// How long asking an interpreter about itself may take (it is asked before
@@ -36,7 +38,20 @@ pub struct Target {
     free_threaded: bool,
     tag: String,
     magic: Option<[u8; 4]>,
+    /// Where `magic` came from: the table for a flavor, the interpreter
+    /// when it was asked.
+    magic_from: MagicFrom,
     interpreter: PathBuf,
+    /// How the interpreter was named, when that is not its path: the name
+    /// given, the file it was found as and how (verbose output says so).
+    named: Option<(PathBuf, PathBuf, Found)>,
+    /// Set when the interpreter was named by a bare name that `PATH` does
+    /// not have: the error's hint. Nothing is started then.
+    missing: Option<String>,
+    /// The standard library of a flavor, `PREFIX/lib/python3.X` as the
+    /// running system spells it, whose own bytecode tells the magic number
+    /// of a version the table does not know ([`crate::magic`]).
+    stdlib: Option<PathBuf>,
     site_packages: PathBuf,
     root: Option<PathBuf>,
 }
@@ -63,15 +78,23 @@ impl Target {
             free_threaded: flavor.is_free_threaded(),
             tag: flavor.cache_tag(),
             magic: flavor.magic(),
+            magic_from: MagicFrom::Table,
             interpreter: flavor.interpreter(prefix),
+            named: None,
+            missing: None,
+            stdlib: Some(flavor.stdlib(prefix)),
             site_packages: flavor.site_packages(prefix),
             root: None,
         }
     }
 
     /// The target of an interpreter, asked for its version, cache tag, magic
-    /// number and site-packages (`sysconfig`'s `purelib`).
+    /// number and site-packages (`sysconfig`'s `purelib`). A bare name is
+    /// looked up in `PATH` first (src/path_search.rs).
     pub fn from_interpreter(python: &Path) -> Result<Target, Error> {
+        let (resolved, how) = path_search::resolve(python)?;
+        let named = (how != Found::AsGiven).then(|| (python.to_path_buf(), resolved.clone(), how));
+        let python = resolved.as_path();
         let answer = ask(python)?;
         let mut fields = answer.split(|&b| b == 0);
         let mut next = || fields.next().unwrap_or_default().to_vec();
@@ -116,6 +139,7 @@ impl Target {
             free_threaded,
             tag,
             magic: Some(magic),
+            magic_from: MagicFrom::Interpreter,
             // A launcher (a pyenv shim, `python3` on PATH) is replaced by the
             // interpreter it ran, so workers run exactly what was asked.
             interpreter: if executable.is_empty() {
@@ -123,15 +147,40 @@ impl Target {
             } else {
                 PathBuf::from(OsString::from_vec(executable))
             },
+            named,
+            missing: None,
+            stdlib: None,
             site_packages: PathBuf::from(OsString::from_vec(purelib)),
             root: None,
         })
     }
 
     /// Compiles with this interpreter instead (for a flavor: another path to
-    /// the same Python; the compile workers check its cache tag).
+    /// the same Python; the compile workers check its cache tag). A bare
+    /// name is looked up in `PATH` now, once (src/path_search.rs); when
+    /// it is not there, nothing is started and the run says why where it
+    /// needs the interpreter ([`Target::runnable`]).
     pub fn with_interpreter(mut self, python: impl Into<PathBuf>) -> Target {
-        self.interpreter = python.into();
+        let python = python.into();
+        self.named = None;
+        self.missing = None;
+        match path_search::resolve(&python) {
+            Ok((resolved, how)) => {
+                if how != Found::AsGiven {
+                    self.named = Some((python, resolved.clone(), how));
+                }
+                self.interpreter = resolved;
+            }
+            Err(e) => {
+                self.missing = Some(match e {
+                    Error::InterpreterNotFound {
+                        hint: Some(hint), ..
+                    } => hint,
+                    e => e.to_string(),
+                });
+                self.interpreter = python;
+            }
+        }
         self
     }
 
@@ -182,9 +231,42 @@ impl Target {
         })
     }
 
+    /// Where [`Target::magic`] comes from, when there is one: the table
+    /// for a flavor, the interpreter for a target made by asking it.
+    pub fn magic_from(&self) -> MagicFrom {
+        self.magic_from
+    }
+
     /// The interpreter that compiles.
     pub fn interpreter(&self) -> &Path {
         &self.interpreter
+    }
+
+    /// The interpreter to start, or why there is none: a bare name that
+    /// `PATH` does not have is never handed to a worker, whose empty
+    /// environment would search the C library's default path instead.
+    pub fn runnable(&self) -> Result<&Path, Error> {
+        match &self.missing {
+            None => Ok(&self.interpreter),
+            Some(hint) => Err(Error::InterpreterNotFound {
+                interpreter: self.interpreter.clone(),
+                hint: Some(hint.clone()),
+            }),
+        }
+    }
+
+    /// What verbose output says about how the interpreter was found, when
+    /// it was not named by its absolute path.
+    pub fn interpreter_note(&self) -> Option<String> {
+        let (given, found, how) = self.named.as_ref()?;
+        path_search::note(given, found, how)
+    }
+
+    /// The flavor's standard library (`PREFIX/lib/python3.X`), as the
+    /// running system spells it; `None` for a target made from an
+    /// interpreter.
+    pub(crate) fn stdlib(&self) -> Option<&Path> {
+        self.stdlib.as_deref()
     }
 
     /// The site-packages path as given (runtime spelling).
@@ -280,13 +362,20 @@ impl Selection {
             }
             (None, Some(python)) => Target::from_interpreter(python)?,
             (None, None) => {
+                // A message of its own: no interpreter was named at all.
                 Target::from_interpreter(Path::new("python3")).map_err(|e| match e {
-                    Error::InterpreterNotFound { interpreter, .. } => Error::InterpreterNotFound {
-                        interpreter,
-                        hint: Some(
-                            "not on PATH; give a flavor (pyXY) or an interpreter path".into(),
-                        ),
-                    },
+                    Error::InterpreterNotFound { interpreter, .. } => {
+                        let path = match std::env::var_os("PATH") {
+                            Some(_) => "not on PATH",
+                            None => "PATH is not set",
+                        };
+                        Error::InterpreterNotFound {
+                            interpreter,
+                            hint: Some(format!(
+                                "{path}; give a flavor (pyXY) or an interpreter path"
+                            )),
+                        }
+                    }
                     e => e,
                 })?
             }

@@ -1,0 +1,409 @@
+//! The magic number a target's pycs must carry, and where it comes from.
+//!
+//! 1. **The table** ([`table`]): the number of every CPython version whose
+//!    final release is known, with where each comes from. No file is read,
+//!    no interpreter started.
+//! 2. **The standard library's own bytecode** ([`from_stdlib`]), for a
+//!    flavor of a version the table does not know (a CPython newer than
+//!    this pycache, or a pre-release of one): the pycs its Python package
+//!    installed for a few modules every CPython has. FreeBSD's Python
+//!    packages ship them (`lib/python3.X/__pycache__/os.cpython-3X.pyc` is
+//!    in their pkg-plist), as do pyenv's builds and Debian's (compiled at
+//!    install). They are trusted only when no user but root can have made
+//!    them ([`from_stdlib`] says how), so a trigger with nothing to do
+//!    starts no interpreter. An upgrade of the Python package replaces them,
+//!    so the number follows a pre-release to the next one (3.14 changed its
+//!    number at rc2 and again at rc3).
+//! 3. **The interpreter**, asked (`importlib.util.MAGIC_NUMBER`, see
+//!    target.rs) when the evidence is missing, not trusted or in doubt: it
+//!    stays the authority. A number learned from the standard library is
+//!    checked against it whenever something is compiled: a compile worker
+//!    that greets with another number is right, and the engine judges the
+//!    tree again with that one before compiling (engine.rs).
+//!
+//! Nothing is remembered between runs: a place to keep a number would have
+//! to be one no other user can write and be tied to the interpreter's
+//! identity, and the standard library's bytecode already is such a record,
+//! written by the Python package itself and replaced with it. A Python
+//! installed without it is asked every run, as before.
+//!
+//! # Test-only forgetting
+//!
+//! Debug builds (`cfg(debug_assertions)`, what `cargo test` builds) read
+//! `PYCACHE_TEST_FORGET_MAGIC`, a comma-separated list of versions
+//! (`3.11,3.13`): the table then does not know them, so that tests can run
+//! a version it does not know with the interpreters at hand. Release
+//! builds contain no trace of it.
+
+use std::ffi::OsStr;
+use std::fs::File;
+use std::io::{self, Read};
+use std::path::{Component, Path, PathBuf};
+
+use rustix::fs::{FileType, Stat};
+use serde::Serialize;
+
+use crate::dir::Handle;
+use crate::pyc::{self, Magic, SourceStamp, Verdict};
+
+/// Where a target's magic number came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MagicFrom {
+    /// The table of final releases.
+    Table,
+    /// The bytecode the flavor's Python package installed for its
+    /// standard library.
+    Stdlib,
+    /// The interpreter, asked (or its compile worker's greeting).
+    Interpreter,
+}
+
+impl MagicFrom {
+    /// `table`, `stdlib` or `interpreter`, as JSON and Lua spell it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MagicFrom::Table => "table",
+            MagicFrom::Stdlib => "stdlib",
+            MagicFrom::Interpreter => "interpreter",
+        }
+    }
+}
+
+/// The magic number of the final releases of CPython 3.`minor`; the
+/// comment of each names the release it was read from and the first
+/// pre-release that had it (earlier pre-releases had other numbers). Up to 3.13 the number is the literal of
+/// `Lib/importlib/_bootstrap_external.py` (`MAGIC_NUMBER = (N).to_bytes(2,
+/// 'little') + b'\r\n'`); from 3.14 it is `PYC_MAGIC_NUMBER` of
+/// `Include/internal/pycore_magic_number.h`, which Python shows as
+/// `_imp.pyc_magic_number_token`. Every entry was read from the release
+/// named and checked against its `importlib.util.MAGIC_NUMBER` (the test
+/// `the_table_is_each_interpreters_own_number` does so for every CPython
+/// on the test machine).
+const FINAL: [(u8, u16); 9] = [
+    // 3.6.15 (pyenv); since 3.6rc1.
+    (6, 3379),
+    // 3.7.16 (pyenv); since 3.7b5.
+    (7, 3394),
+    // 3.8.18 (pyenv); since 3.8b4.
+    (8, 3413),
+    // 3.9.18 (pyenv); since 3.9a2.
+    (9, 3425),
+    // 3.10.13 (pyenv); since 3.10b1.
+    (10, 3439),
+    // 3.11.7 (pyenv) and Debian's 3.11.2; since 3.11b4.
+    (11, 3495),
+    // 3.12.1 (pyenv); since 3.12b1.
+    (12, 3531),
+    // 3.13.0 (pyenv); since 3.13b1.
+    (13, 3571),
+    // 3.14.2 (pycore_magic_number.h; pyodide 314.0.7); since 3.14rc3
+    // (rc2 had 3626).
+    (14, 3627),
+];
+
+/// The magic number of CPython `major.minor`'s final releases, when the
+/// table knows it (see [`FINAL`] for where each comes from).
+pub fn table(major: u8, minor: u8) -> Option<[u8; 4]> {
+    if major != 3 || forgotten(minor) {
+        return None;
+    }
+    let &(_, number) = FINAL.iter().find(|(m, _)| *m == minor)?;
+    let [lo, hi] = number.to_le_bytes();
+    Some([lo, hi, b'\r', b'\n'])
+}
+
+/// The versions the test-only variable makes the table forget (see the
+/// module documentation).
+#[cfg(debug_assertions)]
+fn forgotten(minor: u8) -> bool {
+    let Some(list) = std::env::var_os("PYCACHE_TEST_FORGET_MAGIC") else {
+        return false;
+    };
+    let version = format!("3.{minor}");
+    list.to_string_lossy()
+        .split(',')
+        .any(|v| v.trim() == version)
+}
+
+/// Release builds forget nothing.
+#[cfg(not(debug_assertions))]
+#[inline(always)]
+fn forgotten(_minor: u8) -> bool {
+    false
+}
+
+/// Modules every CPython 3 has as `NAME.py` in its standard library, whose
+/// level-0 pycs are the evidence.
+const PROBES: [&str; 4] = ["os", "abc", "codecs", "types"];
+
+/// Probes that must agree before a number is taken from them.
+const ENOUGH: usize = 2;
+
+/// A magic number read from the standard library's bytecode.
+#[derive(Clone, Debug)]
+pub struct Learned {
+    /// The number.
+    pub bytes: [u8; 4],
+    /// The standard library directory read, on disk.
+    pub dir: PathBuf,
+    /// The probes whose pycs agreed on it.
+    pub probes: Vec<&'static str>,
+}
+
+/// Reads the magic number of CPython 3.`minor` (cache tag `tag`) from the
+/// bytecode its Python package installed in `stdlib` (`PREFIX/lib/python3.X`
+/// as the running system spells it, found below `root` when given), or
+/// says why it cannot be trusted.
+///
+/// It is trusted only when a user other than root cannot have made it:
+/// - every directory from `/` to `stdlib` is owned by root and writable by
+///   no one else (sticky directories such as `/tmp` excepted on the way,
+///   where only root may rename root's entries), `stdlib` and its
+///   `__pycache__` without exception; each is opened relative to its
+///   parent without following a link;
+/// - each probe's source and pyc are regular files owned by root that no
+///   one else may write, opened without following a link and without
+///   blocking (a FIFO is refused, never waited on);
+/// - each pyc is fresh for its source under the number it carries:
+///   timestamp pycs by mtime and size, checked-hash pycs by the source's
+///   SipHash keyed with that number; an unchecked-hash pyc proves nothing
+///   and is refused;
+/// - at least [`ENOUGH`] probes are found and all agree. A probe whose
+///   source or pyc is absent is skipped (a Python without them); one that
+///   is there but fails any rule refuses the whole evidence.
+pub fn from_stdlib(
+    stdlib: &Path,
+    root: Option<&Path>,
+    tag: &str,
+    minor: u8,
+) -> Result<Learned, String> {
+    let dir = on_disk(stdlib, root)?;
+    let lib = open_trusted(&dir)?;
+    let cache_dir = dir.join(crate::walk::PYCACHE);
+    let cache = match lib.open_dir(OsStr::new(crate::walk::PYCACHE)) {
+        Ok(cache) => cache,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {
+            return Err(format!("{}: no such directory", cache_dir.display()));
+        }
+        Err(e) => return Err(refused(&cache_dir, &e)),
+    };
+    let stat = cache.metadata().map_err(|e| refused(&cache_dir, &e))?;
+    owned_by_root(&cache_dir, &stat, false)?;
+    let mut agreed: Option<[u8; 4]> = None;
+    let mut probes = Vec::new();
+    for probe in PROBES {
+        let source_name = format!("{probe}.py");
+        let source_path = dir.join(&source_name);
+        let pyc_name = pyc::cache_name(OsStr::new(probe), tag, 0);
+        let pyc_path = cache_dir.join(&pyc_name);
+        let (source, source_stat) = match lib.open_file(OsStr::new(&source_name), false) {
+            Ok(opened) => opened,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
+            Err(e) => return Err(refused(&source_path, &e)),
+        };
+        let (mut file, stat) = match cache.open_file(&pyc_name, false) {
+            Ok(opened) => opened,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
+            Err(e) => return Err(refused(&pyc_path, &e)),
+        };
+        owned_by_root(&source_path, &source_stat, false)?;
+        owned_by_root(&pyc_path, &stat, false)?;
+        let bytes = header_number(&mut file, &pyc_path, minor)?;
+        let magic = Magic { bytes, minor };
+        let mut buf = [0u8; 17];
+        let got = read_from_start(&mut file, &mut buf[..magic.header_len() + 1])
+            .map_err(|e| refused(&pyc_path, &e))?;
+        let verdict = pyc::judge_header(
+            &buf[..got],
+            SourceStamp::from_stat(&source_stat),
+            magic,
+            || read_all(source),
+        );
+        if verdict != Verdict::Fresh {
+            let why = match verdict {
+                Verdict::Stale(why) => why.to_string(),
+                _ => "missing".into(),
+            };
+            return Err(format!(
+                "{}: not fresh for its source ({why})",
+                pyc_path.display()
+            ));
+        }
+        match agreed {
+            Some(first) if first != bytes => {
+                return Err(format!(
+                    "the probes disagree: {} carries {}, {} before it {}",
+                    pyc_path.display(),
+                    hex(&bytes),
+                    probes.join(", "),
+                    hex(&first)
+                ));
+            }
+            _ => agreed = Some(bytes),
+        }
+        probes.push(probe);
+    }
+    match agreed {
+        Some(bytes) if probes.len() >= ENOUGH => Ok(Learned { bytes, dir, probes }),
+        _ => Err(format!(
+            "{}: {} of the pycs of {} found, {ENOUGH} needed",
+            cache_dir.display(),
+            probes.len(),
+            PROBES.join(", ")
+        )),
+    }
+}
+
+/// The number at the start of the pyc `file` (of CPython 3.`minor`): its
+/// first four bytes, which end in `\r\n` for every CPython; refused when
+/// the pyc is an unchecked-hash one, which nothing ever compares with its
+/// source.
+fn header_number(file: &mut File, path: &Path, minor: u8) -> Result<[u8; 4], String> {
+    let mut head = [0u8; 8];
+    let got = read_from_start(file, &mut head).map_err(|e| refused(path, &e))?;
+    if got < 8 || head[2..4] != *b"\r\n" {
+        return Err(format!("{}: not a pyc header", path.display()));
+    }
+    let flags = u32::from_le_bytes(head[4..8].try_into().expect("4 bytes"));
+    if minor >= 7 && flags & 0b11 == 0b01 {
+        return Err(format!(
+            "{}: an unchecked-hash pyc, never compared with its source",
+            path.display()
+        ));
+    }
+    Ok(head[..4].try_into().expect("4 bytes"))
+}
+
+/// Where `stdlib` is on disk: below `root` as the site-packages is
+/// (symlinks resolved inside it), else with its symlinks resolved.
+fn on_disk(stdlib: &Path, root: Option<&Path>) -> Result<PathBuf, String> {
+    let resolved = match root {
+        Some(root) => root
+            .canonicalize()
+            .map_err(|e| format!("{}: {e}", root.display()))
+            .and_then(|root| {
+                crate::target::resolve_in_root(&root, stdlib).map_err(|e| e.to_string())
+            }),
+        None => stdlib
+            .canonicalize()
+            .map_err(|e| format!("{}: {e}", stdlib.display())),
+    }?;
+    Ok(resolved)
+}
+
+/// Opens the absolute directory `path` from `/`, one component at a time
+/// without following a link, each directory owned by root and writable by
+/// no one else (a sticky one excepted on the way).
+fn open_trusted(path: &Path) -> Result<Handle, String> {
+    let mut at = PathBuf::from("/");
+    let mut handle = Handle::open_root(&at).map_err(|e| refused(&at, &e))?;
+    let names: Vec<&OsStr> = path
+        .components()
+        .filter_map(|c| match c {
+            Component::Normal(name) => Some(name),
+            _ => None,
+        })
+        .collect();
+    for (i, name) in names.iter().enumerate() {
+        let stat = handle.metadata().map_err(|e| refused(&at, &e))?;
+        owned_by_root(&at, &stat, true)?;
+        at.push(name);
+        handle = handle.open_dir(name).map_err(|e| refused(&at, &e))?;
+        if i + 1 == names.len() {
+            let stat = handle.metadata().map_err(|e| refused(&at, &e))?;
+            owned_by_root(&at, &stat, false)?;
+        }
+    }
+    Ok(handle)
+}
+
+/// Whether `stat` (of `path`) is owned by root and writable by no one
+/// else; `sticky_ok`: a sticky directory (`/tmp`) may be writable by all,
+/// since only root may rename or remove root's entries there.
+fn owned_by_root(path: &Path, stat: &Stat, sticky_ok: bool) -> Result<(), String> {
+    // The field types differ between platforms and rustix backends.
+    #[allow(clippy::unnecessary_cast)]
+    let (uid, mode) = (stat.st_uid as u32, stat.st_mode as u32);
+    if uid != 0 {
+        return Err(format!("{}: owned by uid {uid}, not root", path.display()));
+    }
+    let sticky = mode & 0o1000 != 0
+        && FileType::from_raw_mode(mode as _) == FileType::Directory
+        && sticky_ok;
+    if mode & 0o022 != 0 && !sticky {
+        return Err(format!(
+            "{}: writable by group or others (mode {:o})",
+            path.display(),
+            mode & 0o7777
+        ));
+    }
+    Ok(())
+}
+
+/// Why an entry could not be opened: a symlink (`O_NOFOLLOW` fails with
+/// `ELOOP` on Linux, `EMLINK` on FreeBSD), a symlink or not a directory
+/// (`ENOTDIR`), not a regular file, or the error itself.
+fn refused(path: &Path, e: &io::Error) -> String {
+    use rustix::io::Errno;
+    let is = |errno: Errno| e.raw_os_error() == Some(errno.raw_os_error());
+    if is(Errno::LOOP) || is(Errno::MLINK) {
+        format!("{}: a symlink", path.display())
+    } else if is(Errno::NOTDIR) {
+        // Linux's answer for a symlink opened with `O_DIRECTORY` too.
+        format!("{}: a symlink or not a directory", path.display())
+    } else {
+        format!("{}: {e}", path.display())
+    }
+}
+
+fn read_from_start(file: &mut File, buf: &mut [u8]) -> io::Result<usize> {
+    use std::io::Seek;
+    file.seek(io::SeekFrom::Start(0))?;
+    pyc::read_up_to(file, buf)
+}
+
+fn read_all(mut file: File) -> io::Result<Vec<u8>> {
+    let mut bytes = Vec::new();
+    file.read_to_end(&mut bytes)?;
+    Ok(bytes)
+}
+
+/// `a70d0d0a (3495)`: the bytes as a pyc starts, and the number.
+pub fn hex(bytes: &[u8; 4]) -> String {
+    let number = u16::from_le_bytes([bytes[0], bytes[1]]);
+    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    format!("{hex} ({number})")
+}
+
+/// What verbose output says of a number learned from `learned`.
+pub fn note(learned: &Learned, tag: &str) -> String {
+    format!(
+        "magic number {}: from the standard library's bytecode ({}/{}/{{{}}}.{tag}.pyc)",
+        hex(&learned.bytes),
+        learned.dir.display(),
+        crate::walk::PYCACHE,
+        learned.probes.join(",")
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_table_matches_the_reference() {
+        assert_eq!(table(3, 6), Some([0x33, 0x0d, 0x0d, 0x0a]));
+        assert_eq!(table(3, 11), Some([0xa7, 0x0d, 0x0d, 0x0a]));
+        assert_eq!(table(3, 13), Some([0xf3, 0x0d, 0x0d, 0x0a]));
+        assert_eq!(table(3, 14), Some([0x2b, 0x0e, 0x0d, 0x0a]));
+        assert_eq!(table(3, 15), None);
+        assert_eq!(table(2, 7), None);
+        // Sorted, one entry per version, numbers rising with versions.
+        for pair in FINAL.windows(2) {
+            assert_eq!(pair[0].0 + 1, pair[1].0);
+            assert!(pair[0].1 < pair[1].1);
+        }
+        assert_eq!(hex(&[0xa7, 0x0d, 0x0d, 0x0a]), "a70d0d0a (3495)");
+    }
+}
