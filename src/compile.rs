@@ -145,8 +145,8 @@ pub fn compile(
             "{}: magic number {} differs from {} expected for {} (a pre-release?); \
              give the interpreter (python) without a flavor so that freshness uses its own",
             python.display(),
-            hex(&hello.magic),
-            hex(&magic),
+            crate::magic::hex(&hello.magic),
+            crate::magic::hex(&magic),
             expect.tag
         ));
     }
@@ -210,10 +210,6 @@ pub fn compile(
     outcome.warnings.extend(results.warnings);
     outcome.started = pool.started.load(Ordering::SeqCst);
     Ok(outcome)
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 #[derive(Default)]

@@ -294,15 +294,15 @@ impl Engine {
                     "{}: magic number {} differs from {} of its standard library's bytecode; \
                      judged again with the interpreter's",
                     python.display(),
-                    crate::magic::hex(&found),
-                    crate::magic::hex(&learned.bytes),
+                    crate::magic::hex_and_number(&found),
+                    crate::magic::hex_and_number(&learned.bytes),
                 ));
                 let asked = Magic {
                     bytes: found,
                     minor: learned.minor,
                 };
                 magic = Some((asked, MagicFrom::Interpreter));
-                report.python.magic = Some(hex(&found));
+                report.python.magic = Some(crate::magic::hex(&found));
                 report.python.magic_from = Some(MagicFrom::Interpreter);
                 plan = self.scan(location, Some(asked), true)?;
                 report.sources = plan.sources;
@@ -389,7 +389,7 @@ impl Engine {
                         .unwrap_or_default();
                     prepared.notes.push(format!(
                         "magic number {}: asked {}{why}",
-                        crate::magic::hex(&magic.bytes),
+                        crate::magic::hex_and_number(&magic.bytes),
                         self.target.interpreter().display()
                     ));
                     prepared.magic = Some((magic, MagicFrom::Interpreter));
@@ -499,7 +499,7 @@ impl Engine {
                 site_packages: location.runtime.clone(),
                 directory: location.dir.clone(),
                 root: self.target.root().map(Path::to_path_buf),
-                magic: prepared.magic.map(|(m, _)| hex(&m.bytes)),
+                magic: prepared.magic.map(|(m, _)| crate::magic::hex(&m.bytes)),
                 magic_from: prepared.magic.map(|(_, from)| from),
             },
             touched: self.options.dirs.clone(),
@@ -567,11 +567,6 @@ fn pending(plan: &Plan) -> Vec<Pending> {
         .collect();
     to_compile.sort_by(|a, b| a.path.cmp(&b.path));
     to_compile
-}
-
-/// `a70d0d0a`: a magic number as the report shows it.
-fn hex(bytes: &[u8; 4]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 fn pending_level(level: u8, verdict: &Verdict) -> PendingLevel {

@@ -235,7 +235,7 @@ pub fn from_stdlib(
                 return Err(format!(
                     "the probes disagree: {} carries {}, {} before it {}",
                     pyc_path.display(),
-                    hex(&bytes),
+                    hex_and_number(&bytes),
                     probes.join(", "),
                     hex(&first)
                 ));
@@ -369,11 +369,15 @@ fn read_all(mut file: File) -> io::Result<Vec<u8>> {
     Ok(bytes)
 }
 
-/// `a70d0d0a (3495)`: the bytes as a pyc starts, and the number.
+/// `a70d0d0a`: a magic number as the report shows it and a pyc starts.
 pub fn hex(bytes: &[u8; 4]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// `a70d0d0a (3495)`: the bytes, and the number CPython's sources use.
+pub fn hex_and_number(bytes: &[u8; 4]) -> String {
     let number = u16::from_le_bytes([bytes[0], bytes[1]]);
-    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-    format!("{hex} ({number})")
+    format!("{} ({number})", hex(bytes))
 }
 
 /// What verbose output says of a number learned from `learned`.
