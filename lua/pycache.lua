@@ -453,6 +453,10 @@ local function read_report(program, out, err, code)
     jerr and ("; " .. jerr) or "")
 end
 
+-- pkg.exec's answer to a child that exited non-zero. pkg 1.17.4 to 1.20.6
+-- spelled it "Abnormal terminaison" (fixed in 1.20.7 and 1.21.0).
+local EXEC_EXITED_NONZERO = { ["Abnormal termination"] = true, ["Abnormal terminaison"] = true }
+
 local function run_exec(command, opts, summary)
   local program = opts.program or DEFAULT_PROGRAM
   for _, v in ipairs({ program, opts.python or "", opts.site_packages or "", opts.root or "" }) do
@@ -482,7 +486,7 @@ local function run_exec(command, opts, summary)
       err = format("%s: cannot run the pycache program: %s; reinstall pycache", program, tostring(pid))
     elseif pid then
       report = { printed = true, exit_code = 0 }
-    elseif msg == "Abnormal termination" then
+    elseif EXEC_EXITED_NONZERO[msg] then
       report = { printed = true, exit_code = 1 }
     else
       err = format("%s: cannot run the pycache program: %s; reinstall pycache", program, tostring(msg))

@@ -14,7 +14,7 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant, SystemTime};
 
-use common::{Run, Tree, debian_python, importlib_verdicts, pythons};
+use common::{LEVELS, Run, Tree, cache_of, debian_python, importlib_verdicts, pythons};
 
 /// Runs `pycache ARGS --flavor --prefix` of `tree`, stopping at the pause
 /// `point`, where `during` changes the tree; then lets it go on. Fails
@@ -100,23 +100,34 @@ const NOBODY: &str = "54321";
 /// Runs `pycache` as [`NOBODY`] (via setpriv, from util-linux), with extra
 /// `prlimit` limits; the tree must be readable by others.
 fn as_nobody(limits: &[&str], args: &[&OsStr]) -> Run {
+    nobody_runs(limits, &[], OsStr::new(env!("CARGO_BIN_EXE_pycache")), args)
+}
+
+/// Runs `program ARGS` as [`NOBODY`], in no group but its own, with extra
+/// `prlimit` limits and the capabilities `caps` (such as
+/// `+dac_read_search`) kept across exec.
+fn nobody_runs(limits: &[&str], caps: &[&str], program: &OsStr, args: &[&OsStr]) -> Run {
     for tool in ["setpriv", "prlimit"] {
         assert!(
             Command::new(tool).arg("--version").output().is_ok(),
             "{tool} is missing: apt-get install util-linux"
         );
     }
-    let child = Command::new("prlimit")
-        .args(limits)
-        .args([
-            "setpriv",
-            "--reuid",
-            NOBODY,
-            "--regid",
-            NOBODY,
-            "--clear-groups",
-        ])
-        .arg(env!("CARGO_BIN_EXE_pycache"))
+    let caps = caps.join(",");
+    let mut command = Command::new("prlimit");
+    command.args(limits).args([
+        "setpriv",
+        "--reuid",
+        NOBODY,
+        "--regid",
+        NOBODY,
+        "--clear-groups",
+    ]);
+    if !caps.is_empty() {
+        command.args(["--inh-caps", &caps, "--ambient-caps", &caps]);
+    }
+    let child = command
+        .arg(program)
         .args(args)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -587,4 +598,105 @@ fn no_threads_to_spare_means_serial_work_not_a_panic() {
     let out = as_nobody(&["--nproc=1"], &args("clean"));
     assert!(!out.stderr.contains("panicked"), "{}", out.stderr);
     assert_ne!(out.code, 101, "{}", out.stderr);
+}
+
+/// Issue 21, defect 6: a user who is not root compiles under set-group-ID
+/// directories of a group it is not in. FreeBSD refuses (EPERM) a chmod
+/// asking for the bit there, and Linux strips it from the directory that
+/// inherited it. Each new `__pycache__` must have what the kernel gives a
+/// directory made there by plain `mkdir` (group and bit: compared with one
+/// made by `os.mkdir` as the same user), its parent's permission bits minus
+/// group and world write, and no file may fail. Each interpreter found runs:
+/// pyenv's under /root, which nobody cannot search, with
+/// CAP_DAC_READ_SEARCH only (the set-group-ID rules depend on CAP_FSETID and
+/// group membership, which nobody still lacks).
+#[test]
+fn setgid_directories_of_another_group_keep_what_the_kernel_gives() {
+    use std::os::unix::fs::{MetadataExt, chown};
+    const OWNER: u32 = 54321; // NOBODY
+    const OTHER_GROUP: u32 = 54322; // a group nobody is not in
+    for python in pythons() {
+        let tree = Tree::new(&python);
+        let sources = [
+            tree.write("top.py", "T = 1\n"),
+            tree.write("pkg/__init__.py", ""),
+            tree.write("pkg/m.py", "X = 1\n"),
+        ];
+        open_to_all(tree.tmp.path());
+        // site-packages 02775 and pkg 02770: nobody's, of the other group.
+        for (dir, mode) in [(&tree.site, 0o2775), (&tree.site.join("pkg"), 0o2770)] {
+            chown(dir, Some(OWNER), Some(OTHER_GROUP)).unwrap();
+            fs::set_permissions(dir, fs::Permissions::from_mode(mode)).unwrap();
+        }
+        let caps: &[&str] = if python.path.starts_with("/usr/bin") {
+            &[]
+        } else {
+            &["+dac_read_search"]
+        };
+        // What the kernel gives a directory nobody makes there.
+        let made = nobody_runs(
+            &[],
+            caps,
+            python.path.as_os_str(),
+            &[
+                OsStr::new("-c"),
+                OsStr::new("import os, sys; os.umask(0o022); [os.mkdir(d) for d in sys.argv[1:]]"),
+                tree.site.join("made").as_os_str(),
+                tree.site.join("pkg/made").as_os_str(),
+            ],
+        );
+        assert_eq!(made.code, 0, "{:?}: {}", python.path, made.stderr);
+        let out = nobody_runs(
+            &[],
+            caps,
+            OsStr::new(env!("CARGO_BIN_EXE_pycache")),
+            &[
+                OsStr::new("update"),
+                OsStr::new("--flavor"),
+                OsStr::new(&python.flavor()),
+                OsStr::new("--prefix"),
+                tree.prefix.as_os_str(),
+                OsStr::new("--json"),
+            ],
+        );
+        assert_eq!(
+            out.code, 0,
+            "{:?}: {}{}",
+            python.path, out.stdout, out.stderr
+        );
+        let report = out.json();
+        assert_eq!(report["failures"].as_array().unwrap().len(), 0, "{report}");
+        assert_eq!(report["sources"], 3, "{report}");
+        for (dir, bits) in [(tree.site.clone(), 0o755), (tree.site.join("pkg"), 0o750)] {
+            let cache = fs::metadata(dir.join("__pycache__")).unwrap();
+            let plain = fs::metadata(dir.join("made")).unwrap();
+            let what = format!("{:?} {}", python.path, dir.display());
+            assert_eq!(cache.gid(), plain.gid(), "{what}: group");
+            assert_eq!(cache.gid(), OTHER_GROUP, "{what}: group");
+            assert_eq!(
+                format!("{:o}", cache.mode() & 0o7000),
+                format!("{:o}", plain.mode() & 0o7000),
+                "{what}: set-group-ID bit as mkdir gives it"
+            );
+            assert_eq!(
+                format!("{:o}", cache.mode() & 0o777),
+                format!("{bits:o}"),
+                "{what}: permission bits"
+            );
+        }
+        // The pycs: the directory's group, the source's read bits plus
+        // owner write, and no set-group-ID bit asked for or given.
+        for source in &sources {
+            for level in LEVELS {
+                let pyc = fs::metadata(cache_of(source, &python.tag(), level)).unwrap();
+                assert_eq!(pyc.gid(), OTHER_GROUP, "{source:?} {level}");
+                assert_eq!(pyc.uid(), OWNER, "{source:?} {level}");
+                assert_eq!(
+                    format!("{:o}", pyc.mode() & 0o7777),
+                    "644",
+                    "{source:?} {level}"
+                );
+            }
+        }
+    }
 }

@@ -13,8 +13,8 @@
 # its cleanup script removes that flavor's orphaned bytecode and empty
 # __pycache__ directories and leaves valid bytecode in place.
 #
-# USES=pycache reads the supported Python versions from USES=python: list
-# python (python:env is enough) before pycache in USES, or set
+# USES=pycache reads the supported Python versions from USES=python
+# (python:env is enough), in whatever order USES lists them, or takes
 # PYCACHE_FLAVORS.
 #
 # Variables a port may set:
@@ -73,8 +73,15 @@ _INCLUDE_USES_PYCACHE_MK=	yes
 IGNORE=	USES=pycache takes no arguments, got: ${pycache_ARGS}
 .  endif
 
+# bsd.port.mk has set every <name>_ARGS before including the first USES
+# file: USES=python, listed after pycache (USES kept sorted), is read now,
+# with the port's own arguments.
+.  if defined(python_ARGS) && !defined(_INCLUDE_USES_PYTHON_MK)
+.include "${USESDIR}/python.mk"
+.  endif
+
 .  if !defined(PYCACHE_FLAVORS) && !defined(_PYTHON_VERSIONS)
-IGNORE=	USES=pycache needs the Python versions of USES=python (list python before pycache in USES) or PYCACHE_FLAVORS
+IGNORE=	USES=pycache needs the Python versions of USES=python or PYCACHE_FLAVORS
 .  endif
 
 PYCACHE_FLAVORS?=	${_PYTHON_VERSIONS:M3.*:S/.//:S/^/py/}

@@ -213,25 +213,32 @@ def not_a_directory(err, path):
 def open_pycache(dir_fd, parent, name):
     """The `__pycache__` directory `name` in the source's directory
     `dir_fd`, made when missing with `parent`'s permission bits minus
-    group and world write (fchmod: whatever the umask)."""
-    made = False
+    group and world write, whatever the umask, and the group and
+    set-group-ID bit the kernel gives a new directory there."""
     try:
         return os.open(name, DIR_FLAGS, dir_fd=dir_fd)
     except FileNotFoundError:
+        mode = stat.S_IMODE(os.fstat(dir_fd).st_mode) & 0o755
+        # The bits are given to mkdir with the umask cleared, never set
+        # after by chmod: in a set-group-ID directory of a group the user
+        # is not in, FreeBSD refuses (EPERM) a chmod that asks for the bit
+        # and Linux strips the bit the new directory inherited. mkdir keeps
+        # what the kernel gives: the parent's group (always on FreeBSD; on
+        # Linux with the bit, as python's own os.makedirs gets). The worker
+        # has one thread: no other file is made while the umask is 0.
+        umask = os.umask(0)
         try:
-            os.mkdir(name, 0o700, dir_fd=dir_fd)
-            made = True
+            os.mkdir(name, mode, dir_fd=dir_fd)
         except FileExistsError:  # made by someone else meanwhile: only opened
             pass
+        finally:
+            os.umask(umask)
     except OSError as err:
         raise not_a_directory(err, os.path.join(parent, name))
     try:
-        fd = os.open(name, DIR_FLAGS, dir_fd=dir_fd)
+        return os.open(name, DIR_FLAGS, dir_fd=dir_fd)
     except OSError as err:
         raise not_a_directory(err, os.path.join(parent, name))
-    if made:
-        os.fchmod(fd, stat.S_IMODE(os.fstat(dir_fd).st_mode) & 0o2755)
-    return fd
 
 
 def compile_levels(source, dfile, levels, mode):

@@ -80,6 +80,29 @@ class EmulatorIsLikePkg(unittest.TestCase):
         self.assertEqual(run.status, "ok", run)
         self.assertEqual(run.stdout, "integer\tnil\tAbnormal termination\t0\ncut\t\t0\n")
 
+    def test_each_pkg_version_has_what_that_release_had(self):
+        # freebsd/pkg's libpkg/lua.c and triggers.c at each tag (PKG_VERSIONS).
+        script = lua("""
+            print(select(2, pkg.exec({"/bin/sh", "-c", "exit 1"})), type(pkg.exec_capture),
+                  type(pkg.symlink), tostring(pkg_upgrade))
+        """)
+        expected = {
+            "1.17.4": "Abnormal terminaison\tnil\tnil\tnil\n",
+            "1.18.4": "Abnormal terminaison\tnil\tfunction\tnil\n",
+            "1.20.6": "Abnormal terminaison\tnil\tfunction\tnil\n",
+            "1.20.7": "Abnormal termination\tnil\tfunction\tnil\n",
+            "1.21.0": "Abnormal termination\tnil\tfunction\tnil\n",
+            "2.7.5": "Abnormal termination\tnil\tfunction\tfalse\n",
+            "2.8.4": "Abnormal termination\tfunction\tfunction\tfalse\n",
+        }
+        for version, line in expected.items():
+            with self.subTest(version):
+                run = pkgemu.Emulator(hang_timeout=5, pkg_version=version).run_script(script, [])
+                self.assertEqual((run.status, run.stdout), ("ok", line), run)
+        # Older pkg.exec did not wait for its child: not emulated, and said so.
+        with self.assertRaisesRegex(ValueError, "before 1.17.4 pkg.exec returned without waiting"):
+            pkgemu.Emulator(pkg_version="1.17.3")
+
     def test_lua_errors_print_two_lines_a_nonzero_return_one(self):
         run = self.emu.run_script(lua('error("boom", 0)'), [])
         self.assertEqual((run.status, run.stderr),
@@ -242,10 +265,10 @@ class PycacheUnderPkg(unittest.TestCase):
     def test_a_trigger_run_never_reads_stdin(self):
         # pkg's stdin (a pipe never closed) and pkg.exec's stdin pipe: a read
         # would block until hang_timeout and raise WouldHang.
-        for capture in (True, False):
-            with self.subTest(exec_capture=capture):
-                tmp = self.tmp / str(capture)
-                env = Env(tmp, exec_capture=capture, hang_timeout=30)
+        for version in (pkgemu.PKG_VERSION, "2.7.5"):  # exec_capture, then pkg.exec only
+            with self.subTest(pkg_version=version):
+                tmp = self.tmp / version
+                env = Env(tmp, pkg_version=version, hang_timeout=30)
                 runs = env.system.install(env.files(sc.DEMO_1), mtime=sc.T1)
                 self.assertEqual([r.status for r in runs], ["ok"], runs)
                 self.assertIn("for 6 sources in", runs[0].stdout)

@@ -86,7 +86,7 @@ class Env:
     """A LOCALBASE with one interpreter, its site-packages and triggers."""
 
     def __init__(self, tmp: Path, python: str, backend: str, program: str | None = None,
-                 exec_capture: bool = True):
+                 pkg_version: str = pkgemu.PKG_VERSION):
         self.minor = minor_of(python)
         self.flavor = f"py3{self.minor}"
         self.tag = f"cpython-3{self.minor}"
@@ -111,7 +111,7 @@ class Env:
         if backend == "exec":
             env["PYCACHE_LUA_BACKEND"] = "auto"  # core.so is there but cannot load
         # native: a pkg built with LUA_USE_DLOPEN; exec: a stock pkg.
-        self.emu = pkgemu.Emulator(exec_capture=exec_capture, env=env, dlopen=backend == "native")
+        self.emu = pkgemu.Emulator(env=env, dlopen=backend == "native", pkg_version=pkg_version)
         self.system = pkgemu.System([self.triggers], self.emu, self.sp)
 
     def files(self, pkg: dict) -> dict:
@@ -405,11 +405,12 @@ class SameResults(unittest.TestCase):
 
 
 class OldPkg(unittest.TestCase):
-    """pkg < 2.8 has no exec_capture: the program prints its own lines."""
+    """pkg < 2.8 has no exec_capture: the program prints its own lines
+    (pkgemu's pkg_version; the oldest supported is 1.17.4)."""
 
     def test_exec_without_capture(self):
         with tempfile.TemporaryDirectory(prefix="pycache-e2e-") as tmp:
-            env = Env(Path(tmp), "/usr/bin/python3.11", "exec", exec_capture=False)
+            env = Env(Path(tmp), "/usr/bin/python3.11", "exec", pkg_version="2.7.5")
             runs = env.system.install(env.files(DEMO_1), mtime=T1)
             self.assertEqual([r.status for r in runs], ["ok"])
             self.assertIn(">=> Python 3.11: wrote 18 pycs (6 .pyc, 6 .opt-1.pyc, 6 .opt-2.pyc) for 6 sources", runs[0].stdout)
@@ -418,6 +419,25 @@ class OldPkg(unittest.TestCase):
             runs = env.system.upgrade(env.files(DEMO_1), env.files(DEMO_2), mtime=T2)
             self.assertEqual([r.status for r in runs], ["ok"])
             self.assertIn("interpreter not found", runs[0].stdout + runs[0].stderr)
+
+    def test_some_files_failed_reads_as_such_in_every_spelling(self):
+        # Exit status 1 (a file failed to compile) comes back from pkg.exec as
+        # "Abnormal terminaison" in pkg 1.17.4-1.20.6, "Abnormal termination"
+        # since: either way the program's own lines are all there is, never
+        # a line saying it cannot run.
+        broken = dict(DEMO_1, **{"demo/py2.py": b"print 'python 2'\n"})
+        for version in ("1.17.4", "1.20.6", "1.20.7", "2.7.5"):
+            with self.subTest(pkg_version=version), tempfile.TemporaryDirectory(prefix="pycache-e2e-") as tmp:
+                env = Env(Path(tmp), "/usr/bin/python3.11", "exec", pkg_version=version)
+                runs = env.system.install(env.files(broken), mtime=T1)
+                self.assertEqual([r.status for r in runs], ["ok"], runs)
+                out = runs[0].stdout + runs[0].stderr
+                self.assertRegex(out, r">=> Python 3\.11: wrote 18 pycs \(6 \.pyc, 6 \.opt-1\.pyc, "
+                                      r"6 \.opt-2\.pyc\) for 6 sources in \d+\.\d s; 1 failed\n")
+                self.assertIn(f"pycache: {env.sp}/demo/py2.py: SyntaxError: ", out)
+                self.assertNotIn("cannot run the pycache program", out)
+                self.assertNotIn("bytecode not updated", out)
+                env.verify(list(DEMO_1))
 
 
 def load_tests(loader, tests, pattern):

@@ -232,6 +232,17 @@ describe("pycache.lua", function()
       assert.same({ printed = true, exit_code = 1 }, r)
       for _, a in ipairs(argv_seen) do assert.falsy(a:find("^%-%-json"), a) end
     end)
+
+    it("reads pkg 1.17.4-1.20.6's spelling of a non-zero exit as the program's own failure", function()
+      _G.pkg = {
+        stat = function() return { type = "reg" } end,
+        -- libpkg/lua.c before "lua: fix frenglish" (1.20.7, 1.21.0)
+        exec = function() return nil, "Abnormal terminaison", 0 end,
+      }
+      local out, err, r = captured(function() return pycache.trigger(opts{ backend = "exec" }) end)
+      assert.equal("", out .. err)
+      assert.same({ printed = true, exit_code = 1 }, r)
+    end)
   end)
 
   it("decodes JSON strictly and never with load", function()

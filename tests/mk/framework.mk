@@ -1,9 +1,9 @@
 # A minimal stand-in for the parts of the ports framework (bsd.port.mk) that
 # Mk/Uses/pycache.mk relies on: the usual paths and commands, the empty
-# _USES_<phase> lists, and bsd.port.mk's loop that sets <name>_ARGS and
-# includes each USES file in order. USES files with a stand-in in
-# tests/mk/Uses (python.mk, lua.mk) come from there; the others (pycache.mk)
-# from the real Mk/Uses.
+# _USES_<phase> lists, and bsd.port.mk's loop that sets every <name>_ARGS,
+# then includes each ${USESDIR}/<name>.mk in the order of USES. USESDIR is
+# tests/mk/Uses: stand-ins for python.mk, lua.mk and cargo.mk, and a
+# pycache.mk that includes the real Mk/Uses/pycache.mk.
 
 LOCALBASE?=	/usr/local
 PREFIX?=	${LOCALBASE}
@@ -14,8 +14,9 @@ INSTALL_DATA?=	install -m 0444
 CARGO_TARGET_DIR?=	${WRKDIR}/target
 CARGO_BUILD_TARGET?=	amd64-unknown-freebsd
 
-_STANDIN_USESDIR=	${.PARSEDIR}/Uses
-USESDIR?=		${.PARSEDIR}/../../Mk/Uses
+.if !defined(USESDIR)
+USESDIR:=		${.PARSEDIR}/Uses
+.endif
 
 .for target in build install
 _USES_${target}?=
@@ -28,9 +29,5 @@ ${_f}_ARGS:=	${f:C/^[^\:]*(\:|\$)//:S/,/ /g}
 .  endif
 .endfor
 .for f in ${USES}
-.  if exists(${_STANDIN_USESDIR}/${f:C/\:.*//}.mk)
-.include "${_STANDIN_USESDIR}/${f:C/\:.*//}.mk"
-.  else
 .include "${USESDIR}/${f:C/\:.*//}.mk"
-.  endif
 .endfor

@@ -113,12 +113,34 @@ check "invalid flavors set IGNORE naming them" \
 check "arguments are rejected" "USES=pycache takes no arguments, got: foo bar" \
 	"$(mk 'USES=python:env pycache:foo,bar' -V '${IGNORE}')"
 check "no python.mk and no PYCACHE_FLAVORS sets IGNORE" \
-	"USES=pycache needs the Python versions of USES=python (list python before pycache in USES) or PYCACHE_FLAVORS" \
-	"$(mk 'USES=lua:5.4 pycache' -V '${IGNORE}')"
+	"USES=pycache needs the Python versions of USES=python or PYCACHE_FLAVORS" \
+	"$(mk 'USES=lua:54 pycache' -V '${IGNORE}')"
+# bsd.port.mk sets every <name>_ARGS before it includes the first USES
+# file, so USES=pycache reads USES=python whatever their order: a port may
+# keep USES sorted.
+check "python after pycache in USES: the same flavors, no IGNORE" \
+	"pycache-py310.ucl pycache-py311.ucl pycache-py312.ucl pycache-py313.ucl pycache-py39.ucl" \
+	"$(mk 'USES=lua:54 pycache python:env' -V '${PYCACHE_TRIGGERS}${IGNORE}')"
+check "python after pycache in USES: SUB_LIST and the build command" \
+	"$(mk -V '${SUB_LIST}'; mk -n pycache-build)" \
+	"$(mk 'USES=lua:54 pycache python:env' -V '${SUB_LIST}'; mk 'USES=lua:54 pycache python:env' -n pycache-build)"
 check "no python.mk is fine with PYCACHE_FLAVORS" "pycache-py311.ucl" \
 	"$(mk 'USES=pycache' PYCACHE_FLAVORS=py311 -V '${PYCACHE_TRIGGERS}${IGNORE}')"
 check "included twice, counted once" "$T/pycache-py311.ucl" \
 	"$(mk 'USES=python:env pycache pycache' PYCACHE_FLAVORS=py311 -V '${PLIST_FILES}')"
+
+# --- the stand-in lua.mk: USES=lua arguments as the real file documents them -
+check "lua: versions are two digits; 5.4 is refused" \
+	"USES=lua:5.4: 5.4 is not a version lua.mk knows: versions are two digits, XY (54 for Lua 5.4), XY+, -XY or XY-ZA" \
+	"$(mk 'USES=lua:5.4' -V '${IGNORE}')"
+check "lua: a version lua.mk does not have" "USES=lua:nn did not find any valid version number" \
+	"$(mk 'USES=lua:50' -V '${IGNORE}')"
+check "lua: without a version, LUA_DEFAULT" "5.3 /usr/local/share/lua/5.3 liblua-5.3.so:lang/lua53" \
+	"$(mk 'USES=lua' LUA_DEFAULT=5.3 -V '${LUA_VER} ${LUA_MODSHAREDIR} ${LIB_DEPENDS}')"
+check "lua: a range takes the version closest to LUA_DEFAULT" "5.3" \
+	"$(mk 'USES=lua:53-54' LUA_DEFAULT=5.1 -V '${LUA_VER}')"
+check "lua: 54 is 5.4 whatever LUA_DEFAULT; env adds no dependency" "5.4 /usr/local/lib/lua/5.4 ||" \
+	"$(mk 'USES=lua:54,env' LUA_DEFAULT=5.3 -V '${LUA_VER} ${LUA_MODLIBDIR} |${LIB_DEPENDS}|${RUN_DEPENDS}${BUILD_DEPENDS}')"
 
 # --- the example port ------------------------------------------------------
 ex() { env -i PATH="$PATH" bmake -C "$root/Mk/examples/lang/python-pycache" -m "$here/sys" "$@" 2>&1; }
@@ -129,6 +151,13 @@ check "example port: plist" \
 	"$EXPLIST $T/pycache-py310.ucl $T/pycache-py311.ucl $T/pycache-py312.ucl $T/pycache-py313.ucl $T/pycache-py39.ucl" \
 	"$(ex -V '${PLIST_FILES}')"
 check "example port: no IGNORE" "" "$(ex -V '${IGNORE}')"
+# pkg's Lua is 5.4 and pycache.core is built for 5.4: the port's Lua
+# directories are 5.4's whatever the user's default Lua, and nothing
+# depends on lang/lua54 (pkg's own Lua loads pycache.lua; nothing links
+# liblua, mlua builds the module without it).
+check "example port: Lua 5.4 whatever LUA_DEFAULT, no Lua dependency" \
+	"5.4 /usr/local/share/lua/5.4 /usr/local/lib/lua/5.4 ||" \
+	"$(ex LUA_DEFAULT=5.3 -V '${LUA_VER} ${LUA_MODSHAREDIR} ${LUA_MODLIBDIR} |${LIB_DEPENDS}${RUN_DEPENDS}|${IGNORE}')"
 R=$W/target/amd64-unknown-freebsd/release
 check "example port: install commands" \
 	"install -m 0555 $R/pycache $R/gen-triggers $S/usr/local/bin/

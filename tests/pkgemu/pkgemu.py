@@ -15,12 +15,19 @@ triggers.c, lua.c, pkg_add.c, scripts.c), as far as pycache's tests need:
   the new version's files; what it drops is removed unrecorded.
 * each script runs in a new ``lua5.4`` process (pkg forks a child with a
   fresh Lua 5.4 state) with the globals ``pkg``, ``rootfd``, ``arg`` and
-  ``pkg_upgrade`` (false); see runtime.lua for the ``pkg`` table, the
+  ``pkg_upgrade`` (false; pkg >= 2.7); see runtime.lua for the ``pkg`` table, the
   root-relative ``io.open``/``os.remove``/``os.rename``, ``os.exit`` raising
   and C modules that cannot load ("dynamic libraries not enabled; check
-  your Lua installation"). ``pkg.exec_capture`` can be left out to emulate
-  pkg < 2.8, and C modules allowed to emulate a pkg built with
-  LUA_USE_DLOPEN (``dlopen=True``).
+  your Lua installation"). C modules can be allowed to emulate a pkg built
+  with LUA_USE_DLOPEN (``dlopen=True``).
+* versions: ``pkg_version`` (default 2.8.4) gates what changed since
+  triggers could run programs, as pkg's history shows (PKG_VERSIONS below):
+  ``pkg.exec_capture`` from 2.8.0, the global ``pkg_upgrade`` from 2.7.0,
+  ``pkg.symlink`` from 1.18.4, and the message of a failed ``pkg.exec``,
+  spelled "Abnormal terminaison" before 1.20.7 (fixed on the 1.20 branch
+  and in 1.21.0). Versions before 1.17.4 are refused: their ``pkg.exec``
+  returned without waiting for its child (and 1.16 gave triggers no
+  ``pkg`` table at all).
 * children: ``pkg.exec`` gives its child a stdin pipe whose write end stays
   open until the child is reaped, passes stdout/stderr through, returns the
   pid on exit 0 *and* on death by a signal, ``nil, "Abnormal termination",
@@ -58,7 +65,10 @@ still open absolute paths; ``pkg.exec`` is refused); FreeBSD's pipe sizes
 (a pipe starts at 16 KiB and grows to 64 KiB there; 64 KiB is used as the
 limit); pkg's ~14 inherited descriptors; per-package triggers
 (``post_install/`` ...); the order of trigger files (readdir order, here
-listdir order); ``Running trigger: NAME`` lines; a chroot's own /usr (the
+listdir order); ``Running trigger: NAME`` lines; an old pkg's own Lua
+(1.17 and 1.18 vendored 5.4.2, 1.20 5.4.4: the scripts run on the host's
+lua5.4) and its ``pkg.prefixed_path`` (before 2.0; it needs a package,
+which a trigger has not); a chroot's own /usr (the
 host's is bind-mounted over it) and package scripts under ``-r``, which are
 run unchrooted. Deviations harmless for these tests: Lua's stdout/stderr
 are flushed before each ``pkg`` call (so the order of lines is stable), and
@@ -70,7 +80,7 @@ returns nil, nil, errno, as libpkg/lua.c does.
 
 Use as a library (tests/e2e) or from the command line:
 
-    python3.11 tests/pkgemu/pkgemu.py --triggers DIR [--no-exec-capture] FILE...
+    python3.11 tests/pkgemu/pkgemu.py --triggers DIR [--pkg-version X.Y.Z] FILE...
 
 runs the triggers of DIR for a transaction that touched FILE... and prints
 what ran as JSON.
@@ -361,6 +371,35 @@ def chroot_argv(root: Path, argv: list[str], binds=()) -> list[str]:
     return ["unshare", "-m", "--propagation", "private", "sh", "-c", script, "sh", *argv]
 
 
+# What a trigger sees of each pkg release, read from freebsd/pkg's history
+# (libpkg/lua.c, libpkg/triggers.c): the first version of each change.
+PKG_VERSIONS = {
+    # lua_exec waits for its child (023bb9f0f on main, 7374c1793 on the 1.17
+    # branch): before, pkg.exec returned the pid at once and the program ran
+    # on in the background, its exit status lost. The oldest pkg emulated.
+    "exec_waits": (1, 17, 4),
+    "symlink": (1, 18, 4),          # pkg.symlink (7b2f93d17; 9bf1a55fa in 1.19.0)
+    # "Abnormal terminaison" -> "Abnormal termination" ("lua: fix frenglish",
+    # 21b8518d2 in 1.20.7, 6720b9952 in 1.21.0)
+    "termination_spelled": (1, 20, 7),
+    "pkg_upgrade": (2, 7, 0),       # the global pkg_upgrade (4b9ba4986)
+    "exec_capture": (2, 8, 0),      # pkg.exec_capture (bd9cf0356)
+}
+PKG_VERSION = "2.8.4"  # what shared/reference/pkg-triggers.md was read from
+
+
+def parse_pkg_version(text: str) -> tuple[int, int, int]:
+    """"X.Y.Z" as a tuple; a version before 1.17.4 is refused with why."""
+    m = re.fullmatch(r"(\d+)\.(\d+)(?:\.(\d+))?", text)
+    if not m:
+        raise ValueError(f"pkg version {text!r}: expected X.Y.Z, such as 1.20.6")
+    v = (int(m.group(1)), int(m.group(2)), int(m.group(3) or 0))
+    if v < PKG_VERSIONS["exec_waits"]:
+        raise ValueError(f"pkg {text} is not emulated: before 1.17.4 pkg.exec returned without "
+                         "waiting for its child (and before 1.17.0 triggers had no pkg table)")
+    return v
+
+
 class Emulator:
     """Runs trigger scripts as pkg does. `env` is pkg's environment (what
     `pkg.exec` children and `require` see).
@@ -368,14 +407,21 @@ class Emulator:
     `root`: `pkg -r ROOT` (scripts see the root through `rootfd`; `System`
     defers the `sandbox: false` ones). `chroot`: `pkg -c ROOT` (the script
     and every program it runs are chrooted in ROOT). `hang_timeout`: how long
-    a child may run before the emulator calls it a hang."""
+    a child may run before the emulator calls it a hang. `pkg_version`: the
+    pkg release to behave as (PKG_VERSIONS says what it changes)."""
 
-    def __init__(self, root: str = "/", exec_capture: bool = True, env: dict | None = None,
-                 dlopen: bool = False, chroot: Path | None = None, hang_timeout: float = 300.0,
-                 binds=()):
+    def __init__(self, root: str = "/", env: dict | None = None, dlopen: bool = False,
+                 chroot: Path | None = None, hang_timeout: float = 300.0, binds=(),
+                 pkg_version: str = PKG_VERSION):
         self.root = str(root)
         self.dlopen = dlopen  # True: a pkg built with LUA_USE_DLOPEN (C modules load)
-        self.exec_capture = exec_capture
+        self.pkg_version = pkg_version
+        v = parse_pkg_version(pkg_version)
+        self.exec_capture = v >= PKG_VERSIONS["exec_capture"]
+        self.has_symlink = v >= PKG_VERSIONS["symlink"]
+        self.has_pkg_upgrade = v >= PKG_VERSIONS["pkg_upgrade"]
+        self.exec_failure = ("Abnormal termination" if v >= PKG_VERSIONS["termination_spelled"]
+                             else "Abnormal terminaison")
         self.chroot = Path(chroot) if chroot else None
         self.binds = tuple(binds)
         self.hang_timeout = hang_timeout
@@ -479,7 +525,7 @@ class Emulator:
         finally:
             os.close(stdin_w)
         # A signal is not an exit status: pkg returns the pid, as for success.
-        return ["ok", child.pid] if code <= 0 else ["err", "Abnormal termination", 0]
+        return ["ok", child.pid] if code <= 0 else ["err", self.exec_failure, 0]
 
     def _exec_capture(self, argv: list[str], stdin_r: int) -> list:
         """pkg.exec_capture: stdout read to EOF, only then stderr; the child
@@ -533,6 +579,8 @@ class Emulator:
                     "/" if self.chroot else self.root,
                     "true" if self.exec_capture else "false",
                     "true" if self.dlopen else "false",
+                    "true" if self.has_symlink else "false",
+                    "true" if self.has_pkg_upgrade else "false",
                     *[os.fsencode(a) for a in arg],
                 ]
             if op == "stat":
@@ -776,11 +824,15 @@ def main() -> int:
     ap = argparse.ArgumentParser(description="Run pkg triggers for a transaction that touched FILE...")
     ap.add_argument("--triggers", action="append", required=True, metavar="DIR")
     ap.add_argument("--root", default="/")
-    ap.add_argument("--no-exec-capture", action="store_true", help="emulate pkg < 2.8")
+    ap.add_argument("--pkg-version", default=PKG_VERSION, metavar="X.Y.Z",
+                    help=f"behave as this pkg release (default {PKG_VERSION}; 1.17.4 or newer)")
     ap.add_argument("--cleanup", metavar="UCL", help="run this file's cleanup block instead")
     ap.add_argument("files", nargs="*")
     a = ap.parse_args()
-    emu = Emulator(a.root, not a.no_exec_capture)
+    try:
+        emu = Emulator(a.root, pkg_version=a.pkg_version)
+    except ValueError as e:
+        ap.error(str(e))
     if a.cleanup:
         t = load_trigger(Path(a.cleanup))
         runs = [emu.run_script(t.cleanup, [], a.cleanup, "cleanup")] if t.cleanup else []

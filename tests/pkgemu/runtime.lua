@@ -80,13 +80,15 @@ local function call(op, ...)
   return receive()
 end
 
--- The job: script, sandbox, root, exec_capture wanted, dlopen allowed, then
--- the `arg` entries.
+-- The job: script, sandbox, root, then what the emulated pkg version has
+-- (exec_capture, C modules, pkg.symlink, pkg_upgrade), then the `arg`
+-- entries.
 local job = call("job")
 local script, sandbox, root = job[1], job[2] == "true", job[3]
 local with_capture, dlopen = job[4] == "true", job[5] == "true"
+local with_symlink, with_upgrade = job[6] == "true", job[7] == "true"
 local pkg_arg = {}
-for i = 6, #job do pkg_arg[#pkg_arg + 1] = job[i] end
+for i = 8, #job do pkg_arg[#pkg_arg + 1] = job[i] end
 
 local function relative(path)
   path = tostring(path)
@@ -136,7 +138,7 @@ function pkg.exec(argv)
   return math.tointeger(tonumber(f[2]))
 end
 
-if with_capture then
+if with_capture then -- pkg >= 2.8
   function pkg.exec_capture(argv)
     if sandbox then error("pkg.exec_capture not available in sandbox", 2) end
     local f = call("exec_capture", table.unpack(argv_of("exec_capture", argv)))
@@ -158,8 +160,10 @@ function pkg.filecmp(a, b)
   return math.tointeger(tonumber(call("filecmp", relative(a), relative(b))[2]))
 end
 
-function pkg.symlink(target, link)
-  return answer(call("symlink", tostring(target), relative(link)))
+if with_symlink then -- pkg >= 1.18.4
+  function pkg.symlink(target, link)
+    return answer(call("symlink", tostring(target), relative(link)))
+  end
 end
 
 -- pkg's replacements in io and os: relative to the root.
@@ -199,7 +203,9 @@ end
 _G.pkg = pkg
 _G.rootfd = 3
 _G.arg = pkg_arg
-_G.pkg_upgrade = false -- per-transaction triggers: always false
+if with_upgrade then -- pkg >= 2.7
+  _G.pkg_upgrade = false -- per-transaction triggers: always false
+end
 
 -- As triggers.c: luaL_dostring in the forked child, which prints the error
 -- and exits 1; a non-zero number on top exits 1 too. The parent then prints
