@@ -700,3 +700,42 @@ fn setgid_directories_of_another_group_keep_what_the_kernel_gives() {
         }
     }
 }
+
+/// A default ACL on the parent (Linux's POSIX ACLs; FreeBSD's NFSv4 ACLs
+/// inherit likewise) can give a new `__pycache__` other bits than the ones
+/// asked for: the worker sets the parent's bits minus group and world
+/// write all the same, as it did when it always chose them by chmod.
+#[test]
+fn a_default_acl_does_not_choose_the_bits_of_a_new_pycache() {
+    let python = debian_python();
+    let tree = Tree::new(&python);
+    let source = tree.write("pkg/m.py", "X = 1\n");
+    let pkg = tree.site.join("pkg");
+    fs::set_permissions(&pkg, fs::Permissions::from_mode(0o755)).unwrap();
+    let setfacl = Command::new("setfacl")
+        .args(["-d", "-m", "u::rwx,g::r-x,o::---"])
+        .arg(&pkg)
+        .output()
+        .expect("setfacl is missing: apt-get install acl");
+    assert!(
+        setfacl.status.success(),
+        "setfacl -d on {}: {}",
+        pkg.display(),
+        String::from_utf8_lossy(&setfacl.stderr)
+    );
+    // What the ACL alone gives a directory made there.
+    fs::create_dir(pkg.join("plain")).unwrap();
+    let plain = fs::metadata(pkg.join("plain"))
+        .unwrap()
+        .permissions()
+        .mode();
+    assert_eq!(
+        format!("{:o}", plain & 0o777),
+        "750",
+        "the default ACL took no effect"
+    );
+    tree.pycache(&["update"]).expect(0);
+    let cache = fs::metadata(pkg.join("__pycache__")).unwrap();
+    assert_eq!(format!("{:o}", cache.permissions().mode() & 0o7777), "755");
+    assert!(cache_of(&source, &python.tag(), 0).exists());
+}

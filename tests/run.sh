@@ -17,6 +17,7 @@ command -v hyperfine >/dev/null || need+=(hyperfine)
 command -v setpriv >/dev/null || need+=(util-linux)
 command -v mandoc >/dev/null || need+=(mandoc)
 command -v dash >/dev/null || need+=(dash)
+command -v setfacl >/dev/null || need+=(acl)
 [ -x /usr/bin/python3.11 ] || need+=(python3.11)
 if [ ${#need[@]} -gt 0 ]; then
     echo ">=> installing ${need[*]}"

@@ -215,20 +215,22 @@ def open_pycache(dir_fd, parent, name):
     `dir_fd`, made when missing with `parent`'s permission bits minus
     group and world write, whatever the umask, and the group and
     set-group-ID bit the kernel gives a new directory there."""
+    made = False
     try:
         return os.open(name, DIR_FLAGS, dir_fd=dir_fd)
     except FileNotFoundError:
         mode = stat.S_IMODE(os.fstat(dir_fd).st_mode) & 0o755
-        # The bits are given to mkdir with the umask cleared, never set
-        # after by chmod: in a set-group-ID directory of a group the user
-        # is not in, FreeBSD refuses (EPERM) a chmod that asks for the bit
-        # and Linux strips the bit the new directory inherited. mkdir keeps
+        # The bits are given to mkdir with the umask cleared, not set after
+        # by chmod: in a set-group-ID directory of a group the user is not
+        # in, FreeBSD refuses (EPERM) a chmod that asks for the bit and
+        # Linux strips the bit the new directory inherited. mkdir keeps
         # what the kernel gives: the parent's group (always on FreeBSD; on
         # Linux with the bit, as python's own os.makedirs gets). The worker
         # has one thread: no other file is made while the umask is 0.
         umask = os.umask(0)
         try:
             os.mkdir(name, mode, dir_fd=dir_fd)
+            made = True
         except FileExistsError:  # made by someone else meanwhile: only opened
             pass
         finally:
@@ -236,9 +238,30 @@ def open_pycache(dir_fd, parent, name):
     except OSError as err:
         raise not_a_directory(err, os.path.join(parent, name))
     try:
-        return os.open(name, DIR_FLAGS, dir_fd=dir_fd)
+        fd = os.open(name, DIR_FLAGS, dir_fd=dir_fd)
     except OSError as err:
         raise not_a_directory(err, os.path.join(parent, name))
+    if made:
+        try:
+            fix_mode(fd, mode)
+        except BaseException:
+            os.close(fd)
+            raise
+    return fd
+
+
+def fix_mode(fd, mode):
+    """Gives the new directory `fd` the permission bits `mode` where
+    something other than the umask (a default ACL) gave it others. The
+    set-group-ID bit the kernel gave is asked for again only where it is
+    allowed: a chmod that the kernel refuses for it is made without it."""
+    st_mode = os.fstat(fd).st_mode
+    if stat.S_IMODE(st_mode) & 0o777 == mode:
+        return
+    try:
+        os.fchmod(fd, mode | (st_mode & stat.S_ISGID))
+    except PermissionError:
+        os.fchmod(fd, mode)
 
 
 def compile_levels(source, dfile, levels, mode):
