@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
-# Runs every test of pycache: formatting and lints, the Rust tests (engine
-# against every CPython found, gen-triggers snapshots, manual pages against
-# --help), mandoc's lint of the manual pages, the Lua specs and
-# end-to-end trigger runs (busted on lua5.4, pkg emulator), the ports glue
-# (bmake), the daily periodic(8) script under dash and a smoke run of the benchmark. Installs the Debian packages it
-# needs when they are missing. Ends with one line: `total: N passed, N failed`.
+# Runs every test of pycache: formatting and lints, the FreeBSD build check
+# (crate, tests and Lua module type-checked and linted for x86_64 and
+# aarch64 FreeBSD, tests/freebsd/run.sh), the Rust tests (engine against
+# every CPython found, gen-triggers snapshots, manual pages against --help),
+# mandoc's lint of the manual pages, the Lua specs and end-to-end trigger
+# runs (busted on lua5.4, pkg emulator), the ports glue (bmake), the daily
+# periodic(8) script under dash and a smoke run of the benchmark. Installs
+# the Debian packages it needs when they are missing (the FreeBSD check its
+# own: rustc-web, cargo-web, rust-web-src, rust-web-clippy). Ends with one
+# line: `total: N passed, N failed`.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
@@ -57,6 +61,9 @@ counted() { # NAME COMMAND...: runs a step whose output has 'N passed, N failed'
 step "cargo fmt --check" cargo fmt --check
 step "cargo clippy" cargo clippy --all-targets -- -D warnings
 step "cargo clippy (lua-module)" cargo clippy --lib --features lua-module -- -D warnings
+# Type-checks only: nothing is linked or run for FreeBSD (see README,
+# Portability).
+counted "FreeBSD build check (x86_64, aarch64)" bash tests/freebsd/run.sh
 counted "cargo test" cargo test
 # The README quick start is `cargo run --release -- update`: cargo run must
 # pick the program among the crate's binaries.
