@@ -408,6 +408,7 @@ mod tests {
             assert_eq!(pair[0].0 + 1, pair[1].0);
             assert!(pair[0].1 < pair[1].1);
         }
-        assert_eq!(hex(&[0xa7, 0x0d, 0x0d, 0x0a]), "a70d0d0a (3495)");
+        assert_eq!(hex(&[0xa7, 0x0d, 0x0d, 0x0a]), "a70d0d0a");
+        assert_eq!(hex_and_number(&[0xa7, 0x0d, 0x0d, 0x0a]), "a70d0d0a (3495)");
     }
 }
