@@ -346,11 +346,13 @@ def write_temporary(dir_fd, name, pyc, mode):
 def link(dir_fd, existing, cfile, absent):
     """Makes `cfile` another name of `existing`; one already there is
     replaced by a rename. False where the filesystem will not link (or the
-    name appeared meanwhile)."""
+    name appeared meanwhile, or this Python has no os.link)."""
 
     def make(name):
         os.link(existing, name, src_dir_fd=dir_fd, dst_dir_fd=dir_fd, follow_symlinks=False)
 
+    if not hasattr(os, "link"):  # WebAssembly's CPython (pyodide) has none
+        return False
     try:
         if absent:
             make(cfile)
