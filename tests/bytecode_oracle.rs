@@ -336,3 +336,52 @@ fn any_byte_in_a_file_name_survives() {
         assert_eq!(tree.listing(), Vec::<String>::new(), "{python:?}");
     }
 }
+
+#[test]
+fn pycs_are_the_bytes_py_compile_writes() {
+    // Byte for byte from 3.11 on (before, marshal's bytes also depend on
+    // the hash seed and on the process, and the code objects are compared
+    // above): every level, linked or not, whatever the levels share.
+    const PY_COMPILE: &str = r#"
+import sys, os, py_compile, importlib.util, tempfile
+out = sys.stdout.buffer
+tmp = tempfile.mkdtemp()
+for raw in sys.stdin.buffer.read().split(b"\0"):
+    if not raw:
+        continue
+    src = os.fsdecode(raw)
+    for level in (0, 1, 2):
+        ours = importlib.util.cache_from_source(src, optimization=level or "")
+        ref = os.path.join(tmp, "ref.pyc")
+        py_compile.compile(src, cfile=ref, doraise=True, optimize=level)
+        with open(ours, "rb") as a, open(ref, "rb") as b:
+            same = a.read() == b.read()
+        out.write(b"%s %d %s\n" % (raw, level, b"same" if same else b"different"))
+"#;
+    for python in oracle_pythons().into_iter().filter(|p| p.minor >= 11) {
+        let tree = Tree::new(&python);
+        let sources = common::write_tricky(&tree);
+        tree.pycache(&["update"]).expect(0);
+        let input: Vec<u8> = sources
+            .iter()
+            .flat_map(|s| s.as_os_str().as_bytes().iter().copied().chain([0]))
+            .collect();
+        let out = common::run_with_stdin(
+            std::process::Command::new(&python.path).args(["-I", "-c", PY_COMPILE]),
+            &input,
+        );
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success(),
+            "{python:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(
+            text.lines().count(),
+            3 * sources.len(),
+            "{python:?}: {text}"
+        );
+        let different: Vec<&str> = text.lines().filter(|l| !l.ends_with(" same")).collect();
+        assert!(different.is_empty(), "{python:?}: {different:#?}");
+    }
+}

@@ -144,19 +144,26 @@ def may_hold_docstrings(code):
 def distinct_codes(data, levels, compile_at):
     """(level, code) for each of `levels`, ascending, calling compile_at(level)
     only where the code is not provably another level's: 0 and 1 share when
-    -O changes nothing, 1 and 2 when there is no docstring to drop."""
+    -O changes nothing, 1 and 2 when there is no docstring to drop. A level
+    whose code is the previous level's comes with None. No code object is
+    kept across a compile: marshal writes an object's references by its
+    reference count, so a pyc's bytes are py_compile's only when nothing
+    else holds its constants (the caller drops each code once marshalled)."""
     zero_is_one = same_at_levels_0_and_1(data)
-    codes = {}
+    docstrings = None  # whether level 1's code may hold docstrings, once known
+    previous = None
     for level in sorted(levels):
-        one = codes.get(1, codes.get(0) if zero_is_one else None)
-        if zero_is_one and level < 2 and 1 - level in codes:
-            code = codes[1 - level]
-        elif level == 2 and DOCSTRINGS_KNOWN and one is not None and not may_hold_docstrings(one):
-            code = one
+        if previous == 0 and level == 1 and zero_is_one:
+            code = None
+        elif level == 2 and DOCSTRINGS_KNOWN and docstrings is False:
+            code = None  # the previous level's is level 1's code
         else:
             code = compile_at(level)
-        codes[level] = code
+            if level == 1 or (level == 0 and zero_is_one):
+                docstrings = may_hold_docstrings(code)
+        previous = level
         yield level, code
+        del code
 
 
 class Terminated(BaseException):
@@ -277,15 +284,16 @@ def compile_levels(source, dfile, levels, mode):
 
         cfiles = dict(levels)
         groups = []  # (pyc, [name, ...]): consecutive levels with the same bytes
-        last = None, None  # a shared code object is marshalled once
         for level, code in distinct_codes(data, cfiles, compile_at):
-            pyc = last[1] if code is last[0] else to_pyc(code)
+            # A shared code object is marshalled once; each is dropped at
+            # once (see distinct_codes).
+            pyc = groups[-1][0] if code is None else to_pyc(code)
+            del code
             name = os.path.basename(cfiles[level])
             if groups and groups[-1][0] == pyc:
                 groups[-1][1].append(name)
             else:
                 groups.append((pyc, [name]))
-            last = code, pyc
         cache_fd = open_pycache(dir_fd, src_dir, os.path.basename(cache_dir))
     finally:
         os.close(dir_fd)
