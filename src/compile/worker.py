@@ -115,30 +115,53 @@ else:
 
 
 # -OO drops docstrings and nothing else. Where CPython keeps them was checked
-# for 3.6 to 3.13 (tests/engine.rs); a later version compiles level 2 apart.
-DOCSTRINGS_KNOWN = sys.version_info[:2] <= (3, 13)
+# for 3.6 to 3.14 (tests/bytecode_oracle.rs; 3.14 in tests/py314.rs against
+# pyodide's CPython 3.14); a later version compiles level 2 apart.
+VERSION = sys.version_info[:2]
 CO_OPTIMIZED = 0x1  # a function's code, as opposed to a module's or class's
+# 3.14 marks a function that has a docstring (kept as its first constant);
+# -OO leaves the flag out with the docstring.
+CO_HAS_DOCSTRING = 0x4000000
 # Functions that cannot have a docstring, whatever their first constant
 # (these names are not identifiers, so no `def` has them).
 NO_DOCSTRING = {"<lambda>", "<listcomp>", "<setcomp>", "<dictcomp>", "<genexpr>"}
 
 
-def may_hold_docstrings(code):
-    """Whether -OO could change this level-1 code object or one nested in
-    it: a module or class stores its docstring as `__doc__`, a function
-    keeps its own as its first constant (None when it has none). Any other
-    `__doc__` or leading string only costs a compile."""
-    if "__doc__" in code.co_names:
-        return True
+def function_docstring_to_3_13(code):
+    """Up to 3.13 a function keeps its docstring as its first constant, and
+    one without has None there: a leading string may be a docstring."""
     consts = code.co_consts
-    if (
+    return bool(
         code.co_flags & CO_OPTIMIZED
         and code.co_name not in NO_DOCSTRING
         and consts
         and isinstance(consts[0], str)
-    ):
+    )
+
+
+def function_docstring_3_14(code):
+    """3.14 flags a function with a docstring; its first constant is
+    anything otherwise."""
+    return bool(code.co_flags & CO_HAS_DOCSTRING)
+
+
+if VERSION <= (3, 13):
+    function_docstring = function_docstring_to_3_13
+elif VERSION == (3, 14):
+    function_docstring = function_docstring_3_14
+else:
+    function_docstring = None
+DOCSTRINGS_KNOWN = function_docstring is not None
+
+
+def may_hold_docstrings(code):
+    """Whether -OO could change this level-1 code object or one nested in
+    it: a module or class stores its docstring as `__doc__`, a function
+    keeps its own as a constant (function_docstring says how each version
+    shows it). Any other `__doc__` or leading string only costs a compile."""
+    if "__doc__" in code.co_names or function_docstring(code):
         return True
-    return any(may_hold_docstrings(c) for c in consts if isinstance(c, types.CodeType))
+    return any(may_hold_docstrings(c) for c in code.co_consts if isinstance(c, types.CodeType))
 
 
 def distinct_codes(data, levels, compile_at):
