@@ -385,3 +385,177 @@ for raw in sys.stdin.buffer.read().split(b"\0"):
         assert!(different.is_empty(), "{python:?}: {different:#?}");
     }
 }
+
+#[test]
+fn verify_agrees_with_marshal_loads() {
+    // `check --verify` calls a pyc stale exactly where the interpreter's
+    // marshal.loads fails on its body: pycs written by py_compile (fresh),
+    // and the same with bodies cut short or replaced.
+    const WRITE_AND_LOAD: &str = r#"
+import sys, os, py_compile, importlib.util, marshal, types
+site, bodies = sys.argv[1:3]
+out = sys.stdout.buffer
+for name in sorted(os.listdir(site)):
+    if not name.endswith(".py"):
+        continue
+    src = os.path.join(site, name)
+    cfile = importlib.util.cache_from_source(src, optimization="")
+    py_compile.compile(src, doraise=True)
+    with open(cfile, "rb") as f:
+        data = f.read()
+    header, body = data[:16], data[16:]
+    changed = os.path.join(bodies, name[:-3])
+    if os.path.exists(changed):
+        with open(changed, "rb") as f:
+            new = f.read()
+        body = body[:int(new[4:])] if new.startswith(b"cut:") else new
+        with open(cfile, "wb") as f:
+            f.write(header + body)
+    try:
+        loaded = marshal.loads(body)
+        verdict = "loads" if isinstance(loaded, types.CodeType) else "not code"
+    except Exception as e:
+        verdict = "%s: %s" % (type(e).__name__, e)
+    out.write(b"%s %s\n" % (name[:-3].encode(), verdict.encode()))
+"#;
+    for python in oracle_pythons().into_iter().filter(|p| p.minor >= 11) {
+        let tree = Tree::new(&python);
+        let bodies = tree.tmp.path().join("bodies");
+        fs::create_dir(&bodies).unwrap();
+        let mut cases: Vec<(&str, Vec<u8>)> = vec![
+            ("fresh", Vec::new()),
+            ("cut_half", b"cut:40".to_vec()),
+            ("cut_one", b"cut:1".to_vec()),
+            ("garbage", b"not marshal data".to_vec()),
+            ("unknown_type", code_with_consts(1, b"q")),
+            ("null_const", code_with_consts(1, b"0")),
+            ("bad_ref", code_with_consts(1, b"r\x05\0\0\0")),
+            (
+                "crafted",
+                code_with_consts(3, b"i\x01\0\0\0\xe9\0\0\0\0r\0\0\0\0"),
+            ),
+        ];
+        if python.minor >= 14 {
+            cases.extend([
+                (
+                    "slices_crafted",
+                    code_with_consts(2, b":i\x01\0\0\0i\x02\0\0\0N:NNi\x02\0\0\0"),
+                ),
+                ("slice_ref_later", code_with_consts(2, b"\xbaNNNr\0\0\0\0")),
+                ("slice_ref_itself", code_with_consts(1, b"\xbaNr\0\0\0\0N")),
+                ("slice_null", code_with_consts(1, b":N0N")),
+                ("slice_short", code_with_consts(1, b":NN")),
+            ]);
+        }
+        if !python.is_pyodide() {
+            // WebAssembly's CPython stops at 1,500 levels; the walker
+            // follows native builds (2,000).
+            let nested = |k: usize| {
+                let mut consts = b")\x01".repeat(k);
+                consts.push(b'N');
+                code_with_consts(1, &consts)
+            };
+            cases.extend([("nested_1999", nested(1997)), ("nested_2000", nested(1998))]);
+        }
+        for (name, body) in &cases {
+            let text = if name.starts_with("slices") {
+                "def f(x):\n    return x[1:2], x[::2], x[1:2]\n"
+            } else {
+                "X = 'value'\ndef f(x):\n    return x + X\n"
+            };
+            tree.write(format!("{name}.py"), text);
+            if !body.is_empty() {
+                fs::write(bodies.join(name), body).unwrap();
+            }
+        }
+        // Written by py_compile as it stands, constant slices and all.
+        tree.write(
+            "slices.py",
+            "def f(x):\n    return x[1:2], x[::2], x[:-1], x[1:2]\n",
+        );
+        let out = std::process::Command::new(&python.path)
+            .args(["-I", "-c", WRITE_AND_LOAD])
+            .arg(&tree.site)
+            .arg(&bodies)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{python:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let theirs: Vec<(String, String)> = String::from_utf8(out.stdout)
+            .unwrap()
+            .lines()
+            .map(|l| {
+                let (n, v) = l.split_once(' ').unwrap();
+                (n.to_string(), v.to_string())
+            })
+            .collect();
+        assert_eq!(theirs.len(), cases.len() + 1, "{python:?}: {theirs:?}");
+        let run = tree.pycache(&["check", "-O", "0", "--verify", "--json"]);
+        let ours = run.json();
+        let stale = |name: &str| {
+            ours["to_compile"].as_array().unwrap().iter().find_map(|p| {
+                p["path"]
+                    .as_str()
+                    .unwrap()
+                    .ends_with(&format!("/{name}.py"))
+                    .then(|| p["levels"][0]["reason"].as_str().unwrap().to_string())
+            })
+        };
+        for (name, verdict) in &theirs {
+            let loads = verdict == "loads";
+            assert_eq!(
+                stale(name).is_none(),
+                loads,
+                "{python:?}: {name}: marshal.loads says {verdict:?}, pycache says {:?}",
+                stale(name)
+            );
+        }
+        let verdict = |name: &str| &theirs.iter().find(|(n, _)| n == name).unwrap().1;
+        // The cases are what they were meant to be.
+        for name in ["fresh", "crafted", "slices"] {
+            assert_eq!(verdict(name), "loads", "{python:?}: {name}");
+        }
+        for name in [
+            "cut_half",
+            "cut_one",
+            "garbage",
+            "unknown_type",
+            "null_const",
+            "bad_ref",
+        ] {
+            assert_ne!(verdict(name), "loads", "{python:?}: {name}");
+        }
+        if python.minor >= 14 {
+            assert_eq!(verdict("slices_crafted"), "loads");
+            assert_eq!(verdict("slice_ref_later"), "loads");
+            for name in ["slice_ref_itself", "slice_null", "slice_short"] {
+                assert_ne!(verdict(name), "loads", "{python:?}: {name}");
+            }
+        }
+        if !python.is_pyodide() {
+            assert_eq!(verdict("nested_1999"), "loads", "{python:?}");
+            assert_ne!(verdict("nested_2000"), "loads", "{python:?}");
+        }
+    }
+}
+
+/// A code object of 3.11 to 3.14 with no bytecode whose constants are the
+/// `n` marshalled objects `consts`.
+fn code_with_consts(n: u8, consts: &[u8]) -> Vec<u8> {
+    let empty_bytes = b"s\0\0\0\0";
+    let mut body = vec![b'c'];
+    body.extend_from_slice(&[0; 20]); // argcount .. flags
+    body.extend_from_slice(empty_bytes); // code
+    body.extend_from_slice(&[b')', n]);
+    body.extend_from_slice(consts);
+    body.extend_from_slice(b")\0)\0"); // names, localsplusnames
+    body.extend_from_slice(empty_bytes); // localspluskinds
+    body.extend_from_slice(b"z\x01fz\x01fz\x01f"); // filename, name, qualname
+    body.extend_from_slice(&1i32.to_le_bytes()); // firstlineno
+    body.extend_from_slice(empty_bytes); // linetable
+    body.extend_from_slice(empty_bytes); // exceptiontable
+    body
+}
