@@ -83,7 +83,7 @@ def same_at_levels_0_and_1(source):
     encoding where the bytes are the words. CPython NFKC-normalizes
     identifiers, so `__\U0001d4b9ebug__` is `__debug__`: a source with bytes
     beyond ASCII is normalized whole and looked at again. (Keywords are not
-    normalized: `\uff41ssert` is a syntax error on 3.6 to 3.13.)"""
+    normalized: `\uff41ssert` is a syntax error on 3.6 to 3.14.)"""
     if b"__debug__" in source or (b"assert" in source and ASSERT_WORD.search(source)):
         return False
     end = source.find(b"\n", source.find(b"\n") + 1)
