@@ -807,7 +807,7 @@ def compile_calls(python: Path, site: Path, jobs: int) -> dict[str, int | None]:
     """compile() calls per file of SITE with the worker's sharing rules, as
     PYTHON counts them (bench/compile_calls.py, JOBS processes at once)."""
     script = BENCH / "compile_calls.py"
-    procs = [subprocess.Popen([str(python), "-I", str(script), str(site), str(k), str(jobs)],
+    procs = [subprocess.Popen([str(python), "-I", "-B", str(script), str(site), str(k), str(jobs)],
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
              for k in range(jobs)]
     calls: dict[str, int | None] = {}

@@ -68,7 +68,7 @@ fn levels_share_a_compile_exactly_where_3_14_compiles_them_alike() {
     common::write_tricky(&tree);
     let worker_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/compile");
     let out = Command::new(&python.path)
-        .args(["-I", "-c", SHARE])
+        .args(["-I", "-B", "-c", SHARE])
         .arg(&worker_dir)
         .arg(&tree.site)
         .output()
