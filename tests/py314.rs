@@ -128,3 +128,26 @@ fn levels_share_a_compile_exactly_where_3_14_compiles_them_alike() {
         fields[0], fields[1]
     );
 }
+
+#[test]
+fn a_source_modified_just_before_a_second_is_fresh_after_update_on_3_14() {
+    // Node rounds a file's times to the millisecond; the shim truncates
+    // them, so pyodide's CPython records the second the kernel has, as a
+    // native CPython does (else one source in 2,000 would be stale after
+    // its own update).
+    let python = py314();
+    let tree = Tree::new(&python);
+    let source = tree.write("late.py", "X = 1\n");
+    let second = std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_800_000_000);
+    std::fs::File::options()
+        .write(true)
+        .open(&source)
+        .unwrap()
+        .set_modified(second - std::time::Duration::from_nanos(1_000))
+        .unwrap();
+    tree.pycache(&["update", "-O", "0"]).expect(0);
+    tree.pycache(&["check", "-O", "0"]).expect(0);
+    let header = std::fs::read(tree.cache("late.py", 0)).unwrap();
+    let mtime = u32::from_le_bytes(header[8..12].try_into().unwrap());
+    assert_eq!(mtime, 1_799_999_999);
+}

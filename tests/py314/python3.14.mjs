@@ -104,6 +104,27 @@ function readSome(buffer) {
     }
 }
 
+// Node makes a stat's times Dates rounded to the millisecond, and pyodide
+// reads only those: a file modified at 52.9999 s would say 53 s, and a pyc
+// written for it would record a second later than CPython records (the
+// kernel's 52). Truncated instead, every whole second is the kernel's.
+for (const name of ["statSync", "lstatSync", "fstatSync"]) {
+    const real = fs[name];
+    fs[name] = function (...args) {
+        const st = real.apply(this, args);
+        if (st && typeof st.mtimeMs === "number") {
+            for (const t of ["atime", "mtime", "ctime", "birthtime"]) {
+                Object.defineProperty(st, t, {
+                    value: new Date(Math.floor(st[t + "Ms"])),
+                    configurable: true,
+                    writable: true,
+                });
+            }
+        }
+        return st;
+    };
+}
+
 const { loadPyodide } = await import(path.join(pyodideDir, "pyodide.mjs"));
 const py = await loadPyodide({ args: options, env: { ...process.env } });
 py.setStdin({ read: readSome, isatty: false });
