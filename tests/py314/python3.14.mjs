@@ -9,7 +9,8 @@
 // - the host's files are where they are: every top-level host directory is
 //   mounted (NODEFS) at its own path, except /dev, /proc, /sys and /lib,
 //   which are the interpreter's own (its standard library is /lib/python3.14);
-//   the working directory is the host's;
+//   the working directory is the host's; file times are truncated to the
+//   millisecond (node would round them, see below);
 // - stdin, stdout and stderr are the process's file descriptors 0, 1 and 2,
 //   as bytes, read and written synchronously (`read1`, `os.dup(1)` and
 //   `os.dup2(2, 1)` work on them);
