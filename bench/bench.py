@@ -46,7 +46,12 @@ TARGETS = {
     4: ("ratio", 40.0, ">= 40x faster"),
     5: ("ratio", 20.0, ">= 20x faster, nothing of the package left"),
     6: ("mib", 30.0, "<= 30 MiB"),
+    7: ("calls", None, "3.14's no higher than 3.13's"),
 }
+# Case 7 asks these for their compile() calls (bench/compile_calls.py):
+# pyenv's 3.13, and 3.14 as the tests run it (pyodide, tests/py314/).
+PY313_GLOB = ".pyenv/versions/3.13*/bin/python3.13"
+PY314 = REPO / "tests" / "py314" / "python3.14.mjs"
 
 
 def log(msg: str) -> None:
@@ -798,6 +803,60 @@ def cold_profile(c: dict) -> str:
     return "\n".join(lines)
 
 
+def compile_calls(python: Path, site: Path, jobs: int) -> dict[str, int | None]:
+    """compile() calls per file of SITE with the worker's sharing rules, as
+    PYTHON counts them (bench/compile_calls.py, JOBS processes at once)."""
+    script = BENCH / "compile_calls.py"
+    procs = [subprocess.Popen([str(python), "-I", "-B", str(script), str(site), str(k), str(jobs)],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+             for k in range(jobs)]
+    calls: dict[str, int | None] = {}
+    for p in procs:
+        out, err = p.communicate()
+        if p.returncode != 0:
+            raise RuntimeError(f"{python} bench/compile_calls.py failed (exit {p.returncode}): "
+                               f"{err.decode(errors='replace').strip().splitlines()[-1:]}")
+        calls.update(json.loads(out.decode().strip().splitlines()[-1])["calls"])
+    return calls
+
+
+def case_calls(site: Path) -> dict:
+    """Case 7: compile() calls per source for 3.13 and 3.14 (the issue's
+    figure: 3.14's no higher than 3.13's), counted, not timed, over the
+    sources that compile on both."""
+    log("case 7 (compile() calls per source, 3.13 and 3.14)")
+    py313 = sorted(Path.home().glob(PY313_GLOB))
+    if not py313:
+        return not_run([7], f"no CPython 3.13 (~/{PY313_GLOB}): pyenv install 3.13")[0]
+    if not (PY314.parent / "node_modules" / "pyodide" / "pyodide.mjs").exists():
+        return not_run([7], "pyodide (CPython 3.14) is not installed: bash tests/py314/install.sh")[0]
+    jobs = max(1, min(2, os.cpu_count() or 1))
+    t0 = time.monotonic()
+    counts = {"3.13": compile_calls(py313[-1], site, jobs), "3.14": compile_calls(PY314, site, jobs)}
+    both = [f for f, n in counts["3.13"].items()
+            if n is not None and counts["3.14"].get(f) is not None]
+    per = {v: sum(c[f] for f in both) / max(1, len(both)) for v, c in counts.items()}
+    hist = {v: {n: sum(1 for f in both if c[f] == n) for n in (1, 2, 3)} for v, c in counts.items()}
+    skipped = {v: sum(1 for n in c.values() if n is None) for v, c in counts.items()}
+    status = "met" if both and per["3.14"] <= per["3.13"] else "missed"
+    describe = [
+        f"{len(both):,} sources of the corpus that compile on both versions, levels 0, 1 and 2, "
+        "the worker's own rules (`distinct_codes`) with a `compile()` that counts its calls "
+        f"(`bench/compile_calls.py`; 3.13 is `{py313[-1]}`, 3.14 is CPython 3.14.2 under pyodide, "
+        "`tests/py314/python3.14.mjs`). Counts, not times.",
+        "",
+        "| version | compile() calls per source | sources with 1 / 2 / 3 calls | sources that do not compile |",
+        "|---|---:|---|---:|",
+    ]
+    for v in ("3.13", "3.14"):
+        describe.append(f"| {v} | {per[v]:.3f} | {hist[v][1]:,} / {hist[v][2]:,} / {hist[v][3]:,} | "
+                        f"{skipped[v]:,} |")
+    describe.append("")
+    return {"id": 7, "status": status, "sources": len(both), "per_source": per, "histogram": hist,
+            "skipped": skipped, "elapsed_s": time.monotonic() - t0, "describe": describe,
+            "notes": []}
+
+
 def case_rss(bins, lb, site, fresh: Path) -> dict:
     log("case 6 (peak RSS)")
     pycache_json(pycache_argv(bins, lb, "-q"))  # make sure it is compiled
@@ -990,6 +1049,7 @@ TITLES = {
     4: "Trigger: nothing to compile (one data file)",
     5: "Trigger: delete a large package",
     6: "Peak RSS of the pycache process",
+    7: "compile() calls per source, 3.13 and 3.14",
 }
 COMPARISONS = {
     1: "`python3.11 -I -m compileall -q -o0 -o1 -o2 SITE`",
@@ -998,6 +1058,7 @@ COMPARISONS = {
     4: "re-created reverted ports trigger",
     5: "re-created reverted ports trigger",
     6: "-",
+    7: "3.13, same rules",
 }
 
 
@@ -1071,6 +1132,10 @@ def write_report(path: Path, data: dict) -> None:
         elif cid == 6:
             L.append(f"| 6. {TITLES[6]} | 1x | {c['peak_mib']:.1f} MiB | - | - | - | {target} | "
                      f"**{c['status']}** |")
+        elif cid == 7:
+            per = c["per_source"]
+            L.append(f"| 7. {TITLES[7]} | 1x | 3.14: {per['3.14']:.3f} | {COMPARISONS[7]} | "
+                     f"3.13: {per['3.13']:.3f} | - | {target} | **{c['status']}** |")
         else:
             L.append(f"| {cid}. {TITLES[cid]} | {c.get('factor', 1)}x | {fmt_t(c['pycache']['median'])} | "
                      f"{COMPARISONS[cid]} | {fmt_t(c['other']['median'])} | {ratio_text(c)} | "
@@ -1087,7 +1152,9 @@ def write_report(path: Path, data: dict) -> None:
             continue
         for line in c.get("describe", []):
             L.append(line)
-        if cid == 6:
+        if cid == 7:
+            L.append(f"- counted in {fmt_t(c['elapsed_s'])}")
+        elif cid == 6:
             for name in ("noop", "cold"):
                 r = c[name]
                 L.append(f"- {'case 1 (no-op)' if name == 'noop' else 'case 2 (cold compile)'}: "
@@ -1122,7 +1189,10 @@ def write_report(path: Path, data: dict) -> None:
         L.append(f"- **Missed**: case {c['id']} ({TITLES[c['id']]}"
                  f"{', %dx' % c['factor'] if c.get('factor', 1) != 1 else ''}): target "
                  f"{TARGETS[c['id']][2]}, got "
-                 + (f"{c['peak_mib']:.1f} MiB" if c['id'] == 6 else ratio_text(c))
+                 + (f"{c['peak_mib']:.1f} MiB" if c['id'] == 6
+                    else "3.14 %.3f, 3.13 %.3f per source" % (c["per_source"]["3.14"],
+                                                             c["per_source"]["3.13"])
+                    if c['id'] == 7 else ratio_text(c))
                  + ". See its details above for where the time goes.")
     for c in notrun:
         L.append(f"- **Not run**: case {c['id']} ({TITLES[c['id']]}): {c['reason']}.")
@@ -1142,8 +1212,8 @@ def validate(md_path: Path, json_path: Path) -> None:
         if heading not in md:
             problems.append(f"missing heading {heading!r}")
     ids = sorted({c["id"] for c in data["cases"]})
-    if ids != [1, 2, 3, 4, 5, 6]:
-        problems.append(f"cases present: {ids}, want 1..6")
+    if ids != [1, 2, 3, 4, 5, 6, 7]:
+        problems.append(f"cases present: {ids}, want 1..7")
     for c in data["cases"]:
         if c["status"] not in ("met", "missed", "not run"):
             problems.append(f"case {c['id']}: status {c['status']!r}")
@@ -1154,6 +1224,10 @@ def validate(md_path: Path, json_path: Path) -> None:
         if c["id"] == 6:
             if not c["peak_mib"] > 0:
                 problems.append("case 6: no RSS")
+            continue
+        if c["id"] == 7:
+            if not (c["sources"] > 0 and all(1 <= x <= 3 for x in c["per_source"].values())):
+                problems.append(f"case 7: {c['sources']} sources, {c['per_source']} calls each")
             continue
         for side in ("pycache", "other"):
             med = c[side]["median"]
@@ -1168,8 +1242,8 @@ def validate(md_path: Path, json_path: Path) -> None:
     for f in data["scales"]:
         if not any(c["id"] == 1 and c.get("factor") == int(f) for c in data["cases"]):
             problems.append(f"case 1 missing at scale {f}x")
-    rows = [l for l in md.splitlines() if re.match(r"\| [1-6]\. ", l)]
-    if len(rows) < 6:
+    rows = [l for l in md.splitlines() if re.match(r"\| [1-7]\. ", l)]
+    if len(rows) < 7:
         problems.append(f"results table has {len(rows)} case rows")
     for l in rows:
         if not re.search(r"\*\*(met|missed|not run)", l):
@@ -1215,7 +1289,7 @@ def main() -> None:
     ap.add_argument("--trigger-runs", type=int, default=5, help="rounds of cases 3-5 at 1x")
     ap.add_argument("--scale-runs", type=int, default=3, help="rounds of case 4 above 1x")
     ap.add_argument("--scales", default="1,3,10")
-    ap.add_argument("--cases", default="1,2,3,4,5,6")
+    ap.add_argument("--cases", default="1,2,3,4,5,6,7")
     args = ap.parse_args()
     t_start = time.monotonic()
     bins = {"pycache": args.bin_dir / "pycache", "gen-triggers": args.bin_dir / "gen-triggers",
@@ -1305,6 +1379,8 @@ def main() -> None:
     if 6 in want:
         cases.append(case_rss(bins, lb1, site1, fresh))
     discard(fresh, work)
+    if 7 in want:
+        cases.append(case_calls(corpus["site"]))
 
     # Where the time goes: always for the cold compile, else where a target was missed.
     for c in cases:
@@ -1321,7 +1397,7 @@ def main() -> None:
                             f"{fmt_t(c['pycache']['sys_median'])} median):\n\n```\n"
                             + strace_summary(pycache_argv(bins, lb, "-q")) + "\n```")
 
-    order = {1: 0, 2: 1, 3: 2, 4: 3, 5: 4, 6: 5}
+    order = {1: 0, 2: 1, 3: 2, 4: 3, 5: 4, 6: 5, 7: 6}
     cases.sort(key=lambda c: (order[c["id"]], c.get("factor", 1)))
     data = {"mode": "smoke" if args.synthetic else "full", "machine": machine, "corpus": corpus_info,
             "scales": {str(f): n for f, n in scale_py.items()}, "runs": args.runs,

@@ -2,7 +2,8 @@
 # The pycache benchmark (issue 5): bash bench/run.sh
 #
 # Installs what it needs (hyperfine, lua5.4, pip for python3.11) with apt-get
-# when missing, builds pycache and gen-triggers (release; BENCH_PROFILE=debug
+# when missing, and pyodide (CPython 3.14, for case 7) with
+# tests/py314/install.sh, builds pycache and gen-triggers (release; BENCH_PROFILE=debug
 # for a debug build), installs the pinned corpus of bench/corpus.txt into
 # bench/.cache/ (reused when present), runs every case and writes
 # BENCHMARKS.md (results as JSON in bench/.cache/results.json).
@@ -24,6 +25,8 @@ if [ ${#need[@]} -gt 0 ]; then
     apt-get update -qq
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
 fi
+
+bash tests/py314/install.sh
 
 profile=${BENCH_PROFILE:-release}
 target=${CARGO_TARGET_DIR:-$PWD/target}

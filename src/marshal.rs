@@ -1,6 +1,8 @@
 //! Whether the body of a pyc would load: a bounded walk of the marshal
-//! stream after the header, as `marshal.loads` of CPython 3.6 to 3.13 reads
-//! it, without building any object and without Python.
+//! stream after the header, as `marshal.loads` of CPython 3.6 to 3.14 reads
+//! it, without building any object and without Python. 3.14 (marshal
+//! version 5) adds constant slices (`x[1:2]`); the code object's fields are
+//! those of 3.11 to 3.13.
 //!
 //! It checks what makes importlib's `marshal.loads` fail (and so the import
 //! fail with `EOFError` or `ValueError` instead of recompiling): the data
@@ -19,7 +21,9 @@
 
 use std::fmt;
 
-/// Nesting marshal accepts (`MAX_MARSHAL_STACK_DEPTH`, 2000 in 3.6 to 3.13).
+/// Nesting marshal accepts (`MAX_MARSHAL_STACK_DEPTH`, 2000 in 3.6 to 3.14
+/// on Linux and FreeBSD): the top-level object is at depth 0 here, so an
+/// object at depth `MAX_DEPTH` is one too deep.
 const MAX_DEPTH: usize = 2000;
 
 /// Why a body would not load.
@@ -45,21 +49,53 @@ enum Kind {
     Tuple,
     Code,
     Other,
-    /// A reference slot reserved while its object (a code object or a
-    /// frozenset) is being read: referring to it is invalid.
+    /// A reference slot reserved while its object (a code object, a
+    /// frozenset or a slice) is being read: referring to it is invalid.
     Pending,
     /// `TYPE_NULL`.
     Null,
 }
 
+/// Nesting walked on the calling thread. Real pycs stay far below it; a
+/// body nested deeper (up to [`MAX_DEPTH`], which a hostile file can reach)
+/// is walked again on a thread of its own with [`DEEP_STACK`], as the walk
+/// recurses once per level (some KiB a level in a debug build) and the
+/// calling thread may have as little as 2 MiB.
+const SHALLOW: usize = 200;
+
+/// The stack of the thread that walks a deeply nested body.
+const DEEP_STACK: usize = 64 << 20;
+
+/// What a walk limited to [`SHALLOW`] says when it goes deeper.
+const DEEPER: &str = "nested deeper than the walk on this thread goes";
+
 /// Checks that `body` (a pyc without its header) starts with a code object
 /// CPython 3.`minor` would load.
 pub fn check_code(body: &[u8], minor: u8) -> Result<(), Broken> {
+    match walk(body, minor, SHALLOW) {
+        Err(broken) if broken.what == DEEPER => std::thread::scope(|s| {
+            std::thread::Builder::new()
+                .stack_size(DEEP_STACK)
+                .spawn_scoped(s, || walk(body, minor, MAX_DEPTH))
+                .map_err(|_| Broken {
+                    at: broken.at,
+                    what: "nested too deep to check here (no thread could be started)",
+                })?
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+        }),
+        verdict => verdict,
+    }
+}
+
+/// The walk, stopping at nesting `limit` ([`DEEPER`] below [`MAX_DEPTH`]).
+fn walk(body: &[u8], minor: u8, limit: usize) -> Result<(), Broken> {
     let mut reader = Reader {
         data: body,
         pos: 0,
         refs: Vec::new(),
         minor,
+        limit,
     };
     match reader.object(0)? {
         Kind::Code => Ok(()),
@@ -75,6 +111,8 @@ struct Reader<'a> {
     pos: usize,
     refs: Vec<Kind>,
     minor: u8,
+    /// Nesting at which the walk stops: [`MAX_DEPTH`] or [`SHALLOW`].
+    limit: usize,
 }
 
 impl Reader<'_> {
@@ -127,13 +165,17 @@ impl Reader<'_> {
     }
 
     fn object(&mut self, depth: usize) -> Result<Kind, Broken> {
-        if depth > MAX_DEPTH {
+        if depth >= MAX_DEPTH {
             return self.fail("bad marshal data (nesting too deep)");
+        }
+        if depth >= self.limit {
+            return self.fail(DEEPER);
         }
         let code = self.byte()?;
         let flag_ref = code & 0x80 != 0;
         // Containers register before their items, so items may refer to
-        // them; code objects and frozensets reserve a slot filled after.
+        // them; code objects, frozensets and slices reserve a slot filled
+        // after.
         let slot = flag_ref.then(|| {
             self.refs.push(Kind::Pending);
             self.refs.len() - 1
@@ -224,6 +266,13 @@ impl Reader<'_> {
             b'c' => {
                 self.code(depth)?;
                 Kind::Code
+            }
+            // TYPE_SLICE (3.14, marshal version 5): start, stop and step.
+            b':' if self.minor >= 14 => {
+                for _ in 0..3 {
+                    self.item(depth)?;
+                }
+                Kind::Other
             }
             _ => {
                 self.pos -= 1;
@@ -348,5 +397,68 @@ mod tests {
         assert!(check_code(b"q", 11).is_err(), "unknown type");
         assert!(valid_surrogatepass(b"a\xed\xa0\x80b"));
         assert!(!valid_surrogatepass(b"a\xffb"));
+    }
+
+    /// A code object of 3.11 to 3.14 with no bytecode, whose constants
+    /// are the `n` marshalled objects `consts`.
+    fn code_with_consts(n: u8, consts: &[u8]) -> Vec<u8> {
+        let empty_bytes = b"s\0\0\0\0";
+        let mut body = vec![b'c'];
+        body.extend_from_slice(&[0; 20]); // argcount .. flags
+        body.extend_from_slice(empty_bytes); // code
+        body.extend_from_slice(&[b')', n]);
+        body.extend_from_slice(consts);
+        body.extend_from_slice(b")\0)\0"); // names, localsplusnames
+        body.extend_from_slice(empty_bytes); // localspluskinds
+        body.extend_from_slice(b"z\x01fz\x01fz\x01f"); // filename, name, qualname
+        body.extend_from_slice(&1i32.to_le_bytes()); // firstlineno
+        body.extend_from_slice(empty_bytes); // linetable
+        body.extend_from_slice(empty_bytes); // exceptiontable
+        body
+    }
+
+    #[test]
+    fn constant_slices_from_3_14() {
+        // x[1:2] and x[::2]: start, stop and step.
+        let slices = code_with_consts(2, b":i\x01\0\0\0i\x02\0\0\0N:NNi\x02\0\0\0");
+        assert_eq!(check_code(&slices, 14), Ok(()));
+        assert_eq!(
+            check_code(&slices, 13).unwrap_err().what,
+            "bad marshal data (unknown type code)"
+        );
+        // A slice reserves its reference before its items (as a code
+        // object or a frozenset): an item cannot be the slice itself, a
+        // later object can.
+        let later = code_with_consts(2, b"\xbaNNNr\0\0\0\0");
+        assert_eq!(check_code(&later, 14), Ok(()));
+        let itself = code_with_consts(1, b"\xbaNr\0\0\0\0N");
+        assert_eq!(
+            check_code(&itself, 14).unwrap_err().what,
+            "bad marshal data (invalid reference)"
+        );
+        let null = code_with_consts(1, b":N0N");
+        assert_eq!(
+            check_code(&null, 14).unwrap_err().what,
+            "NULL object in marshal data"
+        );
+        let short = code_with_consts(1, b":NN");
+        assert!(check_code(&short, 14).is_err());
+    }
+
+    #[test]
+    fn nesting_stops_where_marshal_stops() {
+        // The code object is at depth 0 and its constants at 1: CPython
+        // loads an object at depth 1999 (nesting 2000) and refuses one at
+        // depth 2000.
+        let nested = |k: usize| {
+            let mut consts = b")\x01".repeat(k);
+            consts.push(b'N');
+            code_with_consts(1, &consts)
+        };
+        assert_eq!(check_code(&nested(1997), 14), Ok(()));
+        assert_eq!(
+            check_code(&nested(1998), 14).unwrap_err().what,
+            "bad marshal data (nesting too deep)"
+        );
     }
 }

@@ -1,6 +1,7 @@
 //! Invariant: what pycache writes is what CPython itself would write and
 //! use, and its freshness verdicts are importlib's: CPython is the oracle.
-//! Each test runs on every CPython found (see `common::pythons`).
+//! Each test runs on every CPython found (see `common::pythons`) and on
+//! CPython 3.14 (pyodide's, `common::py314`).
 
 mod common;
 
@@ -9,11 +10,13 @@ use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::MetadataExt;
 use std::path::PathBuf;
 
-use common::{LEVELS, Tree, cache_of, code_matches, importlib_verdicts, inode, populate, pythons};
+use common::{
+    LEVELS, Tree, cache_of, codes_match, importlib_verdicts, inode, oracle_pythons, populate,
+};
 
 #[test]
 fn update_writes_what_importlib_uses_and_code_equals_compile() {
-    for python in pythons() {
+    for python in oracle_pythons() {
         let tree = Tree::new(&python);
         let sources = populate(&tree);
         let out = tree.pycache(&["update", "--json"]).expect(0).json();
@@ -22,6 +25,7 @@ fn update_writes_what_importlib_uses_and_code_equals_compile() {
             sources.len(),
             "{python:?}"
         );
+        let mut cases = Vec::new();
         for level in LEVELS {
             let verdicts = importlib_verdicts(&python, level, &sources);
             assert_eq!(
@@ -30,22 +34,29 @@ fn update_writes_what_importlib_uses_and_code_equals_compile() {
                 "{python:?} level {level}"
             );
             for source in &sources {
-                let cfile = cache_of(source, &python.tag(), level);
-                let (same, filename) = code_matches(&python, source, &cfile, source, level);
-                assert!(
-                    same,
-                    "{python:?}: {} level {level} differs from compile()",
-                    cfile.display()
-                );
-                assert_eq!(filename, source.to_string_lossy());
+                cases.push((source, cache_of(source, &python.tag(), level), level));
             }
+        }
+        let asked: Vec<_> = cases
+            .iter()
+            .map(|(s, c, level)| (s.as_path(), c.as_path(), s.as_path(), *level))
+            .collect();
+        for ((source, cfile, level), (same, filename)) in
+            cases.iter().zip(codes_match(&python, &asked))
+        {
+            assert!(
+                same,
+                "{python:?}: {} level {level} differs from compile()",
+                cfile.display()
+            );
+            assert_eq!(filename, source.to_string_lossy());
         }
     }
 }
 
 #[test]
 fn freshness_agrees_with_importlib_for_every_kind_of_damage() {
-    for python in pythons() {
+    for python in oracle_pythons() {
         let tree = Tree::new(&python);
         let names = [
             "fresh",
@@ -145,7 +156,7 @@ fn freshness_agrees_with_importlib_for_every_kind_of_damage() {
 
 #[test]
 fn hash_based_pycs_are_judged_as_importlib_does() {
-    for python in pythons().into_iter().filter(|p| p.minor >= 7) {
+    for python in oracle_pythons().into_iter().filter(|p| p.minor >= 7) {
         for mode in ["checked-hash", "unchecked-hash"] {
             let tree = Tree::new(&python);
             let source = tree.write("h.py", "A = 1\n");
@@ -179,7 +190,7 @@ fn hash_based_pycs_are_judged_as_importlib_does() {
 #[test]
 fn each_level_gets_its_own_code_where_optimization_changes_it() {
     // Levels 0 and 1 share one compile only when -O cannot change the code.
-    for python in pythons() {
+    for python in oracle_pythons() {
         let tree = Tree::new(&python);
         let sources = [
             tree.write(
@@ -234,12 +245,18 @@ fn each_level_gets_its_own_code_where_optimization_changes_it() {
             tree.write("plain_nodoc.py", "X = 'a'\ndef f():\n    return 'b'\n"),
         ];
         tree.pycache(&["update"]).expect(0);
-        for level in LEVELS {
-            for source in &sources {
-                let cfile = cache_of(source, &python.tag(), level);
-                let (same, _) = code_matches(&python, source, &cfile, source, level);
-                assert!(same, "{python:?}: {} at level {level}", source.display());
-            }
+        let tag = python.tag();
+        let cases: Vec<_> = LEVELS
+            .iter()
+            .flat_map(|&level| sources.iter().map(move |s| (s, level)))
+            .map(|(s, level)| (s, cache_of(s, &tag, level), level))
+            .collect();
+        let asked: Vec<_> = cases
+            .iter()
+            .map(|(s, c, level)| (s.as_path(), c.as_path(), s.as_path(), *level))
+            .collect();
+        for ((source, _, level), (same, _)) in cases.iter().zip(codes_match(&python, &asked)) {
+            assert!(same, "{python:?}: {} at level {level}", source.display());
         }
         let bytes = |name: &str, level| fs::read(tree.cache(name, level)).unwrap();
         assert_ne!(bytes("debug.py", 0), bytes("debug.py", 1), "{python:?}");
@@ -251,8 +268,9 @@ fn each_level_gets_its_own_code_where_optimization_changes_it() {
         }
         assert_ne!(bytes("plain.py", 1), bytes("plain.py", 2), "{python:?}");
         // Levels whose pycs are the same bytes are one file with a name per
-        // level (on every version).
-        let links = true;
+        // level (on every version), where the interpreter can link: pyodide
+        // (WebAssembly) has no os.link and writes the bytes again.
+        let links = !python.is_pyodide();
         for source in &sources {
             let cfiles = LEVELS.map(|level| cache_of(source, &python.tag(), level));
             for (a, b) in [(0, 1), (1, 2), (0, 2)] {
@@ -274,9 +292,14 @@ fn each_level_gets_its_own_code_where_optimization_changes_it() {
 
 #[test]
 fn any_byte_in_a_file_name_survives() {
-    for python in pythons() {
+    for python in oracle_pythons() {
         let tree = Tree::new(&python);
-        let names: [&[u8]; 3] = [b"new\nline.py", b"latin\xe9.py", b"sp ace\"q'.py"];
+        let mut names: Vec<&[u8]> = vec![b"new\nline.py", b"latin\xe9.py", b"sp ace\"q'.py"];
+        if python.is_pyodide() {
+            // Its files are node's, whose paths are UTF-8 strings: a name
+            // that is not UTF-8 cannot be reached from pyodide at all.
+            names[1] = "utf8\u{e9}.py".as_bytes();
+        }
         let dir = tree.site.join("odd");
         fs::create_dir_all(&dir).unwrap();
         let sources: Vec<PathBuf> = names
@@ -296,10 +319,8 @@ fn any_byte_in_a_file_name_survives() {
         );
         // JSON keeps the exact bytes as surrogate escapes.
         let raw = run.stdout;
-        assert!(
-            raw.contains("latin\\udce9.py") && raw.contains("new\\u000aline.py"),
-            "{raw}"
-        );
+        let latin = python.is_pyodide() || raw.contains("latin\\udce9.py");
+        assert!(latin && raw.contains("new\\u000aline.py"), "{raw}");
         for level in LEVELS {
             assert_eq!(
                 importlib_verdicts(&python, level, &sources),
@@ -314,4 +335,227 @@ fn any_byte_in_a_file_name_survives() {
         tree.pycache(&["update"]).expect(0);
         assert_eq!(tree.listing(), Vec::<String>::new(), "{python:?}");
     }
+}
+
+#[test]
+fn pycs_are_the_bytes_py_compile_writes() {
+    // Byte for byte from 3.11 on (before, marshal's bytes also depend on
+    // the hash seed and on the process, and the code objects are compared
+    // above): every level, linked or not, whatever the levels share.
+    const PY_COMPILE: &str = r#"
+import sys, os, py_compile, importlib.util, tempfile
+out = sys.stdout.buffer
+tmp = tempfile.mkdtemp()
+for raw in sys.stdin.buffer.read().split(b"\0"):
+    if not raw:
+        continue
+    src = os.fsdecode(raw)
+    for level in (0, 1, 2):
+        ours = importlib.util.cache_from_source(src, optimization=level or "")
+        ref = os.path.join(tmp, "ref.pyc")
+        py_compile.compile(src, cfile=ref, doraise=True, optimize=level)
+        with open(ours, "rb") as a, open(ref, "rb") as b:
+            same = a.read() == b.read()
+        out.write(b"%s %d %s\n" % (raw, level, b"same" if same else b"different"))
+"#;
+    for python in oracle_pythons().into_iter().filter(|p| p.minor >= 11) {
+        let tree = Tree::new(&python);
+        let sources = common::write_tricky(&tree);
+        tree.pycache(&["update"]).expect(0);
+        let input: Vec<u8> = sources
+            .iter()
+            .flat_map(|s| s.as_os_str().as_bytes().iter().copied().chain([0]))
+            .collect();
+        let out = common::run_with_stdin(
+            std::process::Command::new(&python.path).args(["-I", "-c", PY_COMPILE]),
+            &input,
+        );
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success(),
+            "{python:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(
+            text.lines().count(),
+            3 * sources.len(),
+            "{python:?}: {text}"
+        );
+        let different: Vec<&str> = text.lines().filter(|l| !l.ends_with(" same")).collect();
+        assert!(different.is_empty(), "{python:?}: {different:#?}");
+    }
+}
+
+#[test]
+fn verify_agrees_with_marshal_loads() {
+    // `check --verify` calls a pyc stale exactly where the interpreter's
+    // marshal.loads fails on its body: pycs written by py_compile (fresh),
+    // and the same with bodies cut short or replaced.
+    const WRITE_AND_LOAD: &str = r#"
+import sys, os, py_compile, importlib.util, marshal, types
+site, bodies = sys.argv[1:3]
+out = sys.stdout.buffer
+for name in sorted(os.listdir(site)):
+    if not name.endswith(".py"):
+        continue
+    src = os.path.join(site, name)
+    cfile = importlib.util.cache_from_source(src, optimization="")
+    py_compile.compile(src, doraise=True)
+    with open(cfile, "rb") as f:
+        data = f.read()
+    header, body = data[:16], data[16:]
+    changed = os.path.join(bodies, name[:-3])
+    if os.path.exists(changed):
+        with open(changed, "rb") as f:
+            new = f.read()
+        body = body[:int(new[4:])] if new.startswith(b"cut:") else new
+        with open(cfile, "wb") as f:
+            f.write(header + body)
+    try:
+        loaded = marshal.loads(body)
+        verdict = "loads" if isinstance(loaded, types.CodeType) else "not code"
+    except Exception as e:
+        verdict = "%s: %s" % (type(e).__name__, e)
+    out.write(b"%s %s\n" % (name[:-3].encode(), verdict.encode()))
+"#;
+    for python in oracle_pythons().into_iter().filter(|p| p.minor >= 11) {
+        let tree = Tree::new(&python);
+        let bodies = tree.tmp.path().join("bodies");
+        fs::create_dir(&bodies).unwrap();
+        let mut cases: Vec<(&str, Vec<u8>)> = vec![
+            ("fresh", Vec::new()),
+            ("cut_half", b"cut:40".to_vec()),
+            ("cut_one", b"cut:1".to_vec()),
+            ("garbage", b"not marshal data".to_vec()),
+            ("unknown_type", code_with_consts(1, b"q")),
+            ("null_const", code_with_consts(1, b"0")),
+            ("bad_ref", code_with_consts(1, b"r\x05\0\0\0")),
+            (
+                "crafted",
+                code_with_consts(3, b"i\x01\0\0\0\xe9\0\0\0\0r\0\0\0\0"),
+            ),
+        ];
+        if python.minor >= 14 {
+            cases.extend([
+                (
+                    "slices_crafted",
+                    code_with_consts(2, b":i\x01\0\0\0i\x02\0\0\0N:NNi\x02\0\0\0"),
+                ),
+                ("slice_ref_later", code_with_consts(2, b"\xbaNNNr\0\0\0\0")),
+                ("slice_ref_itself", code_with_consts(1, b"\xbaNr\0\0\0\0N")),
+                ("slice_null", code_with_consts(1, b":N0N")),
+                ("slice_short", code_with_consts(1, b":NN")),
+            ]);
+        }
+        if !python.is_pyodide() {
+            // WebAssembly's CPython stops at 1,500 levels; the walker
+            // follows native builds (2,000).
+            let nested = |k: usize| {
+                let mut consts = b")\x01".repeat(k);
+                consts.push(b'N');
+                code_with_consts(1, &consts)
+            };
+            cases.extend([("nested_1999", nested(1997)), ("nested_2000", nested(1998))]);
+        }
+        for (name, body) in &cases {
+            let text = if name.starts_with("slices") {
+                "def f(x):\n    return x[1:2], x[::2], x[1:2]\n"
+            } else {
+                "X = 'value'\ndef f(x):\n    return x + X\n"
+            };
+            tree.write(format!("{name}.py"), text);
+            if !body.is_empty() {
+                fs::write(bodies.join(name), body).unwrap();
+            }
+        }
+        // Written by py_compile as it stands, constant slices and all.
+        tree.write(
+            "slices.py",
+            "def f(x):\n    return x[1:2], x[::2], x[:-1], x[1:2]\n",
+        );
+        let out = std::process::Command::new(&python.path)
+            .args(["-I", "-c", WRITE_AND_LOAD])
+            .arg(&tree.site)
+            .arg(&bodies)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{python:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let theirs: Vec<(String, String)> = String::from_utf8(out.stdout)
+            .unwrap()
+            .lines()
+            .map(|l| {
+                let (n, v) = l.split_once(' ').unwrap();
+                (n.to_string(), v.to_string())
+            })
+            .collect();
+        assert_eq!(theirs.len(), cases.len() + 1, "{python:?}: {theirs:?}");
+        let run = tree.pycache(&["check", "-O", "0", "--verify", "--json"]);
+        let ours = run.json();
+        let stale = |name: &str| {
+            ours["to_compile"].as_array().unwrap().iter().find_map(|p| {
+                p["path"]
+                    .as_str()
+                    .unwrap()
+                    .ends_with(&format!("/{name}.py"))
+                    .then(|| p["levels"][0]["reason"].as_str().unwrap().to_string())
+            })
+        };
+        for (name, verdict) in &theirs {
+            let loads = verdict == "loads";
+            assert_eq!(
+                stale(name).is_none(),
+                loads,
+                "{python:?}: {name}: marshal.loads says {verdict:?}, pycache says {:?}",
+                stale(name)
+            );
+        }
+        let verdict = |name: &str| &theirs.iter().find(|(n, _)| n == name).unwrap().1;
+        // The cases are what they were meant to be.
+        for name in ["fresh", "crafted", "slices"] {
+            assert_eq!(verdict(name), "loads", "{python:?}: {name}");
+        }
+        for name in [
+            "cut_half",
+            "cut_one",
+            "garbage",
+            "unknown_type",
+            "null_const",
+            "bad_ref",
+        ] {
+            assert_ne!(verdict(name), "loads", "{python:?}: {name}");
+        }
+        if python.minor >= 14 {
+            assert_eq!(verdict("slices_crafted"), "loads");
+            assert_eq!(verdict("slice_ref_later"), "loads");
+            for name in ["slice_ref_itself", "slice_null", "slice_short"] {
+                assert_ne!(verdict(name), "loads", "{python:?}: {name}");
+            }
+        }
+        if !python.is_pyodide() {
+            assert_eq!(verdict("nested_1999"), "loads", "{python:?}");
+            assert_ne!(verdict("nested_2000"), "loads", "{python:?}");
+        }
+    }
+}
+
+/// A code object of 3.11 to 3.14 with no bytecode whose constants are the
+/// `n` marshalled objects `consts`.
+fn code_with_consts(n: u8, consts: &[u8]) -> Vec<u8> {
+    let empty_bytes = b"s\0\0\0\0";
+    let mut body = vec![b'c'];
+    body.extend_from_slice(&[0; 20]); // argcount .. flags
+    body.extend_from_slice(empty_bytes); // code
+    body.extend_from_slice(&[b')', n]);
+    body.extend_from_slice(consts);
+    body.extend_from_slice(b")\0)\0"); // names, localsplusnames
+    body.extend_from_slice(empty_bytes); // localspluskinds
+    body.extend_from_slice(b"z\x01fz\x01fz\x01f"); // filename, name, qualname
+    body.extend_from_slice(&1i32.to_le_bytes()); // firstlineno
+    body.extend_from_slice(empty_bytes); // linetable
+    body.extend_from_slice(empty_bytes); // exceptiontable
+    body
 }

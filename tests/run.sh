@@ -2,13 +2,16 @@
 # Runs every test of pycache: formatting and lints, the FreeBSD build check
 # (crate, tests and Lua module type-checked and linted for x86_64 and
 # aarch64 FreeBSD, tests/freebsd/run.sh), the Rust tests (engine against
-# every CPython found, gen-triggers snapshots, manual pages against --help),
-# mandoc's lint of the manual pages, the Lua specs and end-to-end trigger
-# runs (busted on lua5.4, pkg emulator), the ports glue (bmake), the daily
-# periodic(8) script under dash and a smoke run of the benchmark. Installs
-# the Debian packages it needs when they are missing (the FreeBSD check its
-# own: rustc-web, cargo-web, rust-web-src, rust-web-clippy). Ends with one
-# line: `total: N passed, N failed`.
+# every CPython found and against CPython 3.14 under pyodide, gen-triggers
+# snapshots, manual pages against --help), mandoc's lint of the manual
+# pages, the Lua specs and end-to-end trigger runs (busted on lua5.4, pkg
+# emulator), the ports glue (bmake), the daily periodic(8) script under dash
+# and a smoke run of the benchmark. Installs what it needs when it is
+# missing: the Debian packages below (the FreeBSD check its own: rustc-web,
+# cargo-web, rust-web-src, rust-web-clippy), and node, npm and pyodide
+# (CPython 3.14 compiled to WebAssembly, the version pinned in
+# tests/py314/package.json) by tests/py314/install.sh. Ends with one line:
+# `total: N passed, N failed`.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
@@ -28,6 +31,8 @@ if [ ${#need[@]} -gt 0 ]; then
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null \
         || { echo "run.sh: could not install ${need[*]} (apt-get install -y ${need[*]})" >&2; exit 1; }
 fi
+
+bash tests/py314/install.sh || exit 1
 
 passed=0
 failed=0

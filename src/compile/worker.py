@@ -83,7 +83,7 @@ def same_at_levels_0_and_1(source):
     encoding where the bytes are the words. CPython NFKC-normalizes
     identifiers, so `__\U0001d4b9ebug__` is `__debug__`: a source with bytes
     beyond ASCII is normalized whole and looked at again. (Keywords are not
-    normalized: `\uff41ssert` is a syntax error on 3.6 to 3.13.)"""
+    normalized: `\uff41ssert` is a syntax error on 3.6 to 3.14.)"""
     if b"__debug__" in source or (b"assert" in source and ASSERT_WORD.search(source)):
         return False
     end = source.find(b"\n", source.find(b"\n") + 1)
@@ -115,48 +115,78 @@ else:
 
 
 # -OO drops docstrings and nothing else. Where CPython keeps them was checked
-# for 3.6 to 3.13 (tests/engine.rs); a later version compiles level 2 apart.
-DOCSTRINGS_KNOWN = sys.version_info[:2] <= (3, 13)
+# for 3.6 to 3.14 (tests/bytecode_oracle.rs; 3.14 in tests/py314.rs against
+# pyodide's CPython 3.14); a later version compiles level 2 apart.
+VERSION = sys.version_info[:2]
 CO_OPTIMIZED = 0x1  # a function's code, as opposed to a module's or class's
+# 3.14 marks a function that has a docstring (kept as its first constant);
+# -OO leaves the flag out with the docstring.
+CO_HAS_DOCSTRING = 0x4000000
 # Functions that cannot have a docstring, whatever their first constant
 # (these names are not identifiers, so no `def` has them).
 NO_DOCSTRING = {"<lambda>", "<listcomp>", "<setcomp>", "<dictcomp>", "<genexpr>"}
 
 
-def may_hold_docstrings(code):
-    """Whether -OO could change this level-1 code object or one nested in
-    it: a module or class stores its docstring as `__doc__`, a function
-    keeps its own as its first constant (None when it has none). Any other
-    `__doc__` or leading string only costs a compile."""
-    if "__doc__" in code.co_names:
-        return True
+def function_docstring_to_3_13(code):
+    """Up to 3.13 a function keeps its docstring as its first constant, and
+    one without has None there: a leading string may be a docstring."""
     consts = code.co_consts
-    if (
+    return bool(
         code.co_flags & CO_OPTIMIZED
         and code.co_name not in NO_DOCSTRING
         and consts
         and isinstance(consts[0], str)
-    ):
+    )
+
+
+def function_docstring_3_14(code):
+    """3.14 flags a function with a docstring; its first constant is
+    anything otherwise."""
+    return bool(code.co_flags & CO_HAS_DOCSTRING)
+
+
+if VERSION <= (3, 13):
+    function_docstring = function_docstring_to_3_13
+elif VERSION == (3, 14):
+    function_docstring = function_docstring_3_14
+else:
+    function_docstring = None
+DOCSTRINGS_KNOWN = function_docstring is not None
+
+
+def may_hold_docstrings(code):
+    """Whether -OO could change this level-1 code object or one nested in
+    it: a module or class stores its docstring as `__doc__`, a function
+    keeps its own as a constant (function_docstring says how each version
+    shows it). Any other `__doc__` or leading string only costs a compile."""
+    if "__doc__" in code.co_names or function_docstring(code):
         return True
-    return any(may_hold_docstrings(c) for c in consts if isinstance(c, types.CodeType))
+    return any(may_hold_docstrings(c) for c in code.co_consts if isinstance(c, types.CodeType))
 
 
 def distinct_codes(data, levels, compile_at):
     """(level, code) for each of `levels`, ascending, calling compile_at(level)
     only where the code is not provably another level's: 0 and 1 share when
-    -O changes nothing, 1 and 2 when there is no docstring to drop."""
+    -O changes nothing, 1 and 2 when there is no docstring to drop. A level
+    whose code is the previous level's comes with None. No code object is
+    kept across a compile: marshal writes an object's references by its
+    reference count, so a pyc's bytes are py_compile's only when nothing
+    else holds its constants (the caller drops each code once marshalled)."""
     zero_is_one = same_at_levels_0_and_1(data)
-    codes = {}
+    docstrings = None  # whether level 1's code may hold docstrings, once known
+    previous = None
     for level in sorted(levels):
-        one = codes.get(1, codes.get(0) if zero_is_one else None)
-        if zero_is_one and level < 2 and 1 - level in codes:
-            code = codes[1 - level]
-        elif level == 2 and DOCSTRINGS_KNOWN and one is not None and not may_hold_docstrings(one):
-            code = one
+        if previous == 0 and level == 1 and zero_is_one:
+            code = None
+        elif level == 2 and DOCSTRINGS_KNOWN and docstrings is False:
+            code = None  # the previous level's is level 1's code
         else:
             code = compile_at(level)
-        codes[level] = code
+            if level == 1 or (level == 0 and zero_is_one):
+                docstrings = may_hold_docstrings(code)
+        previous = level
         yield level, code
+        del code
 
 
 class Terminated(BaseException):
@@ -307,15 +337,16 @@ def compile_levels(source, dfile, levels, mode):
 
         cfiles = dict(levels)
         groups = []  # (pyc, [name, ...]): consecutive levels with the same bytes
-        last = None, None  # a shared code object is marshalled once
         for level, code in distinct_codes(data, cfiles, compile_at):
-            pyc = last[1] if code is last[0] else to_pyc(code)
+            # A shared code object is marshalled once; each is dropped at
+            # once (see distinct_codes).
+            pyc = groups[-1][0] if code is None else to_pyc(code)
+            del code
             name = os.path.basename(cfiles[level])
             if groups and groups[-1][0] == pyc:
                 groups[-1][1].append(name)
             else:
                 groups.append((pyc, [name]))
-            last = code, pyc
         cache_fd = open_pycache(dir_fd, src_dir, os.path.basename(cache_dir))
     finally:
         os.close(dir_fd)
@@ -376,11 +407,13 @@ def write_temporary(dir_fd, name, pyc, mode):
 def link(dir_fd, existing, cfile, absent):
     """Makes `cfile` another name of `existing`; one already there is
     replaced by a rename. False where the filesystem will not link (or the
-    name appeared meanwhile)."""
+    name appeared meanwhile, or this Python has no os.link)."""
 
     def make(name):
         os.link(existing, name, src_dir_fd=dir_fd, dst_dir_fd=dir_fd, follow_symlinks=False)
 
+    if not hasattr(os, "link"):  # WebAssembly's CPython (pyodide) has none
+        return False
     try:
         if absent:
             make(cfile)

@@ -16,6 +16,11 @@ pub struct Python {
 }
 
 impl Python {
+    /// Whether this is CPython 3.14 under pyodide (see [`py314`]): real
+    /// CPython, but WebAssembly's, which has no `os.link`.
+    pub fn is_pyodide(&self) -> bool {
+        self.path == py314_shim()
+    }
     pub fn flavor(&self) -> String {
         format!("py3{}", self.minor)
     }
@@ -63,6 +68,42 @@ pub fn pythons() -> Vec<Python> {
          Install another one, e.g. `apt-get install python3.11` plus `pyenv install 3.12`"
     );
     found
+}
+
+/// `tests/py314/python3.14.mjs`: CPython 3.14.2 (pyodide, the version
+/// pinned in tests/py314/package.json) run by node, behaving enough like
+/// `python3.14` for the engine and the tests.
+pub fn py314_shim() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/py314/python3.14.mjs")
+}
+
+/// CPython 3.14, which no package of this machine provides: pyodide's
+/// through [`py314_shim`]. Fails, saying what to install, when node or
+/// pyodide is missing.
+pub fn py314() -> Python {
+    let shim = py314_shim();
+    let pyodide = shim.with_file_name("node_modules/pyodide/pyodide.mjs");
+    assert!(
+        Path::new("/usr/bin/node").exists() && pyodide.exists(),
+        "CPython 3.14 runs under pyodide here, which is not installed \
+         (/usr/bin/node or {} is missing): run `bash tests/py314/install.sh` \
+         (installs Debian's nodejs and npm, then pyodide with npm)",
+        pyodide.display()
+    );
+    Python {
+        path: shim,
+        minor: 14,
+    }
+}
+
+/// [`pythons`] and CPython 3.14 ([`py314`] when no native 3.14 is found):
+/// the interpreters the bytecode oracle tests run on.
+pub fn oracle_pythons() -> Vec<Python> {
+    let mut all = pythons();
+    if !all.iter().any(|p| p.minor == 14) {
+        all.push(py314());
+    }
+    all
 }
 
 /// The Debian interpreter every machine of the project has.
@@ -304,35 +345,59 @@ pub fn code_matches(
     dfile: &Path,
     level: u8,
 ) -> (bool, String) {
+    codes_match(python, &[(source, cfile, dfile, level)]).remove(0)
+}
+
+/// [`code_matches`] for each of `cases` (source, cfile, dfile, level), in
+/// one run of the interpreter.
+pub fn codes_match(python: &Python, cases: &[(&Path, &Path, &Path, u8)]) -> Vec<(bool, String)> {
     const CHECK: &str = r#"
 import sys, os, marshal
-src, cfile, dfile, level = (os.fsdecode(a) for a in sys.stdin.buffer.read().split(b"\0")[:4])
-data = open(cfile, "rb").read()
+fields = sys.stdin.buffer.read().split(b"\0")
 header = 12 if sys.version_info < (3, 7) else 16
-code = marshal.loads(data[header:])
-with open(src, "rb") as f:
-    want = compile(f.read(), dfile, "exec", dont_inherit=True, optimize=int(level))
-print("same" if code == want else "different", code.co_filename)
+out = sys.stdout.buffer
+for i in range(0, len(fields) - 1, 4):
+    src, cfile, dfile, level = (os.fsdecode(a) for a in fields[i:i + 4])
+    data = open(cfile, "rb").read()
+    code = marshal.loads(data[header:])
+    with open(src, "rb") as f:
+        want = compile(f.read(), dfile, "exec", dont_inherit=True, optimize=int(level))
+    out.write(b"same " if code == want else b"different ")
+    out.write(os.fsencode(code.co_filename) + b"\0")
 "#;
-    let input = [
-        source.as_os_str().as_bytes(),
-        cfile.as_os_str().as_bytes(),
-        dfile.as_os_str().as_bytes(),
-        level.to_string().as_bytes(),
-    ]
-    .join(&0u8);
+    let mut input = Vec::new();
+    for (source, cfile, dfile, level) in cases {
+        for field in [
+            source.as_os_str().as_bytes(),
+            cfile.as_os_str().as_bytes(),
+            dfile.as_os_str().as_bytes(),
+            level.to_string().as_bytes(),
+        ] {
+            input.extend_from_slice(field);
+            input.push(0);
+        }
+    }
     let out = run_with_stdin(Command::new(&python.path).args(["-I", "-c", CHECK]), &input);
     assert!(
         out.status.success(),
         "check failed: {}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let text = String::from_utf8_lossy(&out.stdout).trim().to_string();
-    let (verdict, filename) = text.split_once(' ').unwrap_or((&text, ""));
-    (verdict == "same", filename.to_string())
+    let answers: Vec<(bool, String)> = out
+        .stdout
+        .split(|&b| b == 0)
+        .filter(|a| !a.is_empty())
+        .map(|a| {
+            let text = String::from_utf8_lossy(a);
+            let (verdict, filename) = text.split_once(' ').unwrap_or((&text, ""));
+            (verdict == "same", filename.to_string())
+        })
+        .collect();
+    assert_eq!(answers.len(), cases.len(), "{python:?}: {answers:?}");
+    answers
 }
 
-fn run_with_stdin(cmd: &mut Command, input: &[u8]) -> Output {
+pub fn run_with_stdin(cmd: &mut Command, input: &[u8]) -> Output {
     use std::io::Write;
     use std::process::Stdio;
     let mut child = cmd
@@ -385,4 +450,168 @@ pub fn inode(path: &Path) -> (u64, u64) {
     use std::os::unix::fs::MetadataExt;
     let meta = fs::metadata(path).unwrap();
     (meta.dev(), meta.ino())
+}
+
+/// Sources where the levels' codes differ or may seem to (`name`, `text`,
+/// the oldest minor version that compiles it): docstrings in every place
+/// -OO looks and strings that are not docstrings, `assert` and `__debug__`
+/// spelled in many ways, constant slices (marshalled as such from 3.14),
+/// f-strings, lambdas, comprehensions, async code, class bodies and
+/// annotations (deferred from 3.14).
+pub const TRICKY: &[(&str, &str, u8)] = &[
+    ("moddoc.py", "\"\"\"Module doc.\"\"\"\nX = 1\n", 6),
+    ("onlydoc.py", "\"\"\"Only a docstring.\"\"\"\n", 6),
+    (
+        "classdoc.py",
+        "class A:\n    \"\"\"Class doc.\"\"\"\n    x = 1\n",
+        6,
+    ),
+    (
+        "funcdoc.py",
+        "def f():\n    \"\"\"Doc.\"\"\"\n    return 1\n",
+        6,
+    ),
+    (
+        "funcdoc_only.py",
+        "def f():\n    \"\"\"Only a doc.\"\"\"\n",
+        6,
+    ),
+    (
+        "asyncdoc.py",
+        "async def f():\n    \"\"\"Doc.\"\"\"\n    return 1\n",
+        6,
+    ),
+    (
+        "methoddoc.py",
+        "class A:\n    x = 'v'\n    def m(self):\n        ('Doc.')\n        return 1\n",
+        6,
+    ),
+    (
+        "nesteddoc.py",
+        "def f():\n    def g():\n        'Doc.'\n    return g\n",
+        6,
+    ),
+    (
+        "concatdoc.py",
+        "def f():\n    'Doc, ' 'in two parts.'\n    return 2\n",
+        6,
+    ),
+    (
+        "notfirst.py",
+        "def f():\n    x = 1\n    'not a docstring'\n    return x\n",
+        6,
+    ),
+    (
+        "lambda.py",
+        "F = lambda: 'not a doc'\nG = lambda x: x[1:2]\n",
+        6,
+    ),
+    (
+        "firstconst.py",
+        "X = 'a'\ndef f():\n    return 'b'\nclass C:\n    y = 'not a doc'\n",
+        6,
+    ),
+    (
+        "bytesdoc.py",
+        "def f():\n    b'not a docstring'\n    return 1\n",
+        6,
+    ),
+    (
+        "fstringdoc.py",
+        "def f(x):\n    f'not a docstring {x}'\n    return f'{x!r:>10}{x=}'\n",
+        8,
+    ),
+    (
+        "asserts.py",
+        "def f(x):\n    assert x, 'no'\n    return x\n",
+        6,
+    ),
+    (
+        "debug.py",
+        "if __debug__:\n    MODE = 'debug'\nelse:\n    MODE = 'optimized'\n",
+        6,
+    ),
+    // NFKC: the identifier is `__debug__`.
+    ("nfkc_debug.py", "if __\u{1d4b9}ebug__:\n    MODE = 1\n", 6),
+    (
+        "utf7.py",
+        "# coding: utf-7\ndef f(x):\n    +AGE-ssert x\n    return x\n",
+        6,
+    ),
+    (
+        "escaped.py",
+        "# -*- coding: unicode_escape -*-\nif \\x5f_debug__:\n    MODE = 1\n",
+        6,
+    ),
+    (
+        "assert_doc.py",
+        "'''Doc.'''\ndef f(x):\n    '''Doc.'''\n    assert x\n    return x\n",
+        6,
+    ),
+    (
+        "mention.py",
+        "# assert in a comment\nVALUE = 'assertion __doc__ __debug__x'\n",
+        6,
+    ),
+    ("docname.py", "def f():\n    return f.__doc__\n", 6),
+    (
+        "slices.py",
+        "def f(x):\n    return x[1:2], x[::2], x[:-1], x[1:2:3], x['a':'b'], x[1:2]\n",
+        6,
+    ),
+    (
+        "comprehensions.py",
+        "L = [x for x in range(3) if x]\nS = {x for x in 'ab'}\n\
+         D = {k: v for k, v in []}\nG = (x for x in 'cd')\n",
+        6,
+    ),
+    (
+        "asynccode.py",
+        "import asyncio\nasync def f(xs):\n    async with xs as y:\n\
+         \x20       async for z in y:\n            await asyncio.sleep(0)\n\
+         \x20   return [a async for a in xs]\n",
+        6,
+    ),
+    (
+        "classes.py",
+        "class A(object, metaclass=type):\n    x: int = 1\n    def __init__(self):\n\
+         \x20       self.y = 2\n    @property\n    def p(self):\n        return self.y\n",
+        6,
+    ),
+    // A class in a function, closing over its argument: marshal writes
+    // its constants by their reference counts.
+    (
+        "closure_class.py",
+        "def f(cp):\n    'Doc.'\n    class A:\n        def encode(self, input, final=False):\n\
+         \x20           return g(cp, input, self.errors)[0]\n    return A\n",
+        6,
+    ),
+    (
+        "annotations.py",
+        "x: int = 1\ndef f(a: 'A', b: 'list[int]' = None) -> str:\n    return ''\n\
+         class C:\n    y: 'dict[str, int]'\n    def g(self, z: 'C') -> 'C':\n\
+         \x20       '''Doc.'''\n        return z\n",
+        6,
+    ),
+    (
+        "generics.py",
+        "type Alias[T] = list[T]\ndef first[T](xs: list[T]) -> T:\n    'Doc.'\n    return xs[0]\n\
+         class Box[T]:\n    item: T\n",
+        12,
+    ),
+    (
+        "template.py",
+        "def f(name):\n    return t'Hello {name!r}', t'{name:>{10}}'\n",
+        14,
+    ),
+];
+
+/// Writes the [`TRICKY`] sources that 3.`minor` compiles below
+/// site-packages; returns their paths.
+pub fn write_tricky(tree: &Tree) -> Vec<PathBuf> {
+    TRICKY
+        .iter()
+        .filter(|(_, _, since)| tree.python.minor >= *since)
+        .map(|(name, text, _)| tree.write(name, text))
+        .collect()
 }
