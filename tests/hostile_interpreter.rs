@@ -8,63 +8,18 @@
 mod common;
 
 use std::fs;
-use std::io::Read;
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{Python, Run, Tree, cache_of, debian_python, importlib_verdicts, listing, pythons};
+use common::{
+    Python, Run, Tree, bounded, cache_of, debian_python, importlib_verdicts, kill_group, listing,
+    pythons, read_all,
+};
 
 const LEVELS: [u8; 3] = [0, 1, 2];
-
-/// Runs `cmd` in its own process group; fails the test when it takes longer
-/// than `limit` (the whole group is killed first).
-fn bounded(cmd: &mut Command, limit: Duration) -> Run {
-    let mut child = cmd
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .process_group(0)
-        .spawn()
-        .unwrap();
-    let (out, err) = (read_all(child.stdout.take()), read_all(child.stderr.take()));
-    let started = Instant::now();
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        if started.elapsed() > limit {
-            kill_group(child.id(), "KILL");
-            let _ = child.wait();
-            panic!("{cmd:?} did not finish within {limit:?}");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    };
-    Run {
-        code: status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.join().unwrap()).into_owned(),
-        stderr: String::from_utf8_lossy(&err.join().unwrap()).into_owned(),
-    }
-}
-
-fn read_all(pipe: Option<impl Read + Send + 'static>) -> std::thread::JoinHandle<Vec<u8>> {
-    let mut pipe = pipe.unwrap();
-    std::thread::spawn(move || {
-        let mut buf = Vec::new();
-        let _ = pipe.read_to_end(&mut buf);
-        buf
-    })
-}
-
-fn kill_group(pgid: u32, signal: &str) {
-    let status = Command::new("kill")
-        .args([&format!("-{signal}"), "--", &format!("-{pgid}")])
-        .status()
-        .unwrap();
-    assert!(status.success(), "kill -{signal} -- -{pgid}");
-}
 
 fn pycache_cmd(args: &[&str]) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_pycache"));

@@ -13,14 +13,12 @@
 mod common;
 
 use std::fs;
-use std::io::Read;
 use std::os::unix::fs::{PermissionsExt, symlink};
-use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
+use std::time::Duration;
 
-use common::{Python, Run, debian_python, importlib_verdicts, pythons};
+use common::{Python, Run, bounded, debian_python, importlib_verdicts, pythons};
 use pycache::Flavor;
 
 const FORGET: &str = "PYCACHE_TEST_FORGET_MAGIC";
@@ -226,47 +224,6 @@ fn cp(from: &Path, to_dir: &Path) {
 fn chown(owner: &str, path: &Path) {
     let status = Command::new("chown").arg(owner).arg(path).status().unwrap();
     assert!(status.success(), "chown {owner} {}", path.display());
-}
-
-/// Runs `cmd` in its own process group; fails the test when it takes longer
-/// than `limit` (the whole group is killed first).
-fn bounded(cmd: &mut Command, limit: Duration) -> Run {
-    let mut child = cmd
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .process_group(0)
-        .spawn()
-        .unwrap();
-    let read = |pipe: Option<Box<dyn Read + Send>>| {
-        let mut pipe = pipe.unwrap();
-        std::thread::spawn(move || {
-            let mut buf = Vec::new();
-            let _ = pipe.read_to_end(&mut buf);
-            buf
-        })
-    };
-    let out = read(child.stdout.take().map(|p| Box::new(p) as _));
-    let err = read(child.stderr.take().map(|p| Box::new(p) as _));
-    let started = Instant::now();
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        if started.elapsed() > limit {
-            let _ = Command::new("kill")
-                .args(["-KILL", "--", &format!("-{}", child.id())])
-                .status();
-            let _ = child.wait();
-            panic!("{cmd:?} did not finish within {limit:?}");
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    };
-    Run {
-        code: status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.join().unwrap()).into_owned(),
-        stderr: String::from_utf8_lossy(&err.join().unwrap()).into_owned(),
-    }
 }
 
 #[test]
