@@ -209,13 +209,14 @@ pub fn from_stdlib(
         };
         owned_by_root(&source_path, &source_stat, false)?;
         owned_by_root(&pyc_path, &stat, false)?;
-        let bytes = header_number(&mut file, &pyc_path, minor)?;
-        let magic = Magic { bytes, minor };
+        // The header and the body's first byte, read once: the number,
+        // then the judgement under it.
         let mut buf = [0u8; 17];
-        let got = read_from_start(&mut file, &mut buf[..magic.header_len() + 1])
-            .map_err(|e| refused(&pyc_path, &e))?;
+        let got = pyc::read_up_to(&mut file, &mut buf).map_err(|e| refused(&pyc_path, &e))?;
+        let bytes = header_number(&buf[..got], &pyc_path, minor)?;
+        let magic = Magic { bytes, minor };
         let verdict = pyc::judge_header(
-            &buf[..got],
+            &buf[..got.min(magic.header_len() + 1)],
             SourceStamp::from_stat(&source_stat),
             magic,
             || read_all(source),
@@ -255,14 +256,12 @@ pub fn from_stdlib(
     }
 }
 
-/// The number at the start of the pyc `file` (of CPython 3.`minor`): its
-/// first four bytes, which end in `\r\n` for every CPython; refused when
-/// the pyc is an unchecked-hash one, which nothing ever compares with its
-/// source.
-fn header_number(file: &mut File, path: &Path, minor: u8) -> Result<[u8; 4], String> {
-    let mut head = [0u8; 8];
-    let got = read_from_start(file, &mut head).map_err(|e| refused(path, &e))?;
-    if got < 8 || head[2..4] != *b"\r\n" {
+/// The number at the start of `head`, the first bytes of the pyc `path`
+/// (of CPython 3.`minor`): its first four bytes, which end in `\r\n` for
+/// every CPython; refused when the pyc is an unchecked-hash one, which
+/// nothing ever compares with its source.
+fn header_number(head: &[u8], path: &Path, minor: u8) -> Result<[u8; 4], String> {
+    if head.len() < 8 || head[2..4] != *b"\r\n" {
         return Err(format!("{}: not a pyc header", path.display()));
     }
     let flags = u32::from_le_bytes(head[4..8].try_into().expect("4 bytes"));
@@ -355,12 +354,6 @@ fn refused(path: &Path, e: &io::Error) -> String {
     } else {
         format!("{}: {e}", path.display())
     }
-}
-
-fn read_from_start(file: &mut File, buf: &mut [u8]) -> io::Result<usize> {
-    use std::io::Seek;
-    file.seek(io::SeekFrom::Start(0))?;
-    pyc::read_up_to(file, buf)
 }
 
 fn read_all(mut file: File) -> io::Result<Vec<u8>> {
