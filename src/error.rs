@@ -1,7 +1,10 @@
-//! The one error type of the engine. Every variant names the path, value or
-//! interpreter it is about, and most say what to do next: the reader of a pkg
-//! log is the one who has to fix it.
+//! The one error type of the engine, and the problem with one path. Every
+//! error names the path, value or interpreter it is about and ends with
+//! what to do ([`Error::advice`]): the reader of a pkg log is the one who
+//! has to fix it. Each message is built here only.
 
+use std::borrow::Cow;
+use std::fmt;
 use std::io;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -12,47 +15,31 @@ use std::time::Duration;
 ///
 /// Variant fields are named for what they hold: `path` and `interpreter`
 /// are what the message leads with.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug)]
 #[non_exhaustive]
 #[allow(missing_docs)]
 pub enum Error {
     /// A flavor name that is not of the form `pyXY`.
-    #[error(
-        "invalid flavor {flavor:?}: {reason}; expected pyXY such as py39 or py311, or py313t for a free-threaded build"
-    )]
-    InvalidFlavor {
-        flavor: String,
-        reason: &'static str,
-    },
+    InvalidFlavor(crate::settings::flavor::FlavorError),
 
-    /// An option with a value it does not take (see [`crate::options`]).
-    #[error(transparent)]
-    Option(#[from] crate::options::OptionError),
+    /// An option with a value it does not take (see [`crate::settings::options`]).
+    Option(crate::settings::options::OptionError),
 
     /// A configuration file that cannot be used (`pycache config`; a job
     /// ignores such a file with a warning instead).
-    #[error(transparent)]
-    Config(#[from] crate::config::ConfigError),
+    Config(crate::settings::config::ConfigError),
 
     /// The site-packages directory to work on does not exist.
-    #[error("{}: site-packages directory does not exist; check the flavor, prefix, site_packages and root given", path.display())]
     SitePackagesMissing { path: PathBuf },
 
     /// The site-packages path is not a directory.
-    #[error("{}: not a directory", path.display())]
     NotADirectory { path: PathBuf },
 
     /// Any other I/O failure on a path that stops the whole run.
-    #[error("{}: {source}", path.display())]
-    Io {
-        path: PathBuf,
-        #[source]
-        source: io::Error,
-    },
+    Io { path: PathBuf, source: io::Error },
 
     /// The interpreter to compile with is not there (for instance while the
     /// Python package itself is being removed).
-    #[error("{}: interpreter not found{}", interpreter.display(), hint.as_deref().map(|h| format!("; {h}")).unwrap_or_default())]
     InterpreterNotFound {
         interpreter: PathBuf,
         hint: Option<String>,
@@ -60,15 +47,12 @@ pub enum Error {
 
     /// The interpreter exists but cannot be started (not executable, not
     /// a program, a directory...).
-    #[error("{}: cannot be run: {source}", interpreter.display())]
     InterpreterNotRunnable {
         interpreter: PathBuf,
-        #[source]
         source: io::Error,
     },
 
     /// The interpreter started but exited with a failure before answering.
-    #[error("{}: failed ({status}): {message}", interpreter.display())]
     InterpreterExited {
         interpreter: PathBuf,
         status: String,
@@ -77,7 +61,6 @@ pub enum Error {
 
     /// The interpreter answered, but not as CPython 3.6+ would (another
     /// Python, a malformed answer).
-    #[error("{}: {detail}", interpreter.display())]
     InterpreterBadAnswer {
         interpreter: PathBuf,
         detail: String,
@@ -85,21 +68,18 @@ pub enum Error {
 
     /// The run was interrupted (SIGINT, SIGTERM) while the interpreter was
     /// busy.
-    #[error("{}: {doing}: interrupted", interpreter.display())]
     Interrupted {
         interpreter: PathBuf,
         doing: &'static str,
     },
 
     /// A compile worker did not say it was ready in time.
-    #[error("{}: compile worker did not start within {}s", interpreter.display(), after.as_secs())]
     StartupTimeout {
         interpreter: PathBuf,
         after: Duration,
     },
 
     /// The interpreter is another Python than the flavor asked for.
-    #[error("{}: is {found}, but {expected} was asked for; give the interpreter of that version, or its flavor", interpreter.display())]
     InterpreterMismatch {
         interpreter: PathBuf,
         expected: String,
@@ -108,13 +88,6 @@ pub enum Error {
 }
 
 impl Error {
-    pub(crate) fn invalid_flavor(flavor: &str, reason: &'static str) -> Error {
-        Error::InvalidFlavor {
-            flavor: flavor.to_string(),
-            reason,
-        }
-    }
-
     pub(crate) fn io(path: impl Into<PathBuf>, source: io::Error) -> Error {
         Error::Io {
             path: path.into(),
@@ -145,7 +118,7 @@ impl Error {
     pub fn is_environment(&self) -> bool {
         !matches!(
             self,
-            Error::InvalidFlavor { .. } | Error::Option(_) | Error::Config(_)
+            Error::InvalidFlavor(_) | Error::Option(_) | Error::Config(_)
         )
     }
 
@@ -157,7 +130,7 @@ impl Error {
     /// `interpreter_mismatch`.
     pub fn kind(&self) -> &'static str {
         match self {
-            Error::InvalidFlavor { .. } => "flavor",
+            Error::InvalidFlavor(_) => "flavor",
             Error::Option(_) => "option",
             Error::Config(_) => "config",
             Error::SitePackagesMissing { .. } => "site_packages_missing",
@@ -170,6 +143,164 @@ impl Error {
             Error::Interrupted { .. } => "interrupted",
             Error::StartupTimeout { .. } => "startup_timeout",
             Error::InterpreterMismatch { .. } => "interpreter_mismatch",
+        }
+    }
+}
+
+impl Error {
+    /// Every kind of error ([`Error::kind`]), in the order README's table
+    /// of causes lists them.
+    pub const KINDS: &[&str] = &[
+        "flavor",
+        "option",
+        "config",
+        "site_packages_missing",
+        "not_a_directory",
+        "io",
+        "interpreter_not_found",
+        "interpreter_not_runnable",
+        "interpreter_exited",
+        "interpreter_bad_answer",
+        "interrupted",
+        "startup_timeout",
+        "interpreter_mismatch",
+    ];
+
+    /// What went wrong, naming the path, value or interpreter: the message
+    /// without its advice.
+    pub fn what(&self) -> String {
+        match self {
+            Error::InvalidFlavor(e) => e.to_string(),
+            Error::Option(e) => e.to_string(),
+            Error::Config(e) => e.to_string(),
+            Error::SitePackagesMissing { path } => {
+                format!("{}: site-packages directory does not exist", path.display())
+            }
+            Error::NotADirectory { path } => format!("{}: not a directory", path.display()),
+            Error::Io { path, source } => format!("{}: {source}", path.display()),
+            Error::InterpreterNotFound { interpreter, .. } => {
+                format!("{}: interpreter not found", interpreter.display())
+            }
+            Error::InterpreterNotRunnable {
+                interpreter,
+                source,
+            } => format!("{}: cannot be run: {source}", interpreter.display()),
+            Error::InterpreterExited {
+                interpreter,
+                status,
+                message,
+            } => format!("{}: failed ({status}): {message}", interpreter.display()),
+            Error::InterpreterBadAnswer {
+                interpreter,
+                detail,
+            } => format!("{}: {detail}", interpreter.display()),
+            Error::Interrupted { interpreter, doing } => {
+                format!("{}: {doing}: interrupted", interpreter.display())
+            }
+            Error::StartupTimeout { interpreter, after } => format!(
+                "{}: compile worker did not start within {}s",
+                interpreter.display(),
+                after.as_secs()
+            ),
+            Error::InterpreterMismatch {
+                interpreter,
+                expected,
+                found,
+            } => format!(
+                "{}: is {found}, but {expected} was asked for",
+                interpreter.display()
+            ),
+        }
+    }
+
+    /// What to do about it, the end of every message; `None` where the
+    /// message itself says what a value must be (flavor, option and
+    /// configuration file problems).
+    pub fn advice(&self) -> Option<Cow<'static, str>> {
+        Some(Cow::Borrowed(match self {
+            Error::InvalidFlavor(_) | Error::Option(_) | Error::Config(_) => return None,
+            Error::SitePackagesMissing { .. } | Error::NotADirectory { .. } => {
+                "check the flavor, prefix, site_packages and root given"
+            }
+            Error::Io { .. } => "check that path (permissions, file type), then run again",
+            Error::InterpreterNotFound {
+                hint: Some(hint), ..
+            } => {
+                return Some(Cow::Owned(hint.clone()));
+            }
+            Error::InterpreterNotFound { hint: None, .. } => {
+                "check the flavor, prefix and python given, or reinstall the Python package"
+            }
+            Error::InterpreterNotRunnable { .. } => {
+                "give an executable CPython interpreter, or reinstall the Python package"
+            }
+            Error::InterpreterExited { .. } | Error::InterpreterBadAnswer { .. } => {
+                "run the interpreter by hand to see why, or reinstall the Python package"
+            }
+            Error::Interrupted { .. } => "run again to finish",
+            Error::StartupTimeout { .. } => {
+                "check that the interpreter starts (a slow .pth file?), or raise timeout"
+            }
+            Error::InterpreterMismatch { .. } => {
+                "give the interpreter of that version, or its flavor"
+            }
+        }))
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.advice() {
+            Some(advice) => write!(f, "{}; {advice}", self.what()),
+            None => f.write_str(&self.what()),
+        }
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Error::InvalidFlavor(e) => Some(e),
+            Error::Option(e) => Some(e),
+            Error::Config(e) => Some(e),
+            Error::Io { source, .. } | Error::InterpreterNotRunnable { source, .. } => Some(source),
+            _ => None,
+        }
+    }
+}
+
+impl From<crate::settings::flavor::FlavorError> for Error {
+    fn from(e: crate::settings::flavor::FlavorError) -> Error {
+        Error::InvalidFlavor(e)
+    }
+}
+
+impl From<crate::settings::options::OptionError> for Error {
+    fn from(e: crate::settings::options::OptionError) -> Error {
+        Error::Option(e)
+    }
+}
+
+impl From<crate::settings::config::ConfigError> for Error {
+    fn from(e: crate::settings::config::ConfigError) -> Error {
+        Error::Config(e)
+    }
+}
+
+/// A problem with one path that did not stop the run.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Failure {
+    /// The file or directory.
+    pub path: PathBuf,
+    /// What went wrong, in plain words.
+    pub reason: String,
+}
+
+impl Failure {
+    pub(crate) fn new(path: &Path, reason: String) -> Failure {
+        Failure {
+            path: path.to_path_buf(),
+            reason,
         }
     }
 }

@@ -34,7 +34,7 @@
 //! Every front hands the engine each option as a value and lets
 //! [`Options::set`] check it, so a bad value reads the same everywhere.
 //! ```no_run
-//! use pycache::options::Value;
+//! use pycache::settings::options::Value;
 //! use pycache::{Engine, Options};
 //! let mut options = Options::default();
 //! options.set("flavor", Value::Str(b"py311".to_vec()))?;
@@ -46,39 +46,28 @@
 //! ```
 #![deny(missing_docs)]
 
-mod clean;
-mod compile;
-pub mod config;
-mod dir;
-mod engine;
+// The layers, each using only those listed before it (tests/layers.rs
+// checks it; README's "Source layout" maps every file).
+pub mod bytecode;
+pub mod cancel;
 mod error;
-mod flavor;
-mod installed;
-pub mod interrupt;
-#[cfg(feature = "lua-module")]
-mod lua;
-mod magic;
-mod marshal;
-pub mod options;
-mod parallel;
-mod path_search;
-pub mod pyc;
-mod report;
-mod scan;
-mod target;
-pub mod template;
-pub mod ucl;
-mod walk;
+pub mod front;
+mod fs;
+mod python;
+pub mod run;
+pub mod settings;
 
-pub use crate::engine::Engine;
-pub use crate::error::Error;
-pub use crate::flavor::Flavor;
-pub use crate::installed::installed;
-pub use crate::magic::MagicFrom;
-pub use crate::options::{OptionError, Options};
-pub use crate::pyc::InvalidationMode;
-pub use crate::report::{
-    Command, Compiled, EXIT_ENVIRONMENT, EXIT_FAILED, EXIT_OK, EXIT_USAGE, Failure, LevelState,
-    Pending, PendingLevel, PythonInfo, Report, Stop, Undone,
+pub use crate::bytecode::magic::MagicFrom;
+pub use crate::bytecode::pyc::InvalidationMode;
+pub use crate::cancel::Cancel;
+pub use crate::error::{Error, Failure};
+pub use crate::python::installed::installed;
+pub use crate::python::location::Location;
+pub use crate::python::target::Target;
+pub use crate::run::engine::Engine;
+pub use crate::run::report::{
+    Command, Compiled, EXIT_ENVIRONMENT, EXIT_FAILED, EXIT_OK, EXIT_USAGE, LevelState, Pending,
+    PendingLevel, PythonInfo, Report, Stop, Undone,
 };
-pub use crate::target::{Location, Selection, Target};
+pub use crate::settings::flavor::{Flavor, FlavorError};
+pub use crate::settings::options::{OptionError, Options, Selection};

@@ -7,7 +7,8 @@
 
 use std::path::Path;
 
-use pycache::options::{self, OPTIONS};
+use pycache::front::docs;
+use pycache::settings::options::OPTIONS;
 use pycache::{Engine, Flavor, Target};
 
 fn read(path: &str) -> String {
@@ -50,14 +51,14 @@ fn pycache_lua_maps_options_from_the_engines_table() {
         "lua/pycache.lua",
         "-- BEGIN options",
         "-- END options",
-        &options::lua_table(),
+        &docs::lua_table(),
     );
 }
 
 #[test]
 fn readme_lists_every_option_as_defined() {
     let readme = read("README.md");
-    for row in options::readme_rows() {
+    for row in docs::readme_rows() {
         assert!(
             readme.lines().any(|l| l == row),
             "README.md's option table lacks, or words otherwise:\n{row}"
@@ -67,7 +68,7 @@ fn readme_lists_every_option_as_defined() {
         "README.md",
         "<!-- options:lua begin",
         "<!-- options:lua end",
-        &options::readme_lua_list(),
+        &docs::readme_lua_list(),
     );
     let help = std::process::Command::new(env!("CARGO_BIN_EXE_pycache"))
         .arg("--help")
@@ -104,7 +105,7 @@ fn readme_and_module_docs_name_every_report_field() {
     let json = &json[..json.find("\n## ").unwrap_or(json.len())];
     let lua = &readme[readme.find("The report table has the fields").unwrap()..];
     let lua = &lua[..lua.find("\n###").unwrap()];
-    let docs = read("src/report.rs");
+    let docs = read("src/run/report.rs");
     let fields = report_fields();
     assert!(fields.len() > 20, "{fields:?}");
     for field in fields {

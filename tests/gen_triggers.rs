@@ -13,7 +13,7 @@ use std::path::Path;
 use std::process::{Command, Output};
 
 use pycache::Flavor;
-use pycache::template::{Template, TemplateError, TriggerSettings};
+use pycache::front::template::{Template, TemplateError, TriggerSettings};
 
 const BIN: &str = env!("CARGO_BIN_EXE_gen-triggers");
 const UCL_LUA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/support/ucl.lua");

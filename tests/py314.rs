@@ -66,7 +66,7 @@ fn levels_share_a_compile_exactly_where_3_14_compiles_them_alike() {
     let python = py314();
     let tree = Tree::new(&python);
     common::write_tricky(&tree);
-    let worker_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/compile");
+    let worker_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/run/compile");
     let out = Command::new(&python.path)
         .args(["-I", "-B", "-c", SHARE])
         .arg(&worker_dir)

@@ -94,7 +94,7 @@ fn only_this_tags_orphans_are_planned_and_removed() {
     assert_eq!(plan.empty_dirs, empty);
     assert_eq!(plan.exit_code, 1, "check: out of sync");
 
-    let dry = f.engine().dry_run(true).clean().unwrap();
+    let dry = f.engine().dry_run(true).unwrap().clean().unwrap();
     assert_eq!(
         (dry.orphans.clone(), dry.empty_dirs.clone()),
         (orphans.clone(), empty.clone())
@@ -145,7 +145,8 @@ fn touched_dirs_find_dropped_subpackages_below_them_only() {
         .engine()
         .levels(&[0])
         .unwrap()
-        .touched(touched.clone())
+        .touched(touched.as_deref().unwrap())
+        .unwrap()
         .check()
         .unwrap();
     no_python(&plan);

@@ -15,7 +15,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use pycache::Flavor;
-use pycache::template::{
+use pycache::front::template::{
     TRIGGER_TEMPLATE, TRIGGER_TEMPLATE_NAME, Template, TemplateError, TriggerSettings,
     trigger_file_name,
 };
@@ -143,7 +143,7 @@ impl Config {
                     "empty flavor name in --flavors (a stray comma?); expected pyXY such as py39 or py311, or py313t for a free-threaded build",
                 ));
             }
-            let flavor = Flavor::parse(name)?;
+            let flavor = Flavor::parse(name).map_err(pycache::Error::from)?;
             if !flavors.insert(flavor) {
                 eprintln!("gen-triggers: {flavor} given more than once; rendering it once");
             }

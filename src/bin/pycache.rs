@@ -1,21 +1,25 @@
 //! `pycache`: the command-line front of the engine.
 //!
-//! Builds its flags from the engine's option definitions
-//! ([`pycache::options::OPTIONS`]), hands each flag's text to the engine's
-//! [`Options`] (which checks it), makes one engine call and prints its
-//! report. Nothing is decided here.
+//! Translates only: its flags (built from the engine's option definitions,
+//! [`OPTIONS`]) into one [`Request`], and the engine's [`Response`] into
+//! text or JSON on stdout and error lines on stderr. Which job runs, what an
+//! error says and what the program exits with are the engine's.
 
 use std::ffi::{OsStr, OsString};
-use std::io::{IsTerminal, Read, Write};
+use std::io::{IsTerminal, Read};
 use std::os::unix::ffi::OsStringExt;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::Mutex;
+use std::sync::atomic::AtomicBool;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use clap::{Arg, ArgAction, ArgMatches, value_parser};
-use pycache::options::{self, Kind, OPTIONS, Value};
-use pycache::{Engine, Error, Options, Report};
+use pycache::run::request::{Failed, Job, Output, Request, Response, Text};
+use pycache::run::serialize::Form;
+use pycache::settings::options::{self, Kind, OPTIONS, Value};
+use pycache::{Cancel, Error, OptionError, Options};
+use signal_hook::consts::{SIGINT, SIGTERM};
 
 const EXIT_CODES: &str = "\
 Exit codes:
@@ -80,7 +84,7 @@ fn cli() -> clap::Command {
                      only its value (an array: one element per line)",
                 )
                 .arg(Arg::new("key").value_name("KEY").value_parser(
-                    clap::builder::PossibleValuesParser::new(pycache::config::KEYS),
+                    clap::builder::PossibleValuesParser::new(pycache::settings::config::KEYS),
                 )),
         );
     for def in OPTIONS.iter().filter(|d| !d.flag.is_empty()) {
@@ -171,226 +175,82 @@ fn capitalized(text: &str) -> String {
         .unwrap_or_default()
 }
 
-/// How the report is printed.
-struct Output {
-    /// JSON (`--json` or `--json-summary`) instead of lines.
-    json: bool,
-    /// `--json-summary`: without the lists of paths.
-    summary: bool,
-    quiet: bool,
-    verbose: bool,
-}
-
-impl Output {
-    fn report_json(&self, report: &Report) -> String {
-        if self.summary {
-            report.to_json_summary()
-        } else {
-            report.to_json()
-        }
-    }
-}
-
 fn main() -> ExitCode {
     let matches = cli().get_matches();
     let (command, sub) = matches.subcommand().expect("a subcommand is required");
-    let output = Output {
-        json: sub.get_flag("json") || sub.get_flag("json_summary"),
-        summary: sub.get_flag("json_summary"),
-        quiet: sub.get_flag("quiet"),
-        verbose: sub.get_flag("verbose"),
-    };
-    if let Err(e) = pycache::interrupt::install() {
+    let cancel = Cancel::new();
+    if let Err(e) = catch_signals(&cancel) {
         eprintln!("pycache: cannot catch SIGINT and SIGTERM: {e}");
     }
-    let result = run(command, sub, &output);
-    // Interrupted: the report of what was done is out; 128 + the signal.
-    if let Some(signal) = pycache::interrupt::received() {
-        if let Err(e) = &result {
-            eprintln!("pycache: {e}");
-        }
-        return ExitCode::from(128 + signal as u8);
-    }
-    match result {
-        Ok(code) => ExitCode::from(code),
-        Err(e) => {
-            let code = exit_code(&e);
-            if output.json {
-                let msg = serde_json::json!({
-                    "schema": 1, "error": e.to_string(), "kind": e.kind(), "exit_code": code
-                });
-                println!("{msg}");
-            }
-            eprintln!("pycache: {e}{}", hint(&e));
-            ExitCode::from(code as u8)
-        }
-    }
-}
-
-/// The flag an option error is about, for the reader of the command line.
-fn hint(e: &Error) -> String {
-    match e {
-        Error::Option(e) => match e.def() {
-            Some(def) if !def.flag.is_empty() => format!(" (--{})", def.flag),
-            _ => String::new(),
-        },
-        _ => String::new(),
-    }
-}
-
-fn run(command: &str, m: &ArgMatches, output: &Output) -> Result<u8, Error> {
-    if command == "config" {
-        return show_config(m, output);
-    }
-    if m.get_flag("all") {
-        return run_all(command, m, output);
-    }
-    let mut report = run_one(command, Engine::from_options(configure(m)?)?, output)?;
-    if let Some(signal) = pycache::interrupt::received() {
-        report.exit_code = 128 + signal; // what the program exits with
-    }
-    print(&report, output);
-    Ok(report.exit_code as u8)
-}
-
-/// `--all`: the command on each installed flavor in turn, each reported
-/// as alone (`--json`: an array of the reports, or of `{flavor, error}`).
-fn run_all(command: &str, m: &ArgMatches, output: &Output) -> Result<u8, Error> {
-    let options = configure(m)?;
-    if options.dirs().is_some() {
-        // Directories belong to one site-packages; each flavor would find
-        // none of its own among them.
-        cli()
-            .error(
-                clap::error::ErrorKind::ArgumentConflict,
-                "--all works on whole site-packages: it takes no DIR and no --dirs-from",
-            )
-            .exit();
-    }
-    let prefix = installed_prefix(&options);
-    let flavors = pycache::installed(&prefix)?;
-    if flavors.is_empty() && !output.json {
-        println!(">=> no Python flavor installed under {}", prefix.display());
-    }
-    let (mut worst, mut json) = (0, Vec::new());
-    for flavor in flavors {
-        let mut options = options.clone();
-        let result = options
-            .set("flavor", Value::Str(flavor.name().into_bytes()))
-            .map_err(Error::from)
-            .and_then(|()| Engine::from_options(options))
-            .and_then(|engine| run_one(command, engine, output));
-        let code = match result {
-            Ok(report) => {
-                if output.json {
-                    json.push(output.report_json(&report));
-                } else {
-                    print(&report, output);
-                }
-                report.exit_code as u8
-            }
-            Err(e) => {
-                let code = exit_code(&e);
-                if output.json {
-                    let msg = serde_json::json!({"schema": 1, "flavor": flavor.name(),
-                        "error": e.to_string(), "kind": e.kind(), "exit_code": code});
-                    json.push(msg.to_string());
-                }
-                eprintln!("pycache: {e}");
-                code as u8
-            }
-        };
-        worst = worst.max(code);
-        // Interrupted: what was done is reported; no other flavor starts
-        // (main exits 128 + the signal).
-        if pycache::interrupt::received().is_some() {
-            break;
-        }
-    }
-    if output.json {
-        let _ = writeln!(std::io::stdout().lock(), "[{}]", json.join(",\n"));
-    }
-    Ok(worst)
-}
-
-/// `pycache config [KEY]`: the settings in effect, for each installed
-/// flavor with `--all`.
-fn show_config(m: &ArgMatches, output: &Output) -> Result<u8, Error> {
-    let options = configure(m)?;
-    let mut each = Vec::new();
-    if m.get_flag("all") {
-        for flavor in pycache::installed(&installed_prefix(&options))? {
-            let mut options = options.clone();
-            options.set("flavor", Value::Str(flavor.name().into_bytes()))?;
-            each.push(pycache::config::Effective::of(options)?);
-        }
+    let output = if sub.get_flag("json_summary") {
+        Output::Json(Form::JsonSummary)
+    } else if sub.get_flag("json") {
+        Output::Json(Form::Json)
     } else {
-        each.push(pycache::config::Effective::of(options)?);
-    }
-    let key = m.get_one::<String>("key");
-    let text = if output.json {
-        let json: Vec<String> = each
-            .iter()
-            .map(|e| e.to_json(key.map(String::as_str)))
-            .collect();
-        match json.len() {
-            1 => json[0].clone() + "\n",
-            _ => format!("[{}]\n", json.join(",\n")),
-        }
-    } else {
-        each.iter()
-            .map(|e| match key {
-                Some(key) => e.value(key).expect("clap allows only known keys"),
-                None => e.render(),
-            })
-            .collect()
+        Output::Text(Text {
+            verbose: sub.get_flag("verbose"),
+            quiet: sub.get_flag("quiet"),
+            flag: Some(flag_of),
+        })
     };
-    let _ = std::io::stdout().lock().write_all(text.as_bytes());
-    Ok(0)
-}
-
-/// The prefix `--all` looks for flavors under, inside `--root` if given.
-fn installed_prefix(options: &Options) -> PathBuf {
-    let selection = options.selection();
-    let prefix = selection
-        .prefix
-        .clone()
-        .unwrap_or_else(|| PathBuf::from(pycache::Selection::PREFIX));
-    match &selection.root {
-        Some(root) => root.join(prefix.strip_prefix("/").unwrap_or(&prefix)),
-        None => prefix,
-    }
-}
-
-fn exit_code(e: &Error) -> i32 {
-    if e.is_environment() {
-        pycache::EXIT_ENVIRONMENT
-    } else {
-        pycache::EXIT_USAGE
-    }
-}
-
-fn run_one(command: &str, engine: Engine, output: &Output) -> Result<Report, Error> {
-    Ok(match command {
-        "check" => engine.check()?,
-        "clean" => engine.clean()?,
-        _ => {
-            let show = !output.quiet && !output.json && std::io::stderr().is_terminal();
+    let response = match request(command, sub, &cancel) {
+        Ok(request) => {
+            let show =
+                matches!(output, Output::Text(t) if !t.quiet) && std::io::stderr().is_terminal();
             let progress = Progress::new(show);
-            let report = engine.update(&|done, total| progress.show(done, total))?;
+            let response = request.run(&|done, total| progress.show(done, total));
             progress.clear();
-            report
+            response
         }
-    })
+        Err(e) => Response::Failed(Failed::new(e, &cancel)),
+    };
+    // A closed pipe (`pycache check | head`) is not worth a panic.
+    let _ = response.write(
+        output,
+        &mut std::io::stdout().lock(),
+        &mut std::io::stderr().lock(),
+    );
+    ExitCode::from(u8::try_from(response.exit_code()).unwrap_or(u8::MAX))
 }
 
-/// The engine's options from the flags, each checked by the engine.
-fn configure(m: &ArgMatches) -> Result<Options, Error> {
-    let mut options = Options::default();
+/// SIGINT and SIGTERM set `cancel`: no more work is fed, the workers finish
+/// or are stopped, and the report of what was done is printed; the program
+/// exits 128 + the signal. A second signal of the same kind ends the
+/// program at once (the default action), for a user who does not want to
+/// wait; the workers still see their input end.
+fn catch_signals(cancel: &Cancel) -> std::io::Result<()> {
+    for signal in [SIGINT, SIGTERM] {
+        let again = Arc::new(AtomicBool::new(false));
+        // Registered first, so it runs before `again` is set: the first
+        // signal only sets the flags, the second one terminates.
+        signal_hook::flag::register_conditional_default(signal, Arc::clone(&again))?;
+        signal_hook::flag::register(signal, again)?;
+        signal_hook::flag::register_usize(signal, cancel.signal_slot(), signal as usize)?;
+    }
+    Ok(())
+}
+
+/// A bad option's flag, as the reader of the command line wrote it.
+fn flag_of(e: &OptionError) -> Option<String> {
+    e.def()
+        .filter(|def| !def.flag.is_empty())
+        .map(|def| format!("--{}", def.flag))
+}
+
+/// The request the command line makes: its subcommand and its flags, each
+/// flag's text handed to the engine's [`Options::read`] (which checks it).
+fn request(command: &str, m: &ArgMatches, cancel: &Cancel) -> Result<Request, Error> {
+    let job = match command {
+        "config" => Job::Config {
+            key: m.get_one::<String>("key").cloned(),
+        },
+        name => Job::named(name).expect("clap allows only the engine's job names"),
+    };
+    let mut values = Vec::new();
     for def in OPTIONS {
         if def.kind == Kind::Switch {
             if m.get_flag(def.key) {
-                options.set_text(def.key, &[OsStr::new("")])?;
+                values.push((def.key, Value::Bool(true)));
             }
             continue;
         }
@@ -403,22 +263,28 @@ fn configure(m: &ArgMatches) -> Result<Options, Error> {
             .unwrap_or_default();
         let listed;
         if def.kind == Kind::Dirs {
-            if let Some(file) = m.get_one::<PathBuf>("dirs_from") {
-                listed = read_dirs(file)?;
-                texts.splice(0..0, listed.iter().map(OsString::as_os_str));
-            } else if texts.is_empty() {
-                continue;
+            match m.get_one::<PathBuf>("dirs_from") {
+                Some(file) => {
+                    listed = read_dirs(file)?;
+                    texts.splice(0..0, listed.iter().map(OsString::as_os_str));
+                }
+                None if texts.is_empty() => continue,
+                None => {}
             }
         }
-        if !texts.is_empty() || def.kind == Kind::Dirs {
-            options.set_text(def.key, &texts)?;
+        if let Some(value) = Value::from_texts(def.kind, &texts) {
+            values.push((def.key, value));
         }
     }
-    Ok(options)
+    let mut options = Options::read(values, |_| true)?;
+    options.set_environment(|name| std::env::var_os(name));
+    let mut request = Request::new(job, options, cancel.clone());
+    request.all = m.get_flag("all");
+    Ok(request)
 }
 
 /// A NUL-separated list of paths: any byte but NUL survives.
-fn read_dirs(file: &Path) -> Result<Vec<OsString>, Error> {
+fn read_dirs(file: &std::path::Path) -> Result<Vec<OsString>, Error> {
     let mut bytes = Vec::new();
     let read = if file.as_os_str() == "-" {
         std::io::stdin().read_to_end(&mut bytes)
@@ -434,23 +300,6 @@ fn read_dirs(file: &Path) -> Result<Vec<OsString>, Error> {
         .filter(|p| !p.is_empty())
         .map(|p| OsString::from_vec(p.to_vec()))
         .collect())
-}
-
-fn print(report: &Report, output: &Output) {
-    let mut out = std::io::stdout().lock();
-    let text = if output.json {
-        output.report_json(report)
-    } else {
-        let mut lines = report.render(output.verbose);
-        if output.quiet {
-            lines.remove(0);
-        }
-        lines.join("\n")
-    };
-    if !text.is_empty() {
-        // A closed pipe (`pycache check | head`) is not worth a panic.
-        let _ = writeln!(out, "{text}");
-    }
 }
 
 /// `>=> compiling 120/412` on a terminal, at most ten times a second.

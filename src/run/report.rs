@@ -30,26 +30,25 @@
 //! pruned_bytes   int                     bytes the pruning freed
 //! failures       [{path, reason}]        per-file problems
 //! error          string|null             what kept the run from finishing
+//! error_kind     string                  only with an error: its kind (README, "Error kinds")
 //! warnings       [string]
 //! notes          [string]                what verbose output adds
 //! interpreters_started  int             compile workers, and the interpreter asked
 //!                                        for its magic number by this command
 //! elapsed_ms     int
+//! levels         [int]                   the optimization levels kept
 //! lines          [string]                the human summary, as printed
 //! exit_code      0 | 1 | 3 (130 | 143 from the program when interrupted)
 //! ```
 
-use std::cell::Cell;
 use std::fmt::{self, Write as _};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Duration;
 
-use crate::error::Error;
-use crate::magic::MagicFrom;
+use serde::Serialize;
 
-use serde::ser::Error as _;
-use serde::{Serialize, Serializer};
-use serde_json::value::RawValue;
+use crate::bytecode::magic::MagicFrom;
+use crate::error::{Error, Failure};
 
 /// The exit code when everything went well.
 pub const EXIT_OK: i32 = 0;
@@ -59,25 +58,6 @@ pub const EXIT_FAILED: i32 = 1;
 pub const EXIT_USAGE: i32 = 2;
 /// The environment: interpreter not runnable, site-packages unreadable...
 pub const EXIT_ENVIRONMENT: i32 = 3;
-
-/// A problem with one path that did not stop the run.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct Failure {
-    /// The file or directory.
-    #[serde(serialize_with = "path")]
-    pub path: PathBuf,
-    /// What went wrong, in plain words.
-    pub reason: String,
-}
-
-impl Failure {
-    pub(crate) fn new(path: &Path, reason: String) -> Failure {
-        Failure {
-            path: path.to_path_buf(),
-            reason,
-        }
-    }
-}
 
 /// Which command produced a report.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -94,23 +74,19 @@ pub enum Command {
 }
 
 /// The interpreter and tree a report is about.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug)]
 pub struct PythonInfo {
     /// `3.11`.
     pub version: String,
     /// `cpython-311`.
     pub tag: String,
     /// The interpreter that compiles (or would).
-    #[serde(serialize_with = "path")]
     pub interpreter: PathBuf,
     /// site-packages on the running system.
-    #[serde(serialize_with = "path")]
     pub site_packages: PathBuf,
     /// site-packages on disk (below the root, symlinks resolved).
-    #[serde(serialize_with = "path")]
     pub directory: PathBuf,
     /// The root, if any.
-    #[serde(serialize_with = "opt_path")]
     pub root: Option<PathBuf>,
     /// The magic number freshness was judged with, as the first four bytes
     /// of a pyc in hex (`a70d0d0a`); `None` when none was needed (`clean`)
@@ -121,10 +97,9 @@ pub struct PythonInfo {
 }
 
 /// A source that needs compiling.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug)]
 pub struct Pending {
     /// The source.
-    #[serde(serialize_with = "path")]
     pub path: PathBuf,
     /// The levels that need it, and why.
     pub levels: Vec<PendingLevel>,
@@ -195,55 +170,44 @@ pub enum Undone {
 }
 
 impl fmt::Display for Stop {
+    /// What happened, what it left undone, then what to do.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match (&self.undone, &self.error) {
-            (Undone::Judging, e) => write!(f, "{e}; cannot judge or compile bytecode"),
+        let what = self.error.what();
+        let undone = match (&self.undone, &self.error) {
+            (Undone::Judging, _) => "cannot judge or compile bytecode".to_string(),
             (
                 Undone::Compiling { sources, version },
-                Error::InterpreterNotFound {
-                    interpreter,
-                    hint: None,
-                },
+                Error::InterpreterNotFound { hint: None, .. },
             ) => {
-                write!(
+                return write!(
                     f,
-                    "{}: interpreter not found; {sources} source(s) not compiled, cleaning was \
-                     still done; unless the Python {version} package is being removed, reinstall it",
-                    interpreter.display()
-                )
+                    "{what}; {sources} source(s) not compiled, cleaning was still done; \
+                     unless the Python {version} package is being removed, reinstall it"
+                );
             }
-            // A name PATH does not have: the hint says what to do.
-            (Undone::Compiling { sources, .. }, e @ Error::InterpreterNotFound { .. }) => {
-                write!(
-                    f,
-                    "{e}; {sources} source(s) not compiled, cleaning was still done"
-                )
+            (Undone::Compiling { sources, .. }, Error::InterpreterNotFound { .. }) => {
+                format!("{sources} source(s) not compiled, cleaning was still done")
             }
-            (Undone::Compiling { sources, .. }, e) => {
-                write!(f, "{e}; {sources} source(s) not compiled")
-            }
+            (Undone::Compiling { sources, .. }, _) => format!("{sources} source(s) not compiled"),
+        };
+        match self.error.advice() {
+            Some(advice) => write!(f, "{what}; {undone}; {advice}"),
+            None => write!(f, "{what}; {undone}"),
         }
     }
 }
 
-impl Serialize for Stop {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(self)
-    }
-}
-
 /// A source compiled.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug)]
 pub struct Compiled {
     /// The source.
-    #[serde(serialize_with = "path")]
     pub path: PathBuf,
     /// Levels written.
     pub levels: Vec<u8>,
 }
 
 /// Everything one run found and did.
-#[derive(Debug, Serialize)]
+#[derive(Debug)]
 pub struct Report {
     /// Version of this layout.
     pub schema: u32,
@@ -254,45 +218,28 @@ pub struct Report {
     /// Interpreter and tree.
     pub python: PythonInfo,
     /// The configuration file whose settings count, if any.
-    #[serde(serialize_with = "opt_path")]
     pub config: Option<PathBuf>,
     /// Directories scanned (`None`: the whole tree).
-    #[serde(skip_serializing_if = "in_summary")]
-    #[serde(serialize_with = "opt_paths")]
     pub touched: Option<Vec<PathBuf>>,
     /// Sources judged.
     pub sources: usize,
     /// Sources fresh at every level.
     pub fresh: usize,
     /// Sources found missing or stale.
-    #[serde(skip_serializing_if = "in_summary")]
     pub to_compile: Vec<Pending>,
     /// Sources compiled.
-    #[serde(skip_serializing_if = "in_summary")]
     pub compiled: Vec<Compiled>,
     /// Orphaned bytecode found.
-    #[serde(skip_serializing_if = "in_summary")]
-    #[serde(serialize_with = "paths")]
     pub orphans: Vec<PathBuf>,
     /// Caches and directories found to be (or become) empty.
-    #[serde(skip_serializing_if = "in_summary")]
-    #[serde(serialize_with = "paths")]
     pub empty_dirs: Vec<PathBuf>,
     /// Files removed.
-    #[serde(skip_serializing_if = "in_summary")]
-    #[serde(serialize_with = "paths")]
     pub removed_files: Vec<PathBuf>,
     /// Directories removed.
-    #[serde(skip_serializing_if = "in_summary")]
-    #[serde(serialize_with = "paths")]
     pub removed_dirs: Vec<PathBuf>,
     /// With pruning: this tag's bytecode of levels not kept, found.
-    #[serde(skip_serializing_if = "in_summary")]
-    #[serde(serialize_with = "paths")]
     pub to_prune: Vec<PathBuf>,
     /// Of those, removed.
-    #[serde(skip_serializing_if = "in_summary")]
-    #[serde(serialize_with = "paths")]
     pub pruned: Vec<PathBuf>,
     /// Bytes the pruning freed (a file that was a hard link of a kept one
     /// frees none).
@@ -520,20 +467,6 @@ impl Report {
         }
         lines
     }
-
-    /// The report as one line of JSON (schema in the module docs).
-    pub fn to_json(&self) -> String {
-        serde_json::to_string(self).expect("a report always serializes")
-    }
-
-    /// The report as JSON without its lists of paths (the fields marked
-    /// `*` in the module docs): what a pkg trigger reads, which needs only
-    /// the lines, the error and the exit code. Removing a large package
-    /// would otherwise send every removed path through pkg's pipe and
-    /// Lua's JSON reader, for nothing.
-    pub fn to_json_summary(&self) -> String {
-        with_set(&SUMMARY, || self.to_json())
-    }
 }
 
 /// `512 B`, `33.7 KiB`, `1.2 MiB`: binary units, as pkg prints sizes.
@@ -580,110 +513,9 @@ fn pycs_by_level(levels: impl Iterator<Item = u8>) -> String {
     }
 }
 
-thread_local! {
-    /// Set while a report is turned into a Lua table: paths are then the
-    /// raw bytes (a Lua string holds any byte) instead of JSON strings
-    /// with `\udcXX` escapes. Everything else serializes the same way.
-    static RAW_PATHS: Cell<bool> = const { Cell::new(false) };
-    /// Set while a summary report is serialized
-    /// ([`Report::to_json_summary`]): its lists of paths are left out.
-    static SUMMARY: Cell<bool> = const { Cell::new(false) };
-}
-
-/// Runs `f` (a serialization for Lua) with paths serialized as raw bytes.
-#[cfg(feature = "lua-module")]
-pub(crate) fn with_raw_paths<T>(f: impl FnOnce() -> T) -> T {
-    with_set(&RAW_PATHS, f)
-}
-
-/// Runs `f` with the flag `key` set, restoring it afterwards (even when
-/// `f` panics).
-fn with_set<T>(key: &'static std::thread::LocalKey<Cell<bool>>, f: impl FnOnce() -> T) -> T {
-    struct Reset(&'static std::thread::LocalKey<Cell<bool>>, bool);
-    impl Drop for Reset {
-        fn drop(&mut self) {
-            self.0.with(|r| r.set(self.1));
-        }
-    }
-    let _reset = Reset(key, key.with(|r| r.replace(true)));
-    f()
-}
-
-/// serde's `skip_serializing_if` for the lists of paths: true while a
-/// summary report is serialized.
-fn in_summary<T>(_: &T) -> bool {
-    SUMMARY.with(Cell::get)
-}
-
-/// A path as a JSON string, non-UTF-8 bytes as `\udcXX`.
-fn json_string(path: &Path) -> String {
-    use std::os::unix::ffi::OsStrExt;
-    let mut out = String::with_capacity(path.as_os_str().len() + 2);
-    out.push('"');
-    for chunk in path.as_os_str().as_bytes().utf8_chunks() {
-        for c in chunk.valid().chars() {
-            match c {
-                '"' => out.push_str("\\\""),
-                '\\' => out.push_str("\\\\"),
-                c if (c as u32) < 0x20 => {
-                    let _ = write!(out, "\\u{:04x}", c as u32);
-                }
-                c => out.push(c),
-            }
-        }
-        for b in chunk.invalid() {
-            let _ = write!(out, "\\udc{b:02x}");
-        }
-    }
-    out.push('"');
-    out
-}
-
-fn path<S: Serializer>(p: &Path, s: S) -> Result<S::Ok, S::Error> {
-    use std::os::unix::ffi::OsStrExt;
-    if RAW_PATHS.with(Cell::get) {
-        return s.serialize_bytes(p.as_os_str().as_bytes());
-    }
-    RawValue::from_string(json_string(p))
-        .map_err(S::Error::custom)?
-        .serialize(s)
-}
-
-#[allow(clippy::ptr_arg)] // serde passes `&Vec<PathBuf>`
-fn paths<S: Serializer>(ps: &Vec<PathBuf>, s: S) -> Result<S::Ok, S::Error> {
-    use serde::ser::SerializeSeq;
-    let mut seq = s.serialize_seq(Some(ps.len()))?;
-    struct One<'a>(&'a Path);
-    impl Serialize for One<'_> {
-        fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            path(self.0, s)
-        }
-    }
-    for p in ps {
-        seq.serialize_element(&One(p))?;
-    }
-    seq.end()
-}
-
-fn opt_path<S: Serializer>(p: &Option<PathBuf>, s: S) -> Result<S::Ok, S::Error> {
-    match p {
-        Some(p) => path(p, s),
-        None => s.serialize_none(),
-    }
-}
-
-fn opt_paths<S: Serializer>(ps: &Option<Vec<PathBuf>>, s: S) -> Result<S::Ok, S::Error> {
-    match ps {
-        Some(ps) => paths(ps, s),
-        None => s.serialize_none(),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::ffi::OsStr;
-    use std::os::unix::ffi::OsStrExt;
 
     #[test]
     fn sizes_read_as_pkg_prints_them() {
@@ -692,11 +524,5 @@ mod tests {
         assert_eq!(bytes(34_500), "33.7 KiB");
         assert_eq!(bytes(5 << 20), "5.0 MiB");
         assert_eq!(bytes(3 << 30), "3.0 GiB");
-    }
-
-    #[test]
-    fn json_paths_keep_every_byte() {
-        let p = Path::new(OsStr::from_bytes(b"/a\"b\\c\nd\xff\xc3\xa9"));
-        assert_eq!(json_string(p), r#""/a\"b\\c\u000ad\udcffé""#);
     }
 }

@@ -7,8 +7,8 @@
 //! turns each Lua value into one, and both hand it here, so the same bad
 //! value gives the same message from every front. `lua/pycache.lua` checks
 //! Lua types and maps keys to flags from a table generated from [`OPTIONS`]
-//! ([`lua_table`]); a test keeps that table, the program's flags and
-//! README's tables equal to this one.
+//! ([`crate::front::docs::lua_table`]); a test keeps that table, the
+//! program's flags and README's tables equal to this one.
 
 use std::ffi::{OsStr, OsString};
 use std::fmt;
@@ -18,9 +18,8 @@ use std::time::Duration;
 
 use glob::Pattern;
 
-use crate::flavor::Flavor;
-use crate::pyc::InvalidationMode;
-use crate::target::Selection;
+use crate::bytecode::pyc::InvalidationMode;
+use crate::settings::flavor::Flavor;
 
 /// What kind of value an option takes; decides how a value is checked,
 /// how the program parses a flag and how `lua/pycache.lua` passes it on.
@@ -100,6 +99,10 @@ pub struct Def {
     /// What the option does.
     pub help: &'static str,
 }
+
+/// The environment variable naming the configuration file to read when
+/// no `config` option is given.
+pub const CONFIG_ENV: &str = "PYCACHE_CONF";
 
 /// Every option of a run, in the order help and README list them.
 pub const OPTIONS: &[Def] = &[
@@ -303,6 +306,23 @@ pub enum Value {
 }
 
 impl Value {
+    /// The value of a program flag given `texts`, one per occurrence: a
+    /// list for globs and directories (an empty list of directories:
+    /// nothing was touched), else the last text as [`Value::from_text`]
+    /// reads it; `None` when the flag was not given.
+    pub fn from_texts(kind: Kind, texts: &[&OsStr]) -> Option<Value> {
+        match kind {
+            Kind::Globs if texts.is_empty() => None,
+            Kind::Globs | Kind::Dirs => Some(Value::List(
+                texts
+                    .iter()
+                    .map(|t| Value::Str(t.as_bytes().to_vec()))
+                    .collect(),
+            )),
+            kind => texts.last().map(|text| Value::from_text(kind, text)),
+        }
+    }
+
     /// The value a flag's text stands for, as an option of `kind` reads it:
     /// numbers for numeric kinds, a comma-separated list of numbers for
     /// levels, the bytes as they are for the others.
@@ -388,6 +408,29 @@ impl OptionError {
     }
 }
 
+/// How a front names its target: the flags of the program, the options of
+/// the Lua module. [`Target::select`](crate::Target::select) is the one
+/// place they are resolved.
+#[derive(Clone, Debug, Default)]
+pub struct Selection {
+    /// A flavor: layout, tag and magic follow from it.
+    pub flavor: Option<Flavor>,
+    /// Where the flavor is installed; `/usr/local` when `None`.
+    pub prefix: Option<PathBuf>,
+    /// The interpreter. With a flavor, only the one that compiles; alone,
+    /// it is asked for everything.
+    pub python: Option<PathBuf>,
+    /// Overrides the site-packages.
+    pub site_packages: Option<PathBuf>,
+    /// Works below this root.
+    pub root: Option<PathBuf>,
+}
+
+impl Selection {
+    /// The default prefix of a flavor.
+    pub const PREFIX: &'static str = "/usr/local";
+}
+
 /// The options of one run, each checked, with its default.
 #[derive(Clone, Debug)]
 pub struct Options {
@@ -415,6 +458,8 @@ pub struct Options {
     pub(crate) config: Option<PathBuf>,
     /// Read no configuration file.
     pub(crate) no_config: bool,
+    /// `$PYCACHE_CONF`, as the front read it ([`Options::set_environment`]).
+    pub(crate) config_env: Option<PathBuf>,
     /// The options a front set, which the file does not override.
     pub(crate) given: Vec<&'static str>,
 }
@@ -434,6 +479,7 @@ impl Default for Options {
             prune_levels: false,
             config: None,
             no_config: false,
+            config_env: None,
             given: Vec::new(),
         }
     }
@@ -546,23 +592,38 @@ impl Options {
         Ok(def)
     }
 
-    /// Sets option `key` from the texts a program flag was given (one per
-    /// occurrence), read as [`Value::from_text`] says.
-    pub fn set_text(&mut self, key: &str, texts: &[&OsStr]) -> Result<(), OptionError> {
-        let def = def(key).ok_or_else(|| OptionError::unknown(key))?;
-        let value = match def.kind {
-            Kind::Globs | Kind::Dirs => Value::List(
-                texts
-                    .iter()
-                    .map(|t| Value::Str(t.as_bytes().to_vec()))
-                    .collect(),
-            ),
-            kind => match texts.last() {
-                Some(text) => Value::from_text(kind, text),
-                None => return Ok(()),
-            },
-        };
-        self.set(key, value)
+    /// The options a front gathered, as `(key, value)` pairs: every key is
+    /// checked first (one that is no option, or that `allowed` refuses, is
+    /// an unknown option), then each value is set in the order of
+    /// [`OPTIONS`], so the first problem reported is the same whichever
+    /// front read them and in whatever order.
+    pub fn read<'k>(
+        values: impl IntoIterator<Item = (&'k str, Value)>,
+        allowed: impl Fn(&Def) -> bool,
+    ) -> Result<Options, OptionError> {
+        let mut given: Vec<(&'static Def, Value)> = Vec::new();
+        for (key, value) in values {
+            match def(key) {
+                Some(def) if allowed(def) => given.push((def, value)),
+                _ => return Err(OptionError::unknown(key)),
+            }
+        }
+        let mut options = Options::default();
+        for def in OPTIONS {
+            if let Some(at) = given.iter().rposition(|(d, _)| d.key == def.key) {
+                let (_, value) = given.swap_remove(at);
+                options.set(def.key, value)?;
+            }
+        }
+        Ok(options)
+    }
+
+    /// Takes what the engine reads from a front's environment: only
+    /// [`CONFIG_ENV`], `PYCACHE_CONF`, the file read
+    /// when no `config` is given. A front that has an environment (the
+    /// program, `pycache.core`) passes its lookup; the library reads none.
+    pub fn set_environment(&mut self, var: impl Fn(&str) -> Option<OsString>) {
+        self.config_env = var(CONFIG_ENV).map(PathBuf::from);
     }
 
     /// The directories to look at, when only some are (`dirs`).
@@ -612,75 +673,6 @@ pub(crate) fn checked_glob(def: &Def, i: usize, value: &Value) -> Result<Pattern
     let text = text.ok_or_else(|| OptionError::element(def, i, value))?;
     Pattern::new(text)
         .map_err(|e| OptionError::new(def.key, format!("{text:?} is not a valid glob: {}", e.msg)))
-}
-
-/// The Lua table `lua/pycache.lua` checks options and builds program flags
-/// from, as the text between its `-- options: generated` markers.
-pub fn lua_table() -> String {
-    let mut out = String::from("local OPTIONS = {\n");
-    for d in OPTIONS {
-        let flag = if d.flag.is_empty() {
-            String::new()
-        } else {
-            format!("--{}", d.flag)
-        };
-        let element = d
-            .kind
-            .element()
-            .map(|e| format!(", element = {e:?}"))
-            .unwrap_or_default();
-        out.push_str(&format!(
-            "  {{ key = {:?}, flag = {:?}, kind = {:?}, lua = {:?},\n    expected = {:?}{element} }},\n",
-            d.key,
-            flag,
-            format!("{:?}", d.kind).to_lowercase(),
-            d.kind.lua_type(),
-            d.expected,
-        ));
-    }
-    out.push('}');
-    out
-}
-
-/// README's rows for the program's option table, one per option with a flag.
-pub fn readme_rows() -> Vec<String> {
-    OPTIONS
-        .iter()
-        .filter(|d| !d.flag.is_empty())
-        .map(|d| {
-            let short = d.short.map(|c| format!("-{c}, ")).unwrap_or_default();
-            let value = if d.value_name.is_empty() {
-                String::new()
-            } else {
-                format!(" {}", d.value_name)
-            };
-            format!(
-                "| `{short}--{}{value}` | {} | {} |",
-                d.flag, d.help, d.default
-            )
-        })
-        .collect()
-}
-
-/// README's list of the options both Lua modules take (between its
-/// `options:lua` markers): each key and what its value must be.
-pub fn readme_lua_list() -> String {
-    OPTIONS
-        .iter()
-        .map(|d| {
-            let default = match d.default {
-                "—" => String::new(),
-                default => format!("; default {default}"),
-            };
-            format!(
-                "- `{}` ({}): {}: {}{default}\n",
-                d.key,
-                d.kind.lua_type(),
-                d.help,
-                d.expected
-            )
-        })
-        .collect()
 }
 
 #[cfg(test)]

@@ -26,12 +26,13 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use glob::Pattern;
 
-use crate::dir::{self, Cursor, Handle};
+use crate::bytecode::pyc::{self, Magic, SourceStamp, Verdict};
 use crate::error::Error;
-use crate::pyc::{self, Magic, SourceStamp, Verdict};
-use crate::report::Failure;
-use crate::target::Location;
-use crate::walk::{self, Cache, Entry, Listing, PYCACHE};
+use crate::error::Failure;
+use crate::fs::dir::{self, Cursor, Handle};
+use crate::fs::path;
+use crate::fs::walk::{self, Cache, Entry, Listing, PYCACHE};
+use crate::python::location::Location;
 
 /// Everything a run found, before anything is changed.
 #[derive(Debug, Default)]
@@ -129,7 +130,7 @@ impl Scan<'_> {
                 scanner.cursor = Some(Cursor::new(&root, root_path));
                 let mut dirs: Vec<PathBuf> =
                     dirs.iter().filter_map(|d| scanner.on_disk(d)).collect();
-                walk::sort_by_path(&mut dirs, |d| d);
+                path::sort_by_path(&mut dirs, |d| d);
                 dirs.dedup();
                 scanner.touched = dirs.iter().map(|d| d.as_os_str().to_owned()).collect();
                 for dir in &dirs {
@@ -142,10 +143,10 @@ impl Scan<'_> {
         let mut plan = scanner.plan;
         // In path order, so that sorting them again (the report does, and
         // the clean) only checks that they are.
-        walk::sort_by_path(&mut plan.orphans, |p| p);
-        walk::sort_by_path(&mut plan.unkept, |p| p);
-        walk::sort_by_path(&mut plan.empty_caches, |p| p);
-        walk::sort_by_path(&mut plan.empty_dirs, |p| p);
+        path::sort_by_path(&mut plan.orphans, |p| p);
+        path::sort_by_path(&mut plan.unkept, |p| p);
+        path::sort_by_path(&mut plan.empty_caches, |p| p);
+        path::sort_by_path(&mut plan.empty_dirs, |p| p);
         dir::pause("before-judge");
         judge_all(scanner.candidates, self, &mut plan, &root);
         // Large sources first: the pool then ends with small files only.
@@ -384,9 +385,9 @@ impl<'s, 'a> Scanner<'s, 'a> {
         let listing = walk::list(handle).map_err(|e| Error::io(root, e))?;
         self.collect_sources(root, handle, &listing);
         let tops = &listing.subdirs;
-        let threads = crate::parallel::threads().min(tops.len()).max(1);
+        let threads = crate::run::parallel::threads().min(tops.len()).max(1);
         let next = AtomicUsize::new(0);
-        let parts = crate::parallel::run_on(threads, || {
+        let parts = crate::run::parallel::run_on(threads, || {
             let mut part = Scanner::new(self.scan, handle);
             while let Some(top) = tops.get(next.fetch_add(1, Ordering::Relaxed)) {
                 part.subtree(top);
@@ -467,8 +468,8 @@ impl<'s, 'a> Scanner<'s, 'a> {
         cached: &[&OsStr],
         writable: bool,
     ) -> Option<Candidate> {
-        let source = walk::join_name(dir, &entry.name);
-        let rel = walk::below(&source, self.root).unwrap_or(&source);
+        let source = path::join_name(dir, &entry.name);
+        let rel = path::below(&source, self.root).unwrap_or(&source);
         let rel_text = match_text(rel.as_os_str().as_bytes());
         if self.scan.excludes.iter().any(|p| p.matches(&rel_text)) {
             self.plan
@@ -515,7 +516,7 @@ impl<'s, 'a> Scanner<'s, 'a> {
             }
         };
         let stem = source_stem(&entry.name);
-        let cache_dir = walk::join_name(dir, OsStr::new(PYCACHE));
+        let cache_dir = path::join_name(dir, OsStr::new(PYCACHE));
         let levels = self
             .scan
             .levels
@@ -523,7 +524,7 @@ impl<'s, 'a> Scanner<'s, 'a> {
             .map(|&level| {
                 let name = pyc::cache_name(stem, self.scan.tag, level);
                 let present = cached.binary_search(&name.as_os_str()).is_ok();
-                (level, walk::join_name(&cache_dir, &name), present)
+                (level, path::join_name(&cache_dir, &name), present)
             })
             .collect();
         Some(Candidate {
@@ -628,7 +629,7 @@ fn judge_all(candidates: Vec<Candidate>, scan: &Scan<'_>, plan: &mut Plan, root:
     } else {
         2
     };
-    let judged: Vec<Vec<Vec<(usize, Verdict)>>> = crate::parallel::map_init(
+    let judged: Vec<Vec<Vec<(usize, Verdict)>>> = crate::run::parallel::map_init(
         &groups,
         serial_below,
         || Cursor::new(root, root_path),

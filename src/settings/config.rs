@@ -3,7 +3,7 @@
 //!
 //! The file is found here (`--config`/`config`, else `$PYCACHE_CONF`, else
 //! `/usr/local/etc/pycache.conf`; `--no-config`/`no_config` reads none),
-//! parsed by [`crate::ucl`] and each value is checked by
+//! parsed by [`crate::settings::ucl`] and each value is checked by
 //! [`Options::set`], exactly as a flag or a Lua option is: the file only
 //! fills in what the run did not set itself (file < flag < Lua option).
 //! A flavor's section (`py311 { ... }`) counts over the top level.
@@ -18,12 +18,12 @@ use std::fmt;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use crate::flavor::Flavor;
-use crate::options::{Options, Value};
-use crate::ucl::{self, Node, Ucl};
+use crate::settings::flavor::Flavor;
+use crate::settings::options::{Options, Value};
+use crate::settings::ucl::{self, Node, Ucl};
 
 /// The keys the file may set, in the order `pycache config` prints them;
-/// each is an option of [`crate::options::OPTIONS`] (a test checks it).
+/// each is an option of [`crate::settings::options::OPTIONS`] (a test checks it).
 pub const KEYS: &[&str] = &[
     "levels",
     "prune_levels",
@@ -34,7 +34,7 @@ pub const KEYS: &[&str] = &[
 ];
 
 /// The environment variable naming another file.
-pub const ENV: &str = "PYCACHE_CONF";
+pub use crate::settings::options::CONFIG_ENV as ENV;
 
 /// Files larger than this are refused: a configuration is a few lines.
 const MAX_SIZE: u64 = 1 << 20;
@@ -62,28 +62,32 @@ pub enum Source {
 }
 
 impl Source {
-    /// The file to read: `given` (`--config`), else `$PYCACHE_CONF` when
-    /// set and not empty, else the default; none with `no_config`.
-    pub fn locate(given: Option<&Path>, no_config: bool) -> Source {
+    /// The file to read: `given` (`--config`), else `env` (the value of
+    /// `$PYCACHE_CONF` the front read, [`Options::set_environment`]) when
+    /// not empty, else the default; none with `no_config`.
+    pub fn locate(given: Option<&Path>, env: Option<&Path>, no_config: bool) -> Source {
         if no_config {
             return Source::None;
         }
-        if let Some(path) = given {
-            return Source::File {
+        match given.or(env.filter(|p| !p.as_os_str().is_empty())) {
+            Some(path) => Source::File {
                 path: path.to_path_buf(),
                 named: true,
-            };
-        }
-        match std::env::var_os(ENV) {
-            Some(path) if !path.is_empty() => Source::File {
-                path: PathBuf::from(path),
-                named: true,
             },
-            _ => Source::File {
+            None => Source::File {
                 path: default_path(),
                 named: false,
             },
         }
+    }
+
+    /// The file `options` name.
+    pub fn of(options: &Options) -> Source {
+        Source::locate(
+            options.config.as_deref(),
+            options.config_env.as_deref(),
+            options.no_config,
+        )
     }
 }
 
@@ -144,7 +148,7 @@ impl Config {
         // Opened without blocking and judged through its descriptor: a
         // name that is (or is swapped for) a FIFO or a directory is refused,
         // never waited on. Links are followed: the admin chose the path.
-        let mut file = match crate::dir::open_file_path(path, true) {
+        let mut file = match crate::fs::dir::open_file_path(path, true) {
             Ok((file, _)) => file,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound && !named => return Ok(None),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
@@ -312,7 +316,7 @@ impl Applied {
 /// name (or the default file), with `flavor`'s section over the top level.
 /// A file that cannot be used changes nothing and says why.
 pub fn apply(options: &mut Options, flavor: Option<Flavor>) -> Applied {
-    let source = Source::locate(options.config.as_deref(), options.no_config);
+    let source = Source::of(options);
     let config = Config::read(&source).and_then(|config| {
         if let Some(config) = &config {
             config.check()?;
@@ -376,23 +380,17 @@ pub struct Effective {
 }
 
 impl Effective {
-    /// The settings in effect for `options`: the file applied for the
-    /// flavor they select (an interpreter given alone is asked its
-    /// version). A file that cannot be used is the error here.
-    pub fn of(mut options: Options) -> Result<Effective, crate::Error> {
-        let selection = options.selection();
-        let flavor = match (selection.flavor, &selection.python) {
-            (Some(flavor), _) => Some(flavor),
-            (None, Some(_)) => Some(selection.target()?.flavor()),
-            (None, None) => None,
-        };
-        let sought = match Source::locate(options.config.as_deref(), options.no_config) {
+    /// The settings in effect for `options`: the file applied for
+    /// `flavor` (the one they select; the caller asks an interpreter given
+    /// alone). A file that cannot be used is the error here.
+    pub fn of(mut options: Options, flavor: Option<Flavor>) -> Result<Effective, ConfigError> {
+        let sought = match Source::of(&options) {
             Source::File { path, .. } => Some(path),
             Source::None => None,
         };
         let applied = apply(&mut options, flavor);
         if let Some(e) = applied.error {
-            return Err(e.into());
+            return Err(e);
         }
         let settings = applied
             .origins
@@ -696,7 +694,7 @@ mod tests {
                 .to_string()
                 .ends_with("not a regular file")
         );
-        assert_eq!(Source::locate(Some(&path), true), Source::None);
-        assert_eq!(Source::locate(Some(&path), false), named);
+        assert_eq!(Source::locate(Some(&path), None, true), Source::None);
+        assert_eq!(Source::locate(Some(&path), None, false), named);
     }
 }

@@ -42,7 +42,7 @@ use std::path::{Component, Path};
 
 use rustix::fs::{AtFlags, FileType, Mode, OFlags, Stat};
 
-use crate::walk;
+use crate::fs::path;
 
 /// What a directory entry is, as far as the rules care; links never
 /// followed.
@@ -268,12 +268,12 @@ impl<'r> Cursor<'r> {
         // cursor is asked for every file a trigger run removes.
         let bytes = dir.as_os_str().as_bytes();
         if let Some(rest) = bytes.strip_prefix(self.root_path.as_os_str().as_bytes()) {
-            if rest.is_empty() && walk::plain_parts(bytes).is_some() {
+            if rest.is_empty() && path::plain_parts(bytes).is_some() {
                 return Ok(Vec::new());
             }
             let plain = rest.starts_with(b"/")
-                && walk::plain_parts(self.root_path.as_os_str().as_bytes()).is_some();
-            if let Some(names) = walk::plain_parts(rest).filter(|_| plain) {
+                && path::plain_parts(self.root_path.as_os_str().as_bytes()).is_some();
+            if let Some(names) = path::plain_parts(rest).filter(|_| plain) {
                 return Ok(names.map(OsStr::from_bytes).collect());
             }
         }

@@ -30,11 +30,11 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-use crate::flavor::Flavor;
+use crate::settings::flavor::Flavor;
 
 /// The trigger template shipped with pycache, embedded so `gen-triggers`
 /// needs no data files.
-pub const TRIGGER_TEMPLATE: &str = include_str!("../templates/python-update-cache.ucl.in");
+pub const TRIGGER_TEMPLATE: &str = include_str!("../../templates/python-update-cache.ucl.in");
 
 /// The file name error messages use for [`TRIGGER_TEMPLATE`].
 pub const TRIGGER_TEMPLATE_NAME: &str = "python-update-cache.ucl.in";

@@ -13,7 +13,7 @@ use std::io;
 use std::path::Path;
 
 use crate::error::Error;
-use crate::flavor::Flavor;
+use crate::settings::flavor::Flavor;
 
 /// The flavors installed under `prefix`, sorted (`py39`, `py311`, `py313`,
 /// `py313t`) and each once. A missing `bin` or `lib` directory is no

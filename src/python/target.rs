@@ -1,30 +1,26 @@
-//! Which interpreter and which site-packages a run is about, and where that
-//! site-packages is on disk (below `--root`, behind a symlink).
+//! Which interpreter and which site-packages a run is about: from a flavor
+//! (nothing is started), or by asking an interpreter about itself.
 
 use std::ffi::OsString;
-use std::io::Read;
 use std::os::unix::ffi::OsStringExt;
 use std::os::unix::process::CommandExt;
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::sync::mpsc::{self, Receiver};
 use std::time::{Duration, Instant};
 
-use rustix::process::{Pid, Signal};
-
+use crate::bytecode::magic::MagicFrom;
+use crate::bytecode::pyc::Magic;
+use crate::cancel::Cancel;
 use crate::error::Error;
-use crate::flavor::Flavor;
-use crate::magic::MagicFrom;
-use crate::path_search::{self, Found};
-use crate::pyc::Magic;
+use crate::python::child::{kill_group, read_in_background, spawn_error};
+use crate::python::location::Location;
+use crate::python::path_search::{self, Found};
+use crate::settings::flavor::Flavor;
+use crate::settings::options::Selection;
 
 /// How long asking an interpreter about itself may take (it is asked before
 /// any option of a run applies).
 const ASK_TIMEOUT: Duration = Duration::from_secs(60);
-
-/// Symlinks followed while resolving one path inside a root, as Linux's
-/// and FreeBSD's own limit (ELOOP) for a lookup.
-const MAX_SYMLINKS: usize = 32;
 
 /// The interpreter and site-packages a run works on.
 ///
@@ -50,23 +46,10 @@ pub struct Target {
     missing: Option<String>,
     /// The standard library of a flavor, `PREFIX/lib/python3.X` as the
     /// running system spells it, whose own bytecode tells the magic number
-    /// of a version the table does not know ([`crate::magic`]).
+    /// of a version the table does not know ([`crate::bytecode::magic`]).
     stdlib: Option<PathBuf>,
     site_packages: PathBuf,
     root: Option<PathBuf>,
-}
-
-/// Where the site-packages of a [`Target`] is on this machine, resolved.
-#[derive(Clone, Debug)]
-pub struct Location {
-    /// The directory the engine reads and writes (symlinks resolved, inside
-    /// the root when there is one).
-    pub dir: PathBuf,
-    /// The site-packages path as the running system sees it: what compiled
-    /// code objects record and what pkg's touched directories start with.
-    pub runtime: PathBuf,
-    /// Set when `dir` differs from the path given, to say so in verbose output.
-    pub note: Option<String>,
 }
 
 impl Target {
@@ -91,11 +74,11 @@ impl Target {
     /// The target of an interpreter, asked for its version, cache tag, magic
     /// number and site-packages (`sysconfig`'s `purelib`). A bare name is
     /// looked up in `PATH` first (src/path_search.rs).
-    pub fn from_interpreter(python: &Path) -> Result<Target, Error> {
+    pub fn from_interpreter(python: &Path, cancel: &Cancel) -> Result<Target, Error> {
         let (resolved, how) = path_search::resolve(python)?;
         let named = (how != Found::AsGiven).then(|| (python.to_path_buf(), resolved.clone(), how));
         let python = resolved.as_path();
-        let answer = ask(python)?;
+        let answer = ask(python, cancel)?;
         let mut fields = answer.split(|&b| b == 0);
         let mut next = || fields.next().unwrap_or_default().to_vec();
         let (major, minor, tag, magic, gil_disabled, purelib, executable) =
@@ -279,91 +262,30 @@ impl Target {
         self.root.as_deref()
     }
 
-    /// Resolves where the site-packages is on disk. It must exist and be a
-    /// directory. Without a root, a symlinked path is resolved once, here;
-    /// with a root, every symlink on the way is resolved inside the root, so
-    /// no link can lead outside it.
+    /// Where the site-packages is on disk ([`Location::find`]).
     pub fn locate(&self) -> Result<Location, Error> {
-        let runtime = absolute(&self.site_packages)?;
-        let dir = match &self.root {
-            Some(root) => {
-                let root = root
-                    .canonicalize()
-                    .map_err(|e| Error::io(root.clone(), e))?;
-                resolve_in_root(&root, &runtime)?
-            }
-            None => match runtime.canonicalize() {
-                Ok(dir) => dir,
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                    return Err(Error::SitePackagesMissing { path: runtime });
-                }
-                Err(e) => return Err(Error::io(runtime, e)),
-            },
-        };
-        match dir.metadata() {
-            Ok(meta) if meta.is_dir() => {}
-            Ok(_) => return Err(Error::NotADirectory { path: dir }),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                return Err(Error::SitePackagesMissing { path: dir });
-            }
-            Err(e) => return Err(Error::io(dir, e)),
-        }
-        let note = (dir != runtime)
-            .then(|| format!("working on {} for {}", dir.display(), runtime.display()));
-        Ok(Location { dir, runtime, note })
+        Location::find(&self.site_packages, self.root.as_deref())
     }
-}
 
-impl Location {
-    /// Whether `dir` (absolute, or taken from the working directory) is
-    /// this site-packages or below it, spelled for the running system or
-    /// on disk. Only the spelling is looked at: `dir` may be gone.
-    pub fn contains(&self, dir: &Path) -> bool {
-        let dir = std::path::absolute(dir).unwrap_or_else(|_| dir.to_path_buf());
-        [&self.runtime, &self.dir].iter().any(|top| {
-            dir.strip_prefix(top)
-                .is_ok_and(|rel| rel.components().all(|c| matches!(c, Component::Normal(_))))
-        })
-    }
-}
-
-/// How a front names its target: the flags of the program, the options of
-/// the Lua module. [`Selection::target`] is the one place they are resolved.
-#[derive(Clone, Debug, Default)]
-pub struct Selection {
-    /// A flavor: layout, tag and magic follow from it.
-    pub flavor: Option<Flavor>,
-    /// Where the flavor is installed; `/usr/local` when `None`.
-    pub prefix: Option<PathBuf>,
-    /// The interpreter. With a flavor, only the one that compiles; alone,
-    /// it is asked for everything.
-    pub python: Option<PathBuf>,
-    /// Overrides the site-packages.
-    pub site_packages: Option<PathBuf>,
-    /// Works below this root.
-    pub root: Option<PathBuf>,
-}
-
-impl Selection {
-    /// The default prefix of a flavor.
-    pub const PREFIX: &'static str = "/usr/local";
-
-    /// Resolves the selection. With neither a flavor nor an interpreter,
-    /// `python3` on `PATH` is asked.
-    pub fn target(&self) -> Result<Target, Error> {
-        let mut target = match (self.flavor, &self.python) {
+    /// Resolves what a front selected. With neither a flavor nor an
+    /// interpreter, `python3` on `PATH` is asked.
+    pub fn select(selection: &Selection, cancel: &Cancel) -> Result<Target, Error> {
+        let mut target = match (selection.flavor, &selection.python) {
             (Some(flavor), python) => {
-                let prefix = self.prefix.as_deref().unwrap_or(Path::new(Self::PREFIX));
+                let prefix = selection
+                    .prefix
+                    .as_deref()
+                    .unwrap_or(Path::new(Selection::PREFIX));
                 let target = Target::from_flavor(flavor, prefix);
                 match python {
                     Some(python) => target.with_interpreter(python),
                     None => target,
                 }
             }
-            (None, Some(python)) => Target::from_interpreter(python)?,
+            (None, Some(python)) => Target::from_interpreter(python, cancel)?,
             (None, None) => {
                 // A message of its own: no interpreter was named at all.
-                Target::from_interpreter(Path::new("python3")).map_err(|e| match e {
+                Target::from_interpreter(Path::new("python3"), cancel).map_err(|e| match e {
                     Error::InterpreterNotFound { interpreter, .. } => {
                         let path = match std::env::var_os("PATH") {
                             Some(_) => "not on PATH",
@@ -380,75 +302,14 @@ impl Selection {
                 })?
             }
         };
-        if let Some(dir) = &self.site_packages {
+        if let Some(dir) = &selection.site_packages {
             target = target.with_site_packages(dir);
         }
-        if let Some(root) = &self.root {
+        if let Some(root) = &selection.root {
             target = target.with_root(root);
         }
         Ok(target)
     }
-}
-
-fn absolute(path: &Path) -> Result<PathBuf, Error> {
-    if path.is_absolute() {
-        return Ok(path.to_path_buf());
-    }
-    std::env::current_dir()
-        .map(|cwd| cwd.join(path))
-        .map_err(|e| Error::io(path, e))
-}
-
-/// Resolves the absolute `path` as if `root` were `/`: `..` stops at the
-/// root, absolute symlink targets restart from the root. The result is
-/// always inside `root` (a canonical path). Components that do not exist are
-/// kept as they are.
-pub fn resolve_in_root(root: &Path, path: &Path) -> Result<PathBuf, Error> {
-    let mut pending: Vec<OsString> = components(path);
-    pending.reverse();
-    let mut current = root.to_path_buf();
-    let mut links = 0;
-    while let Some(name) = pending.pop() {
-        if name == ".." {
-            if current != root {
-                current.pop();
-            }
-            continue;
-        }
-        let candidate = current.join(&name);
-        match candidate.symlink_metadata() {
-            Ok(meta) if meta.file_type().is_symlink() => {
-                links += 1;
-                if links > MAX_SYMLINKS {
-                    return Err(Error::io(
-                        candidate,
-                        std::io::Error::other("too many levels of symbolic links"),
-                    ));
-                }
-                let target = candidate
-                    .read_link()
-                    .map_err(|e| Error::io(candidate.clone(), e))?;
-                if target.is_absolute() {
-                    current = root.to_path_buf();
-                }
-                let mut more = components(&target);
-                more.reverse();
-                pending.extend(more);
-            }
-            _ => current = candidate,
-        }
-    }
-    Ok(current)
-}
-
-fn components(path: &Path) -> Vec<OsString> {
-    path.components()
-        .filter_map(|c| match c {
-            Component::Normal(n) => Some(n.to_os_string()),
-            Component::ParentDir => Some(OsString::from("..")),
-            _ => None,
-        })
-        .collect()
 }
 
 fn hex4(text: &[u8]) -> Option<[u8; 4]> {
@@ -493,7 +354,7 @@ w(os.fsencode(sys.executable or ''))
 /// reading its output). The environment is kept so that a launcher found on
 /// PATH (a pyenv shim) works; `-I` keeps PYTHON* variables from changing
 /// the answer and `-S` keeps every `.pth` file from running.
-fn ask(python: &Path) -> Result<Vec<u8>, Error> {
+fn ask(python: &Path, cancel: &Cancel) -> Result<Vec<u8>, Error> {
     let mut child = Command::new(python)
         .args(["-I", "-S", "-c", ASK])
         // As the compile workers: killing it kills what it started.
@@ -513,18 +374,13 @@ fn ask(python: &Path) -> Result<Vec<u8>, Error> {
     let status = loop {
         match child.try_wait() {
             Ok(Some(status)) => break status,
-            Ok(None)
-                if started.elapsed() < ASK_TIMEOUT && crate::interrupt::received().is_none() =>
-            {
+            Ok(None) if started.elapsed() < ASK_TIMEOUT && !cancel.is_cancelled() => {
                 std::thread::sleep(Duration::from_millis(2))
             }
             Ok(None) => {
-                if let Some(pid) = i32::try_from(child.id()).ok().and_then(Pid::from_raw) {
-                    let _ = rustix::process::kill_process_group(pid, Signal::KILL);
-                }
-                let _ = child.kill();
+                kill_group(&mut child);
                 let _ = child.wait();
-                if crate::interrupt::received().is_some() {
+                if cancel.is_cancelled() {
                     return Err(Error::Interrupted {
                         interpreter: python.to_path_buf(),
                         doing: "not asked about itself",
@@ -558,68 +414,5 @@ fn ask(python: &Path) -> Result<Vec<u8>, Error> {
             interpreter: python.to_path_buf(),
             detail: "did not report its version; is it CPython 3.6 or later?".into(),
         }),
-    }
-}
-
-/// Reads `pipe` to its end in a thread; the bytes arrive on the channel.
-/// `None` when no thread can be started (the output is then not read).
-fn read_in_background(mut pipe: impl Read + Send + 'static) -> Option<Receiver<Vec<u8>>> {
-    let (send, receive) = mpsc::channel();
-    std::thread::Builder::new()
-        .spawn(move || {
-            let mut out = Vec::new();
-            let _ = pipe.read_to_end(&mut out);
-            let _ = send.send(out);
-        })
-        .ok()?;
-    Some(receive)
-}
-
-/// The error for an interpreter that could not be started.
-pub(crate) fn spawn_error(python: &Path, e: std::io::Error) -> Error {
-    if e.kind() == std::io::ErrorKind::NotFound {
-        Error::InterpreterNotFound {
-            interpreter: python.to_path_buf(),
-            hint: None,
-        }
-    } else {
-        Error::InterpreterNotRunnable {
-            interpreter: python.to_path_buf(),
-            source: e,
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use std::os::unix::fs::symlink;
-
-    #[test]
-    fn root_resolution_never_leaves_the_root() {
-        let tmp = tempfile::tempdir().unwrap();
-        let root = tmp.path().canonicalize().unwrap();
-        std::fs::create_dir_all(root.join("real/lib")).unwrap();
-        symlink("/real", root.join("abs")).unwrap();
-        symlink("../../../../..", root.join("real/up")).unwrap();
-        symlink("/host-etc", root.join("etc")).unwrap();
-        assert_eq!(
-            resolve_in_root(&root, Path::new("/abs/lib")).unwrap(),
-            root.join("real/lib")
-        );
-        assert_eq!(
-            resolve_in_root(&root, Path::new("/real/up/real")).unwrap(),
-            root.join("real")
-        );
-        assert_eq!(
-            resolve_in_root(&root, Path::new("/../../x")).unwrap(),
-            root.join("x")
-        );
-        assert_eq!(
-            resolve_in_root(&root, Path::new("/etc/passwd")).unwrap(),
-            root.join("host-etc/passwd")
-        );
-        symlink("loop", root.join("loop")).unwrap();
-        assert!(resolve_in_root(&root, Path::new("/loop")).is_err());
     }
 }

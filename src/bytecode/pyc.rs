@@ -295,13 +295,13 @@ pub enum Verdict {
 /// marshal's type byte of a code object, with and without `FLAG_REF`.
 const CODE_TYPES: [u8; 2] = [b'c', b'c' | 0x80];
 
-/// Judges the cache file `pyc` (opened with [`crate::dir`], so known to be
+/// Judges the cache file `pyc` (opened with [`crate::fs::dir`], so known to be
 /// a regular file) of a source stamped `stamp` as importlib would.
 /// `source` reads the source's bytes, asked for only by a checked-hash pyc.
 ///
 /// By default only the header and the first byte of the body are read
 /// (the fast path: one short read). With `verify`, a pyc whose header is
-/// fresh has its whole body walked ([`crate::marshal`]) and is stale when
+/// fresh has its whole body walked ([`crate::bytecode::marshal`]) and is stale when
 /// the body would not load.
 pub fn judge(
     pyc: io::Result<File>,
@@ -329,7 +329,7 @@ pub fn judge(
     };
     let verdict = judge_header(&buf[..got], stamp, magic, source);
     if verify && verdict == Verdict::Fresh {
-        if let Err(broken) = crate::marshal::check_code(&body, magic.minor) {
+        if let Err(broken) = crate::bytecode::marshal::check_code(&body, magic.minor) {
             return Verdict::Stale(Stale::Body(broken.to_string()));
         }
     }
@@ -400,13 +400,13 @@ pub fn judge_path(
     verify: bool,
 ) -> Verdict {
     let read_all = |path: &Path| {
-        let (mut file, _) = crate::dir::open_file_path(path, true)?;
+        let (mut file, _) = crate::fs::dir::open_file_path(path, true)?;
         let mut bytes = Vec::new();
         file.read_to_end(&mut bytes)?;
         Ok(bytes)
     };
     judge(
-        crate::dir::open_file_path(pyc, false).map(|(f, _)| f),
+        crate::fs::dir::open_file_path(pyc, false).map(|(f, _)| f),
         stamp,
         magic,
         verify,

@@ -43,8 +43,8 @@ use std::path::{Component, Path, PathBuf};
 use rustix::fs::{FileType, Stat};
 use serde::Serialize;
 
-use crate::dir::Handle;
-use crate::pyc::{self, Magic, SourceStamp, Verdict};
+use crate::bytecode::pyc::{self, Magic, SourceStamp, Verdict};
+use crate::fs::dir::Handle;
 
 /// Where a target's magic number came from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -180,8 +180,8 @@ pub fn from_stdlib(
 ) -> Result<Learned, String> {
     let dir = on_disk(stdlib, root)?;
     let lib = open_trusted(&dir)?;
-    let cache_dir = dir.join(crate::walk::PYCACHE);
-    let cache = match lib.open_dir(OsStr::new(crate::walk::PYCACHE)) {
+    let cache_dir = dir.join(crate::fs::walk::PYCACHE);
+    let cache = match lib.open_dir(OsStr::new(crate::fs::walk::PYCACHE)) {
         Ok(cache) => cache,
         Err(e) if e.kind() == io::ErrorKind::NotFound => {
             return Err(format!("{}: no such directory", cache_dir.display()));
@@ -282,7 +282,8 @@ fn on_disk(stdlib: &Path, root: Option<&Path>) -> Result<PathBuf, String> {
             .canonicalize()
             .map_err(|e| format!("{}: {e}", root.display()))
             .and_then(|root| {
-                crate::target::resolve_in_root(&root, stdlib).map_err(|e| e.to_string())
+                crate::fs::path::resolve_in_root(&root, stdlib)
+                    .map_err(|(path, e)| format!("{}: {e}", path.display()))
             }),
         None => stdlib
             .canonicalize()
@@ -379,7 +380,7 @@ pub fn note(learned: &Learned, tag: &str) -> String {
         "magic number {}: from the standard library's bytecode ({}/{}/{{{}}}.{tag}.pyc)",
         hex(&learned.bytes),
         learned.dir.display(),
-        crate::walk::PYCACHE,
+        crate::fs::walk::PYCACHE,
         learned.probes.join(",")
     )
 }

@@ -6,8 +6,6 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
-use crate::error::Error;
-
 /// The oldest CPython this project keeps bytecode for (PEP 3147 caches with
 /// a 12-byte header exist since 3.3; the ports tree supports nothing older
 /// than 3.6).
@@ -16,6 +14,28 @@ pub const OLDEST_MINOR: u8 = 6;
 /// The first CPython with a free-threaded build (PEP 703), the oldest the
 /// ports tree builds a `pyXYt` flavor for.
 pub const OLDEST_FREE_THREADED_MINOR: u8 = 13;
+
+/// A flavor name that is not of the form `pyXY`, or names a Python that
+/// pycache does not serve.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "invalid flavor {flavor:?}: {reason}; expected pyXY such as py39 or py311, or py313t for a free-threaded build"
+)]
+pub struct FlavorError {
+    /// The name as given.
+    pub flavor: String,
+    /// What is wrong with it.
+    pub reason: &'static str,
+}
+
+impl FlavorError {
+    fn new(flavor: &str, reason: &'static str) -> FlavorError {
+        FlavorError {
+            flavor: flavor.to_string(),
+            reason,
+        }
+    }
+}
 
 /// A CPython flavor: `py311` is CPython 3.11, `py313t` the free-threaded
 /// build of 3.13.
@@ -37,13 +57,13 @@ pub struct Flavor {
 
 impl Flavor {
     /// The flavor of CPython `major.minor`, checked like a parsed name.
-    pub fn new(major: u8, minor: u8) -> Result<Flavor, Error> {
+    pub fn new(major: u8, minor: u8) -> Result<Flavor, FlavorError> {
         let name = format!("py{major}{minor}");
         if major != 3 {
-            return Err(Error::invalid_flavor(&name, "only CPython 3 is supported"));
+            return Err(FlavorError::new(&name, "only CPython 3 is supported"));
         }
         if minor < OLDEST_MINOR {
-            return Err(Error::invalid_flavor(
+            return Err(FlavorError::new(
                 &name,
                 "CPython older than 3.6 is not supported",
             ));
@@ -57,10 +77,10 @@ impl Flavor {
 
     /// The free-threaded flavor of CPython `major.minor` (`py313t`), which
     /// exists from 3.13 on.
-    pub fn free_threaded(major: u8, minor: u8) -> Result<Flavor, Error> {
+    pub fn free_threaded(major: u8, minor: u8) -> Result<Flavor, FlavorError> {
         let flavor = Flavor::new(major, minor)?;
         if minor < OLDEST_FREE_THREADED_MINOR {
-            return Err(Error::invalid_flavor(
+            return Err(FlavorError::new(
                 &format!("{flavor}t"),
                 "free-threaded builds (pyXYt) start at CPython 3.13",
             ));
@@ -72,25 +92,25 @@ impl Flavor {
     }
 
     /// Parses a ports flavor name such as `py39`, `py311` or `py313t`.
-    pub fn parse(name: &str) -> Result<Flavor, Error> {
+    pub fn parse(name: &str) -> Result<Flavor, FlavorError> {
         let rest = name
             .strip_prefix("py")
-            .ok_or_else(|| Error::invalid_flavor(name, "it does not start with \"py\""))?;
+            .ok_or_else(|| FlavorError::new(name, "it does not start with \"py\""))?;
         let (digits, free_threaded) = match rest.strip_suffix('t') {
             Some(digits) => (digits, true),
             None => (rest, false),
         };
         if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(Error::invalid_flavor(
+            return Err(FlavorError::new(
                 name,
                 "\"py\" must be followed by the version digits only (and \"t\" for a free-threaded build)",
             ));
         }
         if digits.len() < 2 {
-            return Err(Error::invalid_flavor(name, "it names no minor version"));
+            return Err(FlavorError::new(name, "it names no minor version"));
         }
         if digits.len() > 3 || digits[1..].starts_with('0') && digits.len() > 2 {
-            return Err(Error::invalid_flavor(name, "the version is malformed"));
+            return Err(FlavorError::new(name, "the version is malformed"));
         }
         let major = digits[..1].parse().expect("one ASCII digit");
         let minor = digits[1..].parse().expect("at most two ASCII digits");
@@ -99,7 +119,7 @@ impl Flavor {
             return Ok(flavor);
         }
         if minor < OLDEST_FREE_THREADED_MINOR {
-            return Err(Error::invalid_flavor(
+            return Err(FlavorError::new(
                 name,
                 "free-threaded builds (pyXYt) start at CPython 3.13",
             ));
@@ -184,14 +204,14 @@ impl Flavor {
     /// `importlib.util.MAGIC_NUMBER` stays the authority, and the compile
     /// step checks it (see `compile`).
     pub fn magic(self) -> Option<[u8; 4]> {
-        crate::magic::table(self.major, self.minor)
+        crate::bytecode::magic::table(self.major, self.minor)
     }
 }
 
 impl FromStr for Flavor {
-    type Err = Error;
+    type Err = FlavorError;
 
-    fn from_str(s: &str) -> Result<Flavor, Error> {
+    fn from_str(s: &str) -> Result<Flavor, FlavorError> {
         Flavor::parse(s)
     }
 }

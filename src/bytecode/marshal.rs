@@ -399,7 +399,7 @@ mod tests {
         assert!(!valid_surrogatepass(b"a\xffb"));
     }
 
-    include!("../tests/common/code_body.rs");
+    include!("../../tests/common/code_body.rs");
 
     #[test]
     fn constant_slices_from_3_14() {

@@ -16,10 +16,10 @@ use std::ffi::OsStr;
 use std::io;
 use std::path::{Path, PathBuf};
 
-use crate::dir::{self, Cursor, Handle};
-use crate::report::Failure;
-use crate::scan::Plan;
-use crate::walk;
+use crate::error::Failure;
+use crate::fs::dir::{self, Cursor, Handle};
+use crate::fs::path;
+use crate::run::scan::Plan;
 
 /// What a clean did.
 #[derive(Debug, Default)]
@@ -64,7 +64,7 @@ pub fn clean(plan: &Plan, root: &Path) -> Cleaned {
     // Reverse path order: every directory after everything below it, and
     // neighbours next to each other, so that the cursor keeps their
     // parents open instead of reopening them from the root.
-    walk::sort_by_path(&mut dirs, |d| d);
+    path::sort_by_path(&mut dirs, |d| d);
     dirs.reverse();
     let mut cursor = Cursor::new(&handle, root);
     for dir in dirs {
@@ -92,7 +92,7 @@ fn remove_all(
     count_bytes: bool,
 ) -> (Vec<(PathBuf, u64)>, Vec<Failure>) {
     let mut files: Vec<&PathBuf> = files.iter().collect();
-    walk::sort_by_path(&mut files, |f| f);
+    path::sort_by_path(&mut files, |f| f);
     let mut groups: Vec<&[&PathBuf]> = Vec::new();
     let mut rest = &files[..];
     while let Some(first) = rest.first() {
@@ -103,7 +103,7 @@ fn remove_all(
         groups.push(&rest[..len]);
         rest = &rest[len..];
     }
-    let removed = crate::parallel::map_init(
+    let removed = crate::run::parallel::map_init(
         &groups,
         16,
         || Cursor::new(handle, root),

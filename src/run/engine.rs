@@ -2,24 +2,31 @@
 //! Lua use), each one call: locate the tree, scan it, then clean and
 //! compile as the command says, and report.
 
+use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use crate::clean;
-use crate::compile::{self, CompileOptions, Expect};
+use crate::bytecode::magic::MagicFrom;
+use crate::bytecode::pyc::{self, InvalidationMode, Magic, SourceStamp, Verdict};
+use crate::cancel::Cancel;
 use crate::error::Error;
-use crate::magic::MagicFrom;
-use crate::options::{self, Options};
-use crate::pyc::{self, InvalidationMode, Magic, SourceStamp, Verdict};
-use crate::report::{
+use crate::python::location::Location;
+use crate::python::target::Target;
+use crate::run::clean;
+use crate::run::compile::{self, CompileOptions, Expect};
+use crate::run::report::{
     Command, Compiled, LevelState, Pending, PendingLevel, PythonInfo, Report, Stop, Undone,
 };
-use crate::scan::{Plan, Scan};
-use crate::target::{Location, Target};
-use std::os::unix::ffi::OsStrExt;
+use crate::run::scan::{Plan, Scan};
+use crate::settings::options::{Options, Value};
 
-/// Runs commands on one [`Target`]. Options are set with a consuming builder;
-/// every setter states its default.
+/// Runs commands on one [`Target`]. Options are set with a consuming builder
+/// whose setters go through [`Options::set`], so a value is checked as a
+/// front's is; every setter states its default. However it is made, an
+/// engine applies pycache.conf the same way: the file its options name
+/// (`config`, else `$PYCACHE_CONF` when a front passed its environment,
+/// [`Options::set_environment`]), else the default file; `no_config` reads
+/// none. What the builder sets counts over the file.
 ///
 /// ```no_run
 /// use pycache::{Engine, Flavor, Target};
@@ -33,103 +40,107 @@ pub struct Engine {
     target: Target,
     options: Options,
     /// What the configuration file did to the options.
-    config: crate::config::Applied,
+    config: crate::settings::config::Applied,
+    /// Set to stop the run.
+    cancel: Cancel,
 }
 
 impl Engine {
-    /// An engine for `target` with every default.
+    /// An engine for `target` with every default (pycache.conf applied).
     pub fn new(target: Target) -> Engine {
-        Engine {
-            target,
-            options: Options::default(),
-            config: Default::default(),
-        }
+        Engine::with_target(target, Options::default(), Cancel::new())
     }
 
     /// An engine for the options a front gathered: the target they select
     /// is resolved here (with neither a flavor nor an interpreter, `python3`
     /// on `PATH`), then the configuration file fills in what the front did
-    /// not set, its flavor's section first ([`crate::config`]). A file that
-    /// cannot be used is ignored whole; the report's warning says why.
-    pub fn from_options(mut options: Options) -> Result<Engine, Error> {
-        let target = options.selection().target()?;
-        let config = crate::config::apply(&mut options, Some(target.flavor()));
-        Ok(Engine {
+    /// not set, its flavor's section first ([`crate::settings::config`]). A
+    /// file that cannot be used is ignored whole; the report's warning says
+    /// why. `cancel` stops the run (and the asking of an interpreter).
+    pub fn from_options(options: Options, cancel: &Cancel) -> Result<Engine, Error> {
+        let target = Target::select(options.selection(), cancel)?;
+        Ok(Engine::with_target(target, options, cancel.clone()))
+    }
+
+    fn with_target(target: Target, mut options: Options, cancel: Cancel) -> Engine {
+        let config = crate::settings::config::apply(&mut options, Some(target.flavor()));
+        Engine {
             target,
             options,
             config,
-        })
+            cancel,
+        }
+    }
+
+    /// Stops the run when `cancel` is set. By default nothing stops it.
+    pub fn cancel(mut self, cancel: &Cancel) -> Engine {
+        self.cancel = cancel.clone();
+        self
+    }
+
+    fn set(mut self, key: &str, value: Value) -> Result<Engine, Error> {
+        self.options.set(key, value)?;
+        Ok(self)
     }
 
     /// Optimization levels to keep fresh. By default `0, 1, 2`. Each must be
     /// 0, 1 or 2; duplicates are dropped.
-    pub fn levels(mut self, levels: &[u8]) -> Result<Engine, Error> {
-        self.options.levels = options::checked_levels(levels)?;
-        Ok(self)
+    pub fn levels(self, levels: &[u8]) -> Result<Engine, Error> {
+        let levels = levels.iter().map(|&l| Value::Int(l.into())).collect();
+        self.set("levels", Value::List(levels))
     }
 
     /// How written pycs are validated. By default timestamps.
-    pub fn invalidation_mode(mut self, mode: InvalidationMode) -> Engine {
-        self.options.invalidation_mode = mode;
-        self
+    pub fn invalidation_mode(self, mode: InvalidationMode) -> Result<Engine, Error> {
+        self.set("invalidation_mode", Value::Str(mode.as_str().into()))
     }
 
     /// Compile workers at most. By default the number of cores; 0 means
     /// the default.
-    pub fn jobs(mut self, jobs: usize) -> Engine {
-        if jobs > 0 {
-            self.options.workers = jobs;
-        }
-        self
+    pub fn jobs(self, jobs: usize) -> Result<Engine, Error> {
+        self.set("jobs", Value::Int(i64::try_from(jobs).unwrap_or(i64::MAX)))
     }
 
-    /// Never compiles sources whose path below site-packages matches `glob`
-    /// (`*` also matches `/`). By default nothing is excluded.
-    pub fn exclude(mut self, glob: &str) -> Result<Engine, Error> {
-        let def = options::def("exclude").expect("exclude is an option");
-        let value = options::Value::Str(glob.as_bytes().to_vec());
-        let pattern = options::checked_glob(def, 0, &value)?;
-        self.options.exclude.push(pattern);
-        Ok(self)
+    /// Never compiles sources whose path below site-packages matches one of
+    /// `globs` (`*` also matches `/`). By default nothing is excluded.
+    pub fn exclude(self, globs: &[&str]) -> Result<Engine, Error> {
+        let globs = globs.iter().map(|g| Value::Str(g.as_bytes().into()));
+        self.set("exclude", Value::List(globs.collect()))
     }
 
     /// Looks only at these directories (pkg's touched directories, on the
     /// running system or on disk; missing ones are fine). By default the
     /// whole site-packages.
-    pub fn touched(mut self, dirs: Option<Vec<PathBuf>>) -> Engine {
-        self.options.dirs = dirs;
-        self
+    pub fn touched(self, dirs: &[PathBuf]) -> Result<Engine, Error> {
+        let dirs = dirs
+            .iter()
+            .map(|d| Value::Str(d.as_os_str().as_bytes().into()));
+        self.set("dirs", Value::List(dirs.collect()))
     }
 
     /// Reports what would change, changes nothing. Off by default.
-    pub fn dry_run(mut self, dry_run: bool) -> Engine {
-        self.options.dry_run = dry_run;
-        self
+    pub fn dry_run(self, dry_run: bool) -> Result<Engine, Error> {
+        self.set("dry_run", Value::Bool(dry_run))
     }
 
     /// Also reads the body of every pyc whose header is fresh and judges
     /// it stale when the body would not load (truncated, garbage after the
     /// header); `update` then compiles it again. Off by default: the fast
     /// path reads only each pyc's header and first byte.
-    pub fn verify(mut self, verify: bool) -> Engine {
-        self.options.verify = verify;
-        self
+    pub fn verify(self, verify: bool) -> Result<Engine, Error> {
+        self.set("verify", Value::Bool(verify))
     }
 
-    /// Longest time one file may take to compile. By default 120 s. (The
-    /// fronts refuse 0 through [`Options`]; here it is taken as given.)
-    pub fn timeout(mut self, timeout: Duration) -> Engine {
-        self.options.timeout = timeout;
-        self
+    /// Longest time one file may take to compile, and a worker to start.
+    /// By default 120 s; it must be more than 0.
+    pub fn timeout(self, timeout: Duration) -> Result<Engine, Error> {
+        self.set("timeout", Value::Num(timeout.as_secs_f64()))
     }
 
-    /// Also removes this interpreter's bytecode of the levels not in
-    /// [`levels`](Engine::levels) (its own tag only, as for orphans), and
-    /// the report says how many files and bytes that freed. Off by
-    /// default: then nothing valid is ever removed.
-    pub fn prune_levels(mut self, prune: bool) -> Engine {
-        self.options.prune_levels = prune;
-        self
+    /// Also removes this interpreter's bytecode of levels not kept. Off by
+    /// default.
+    pub fn prune_levels(self, prune: bool) -> Result<Engine, Error> {
+        self.set("prune_levels", Value::Bool(prune))
     }
 
     /// The options in force.
@@ -185,7 +196,7 @@ impl Engine {
         let meta = std::fs::metadata(source).map_err(|e| Error::io(source, e))?;
         let stamp = SourceStamp::from_metadata(&meta);
         let (dir, name) = match (source.parent(), source.file_name()) {
-            (Some(dir), Some(name)) if crate::walk::is_source_name(name) => (dir, name),
+            (Some(dir), Some(name)) if crate::fs::walk::is_source_name(name) => (dir, name),
             _ => {
                 return Err(Error::io(
                     source,
@@ -199,7 +210,7 @@ impl Engine {
             .levels
             .iter()
             .map(|&level| {
-                let cfile = dir.join(crate::walk::PYCACHE).join(pyc::cache_name(
+                let cfile = dir.join(crate::fs::walk::PYCACHE).join(pyc::cache_name(
                     stem,
                     self.target.tag(),
                     level,
@@ -265,6 +276,7 @@ impl Engine {
             mode: self.options.invalidation_mode,
             timeout: self.options.timeout,
             startup_timeout: self.options.timeout,
+            cancel: self.cancel.clone(),
         };
         let mut magic = prepared.magic;
         loop {
@@ -294,15 +306,15 @@ impl Engine {
                     "{}: magic number {} differs from {} of its standard library's bytecode; \
                      judged again with the interpreter's",
                     python.display(),
-                    crate::magic::hex_and_number(&found),
-                    crate::magic::hex_and_number(&learned.bytes),
+                    crate::bytecode::magic::hex_and_number(&found),
+                    crate::bytecode::magic::hex_and_number(&learned.bytes),
                 ));
                 let asked = Magic {
                     bytes: found,
                     minor: learned.minor,
                 };
                 magic = Some((asked, MagicFrom::Interpreter));
-                report.python.magic = Some(crate::magic::hex(&found));
+                report.python.magic = Some(crate::bytecode::magic::hex(&found));
                 report.python.magic_from = Some(MagicFrom::Interpreter);
                 plan = self.scan(location, Some(asked), true)?;
                 report.sources = plan.sources;
@@ -320,10 +332,10 @@ impl Engine {
                 .collect();
             report.failures.extend(outcome.failures);
             report.warnings.extend(outcome.warnings);
-            if let Some((signal, left)) = outcome.interrupted {
+            if let Some(left) = outcome.interrupted {
                 report.warnings.push(format!(
                     "interrupted by {}: {left} of {} files not compiled; run again to finish",
-                    crate::interrupt::name(signal),
+                    options.cancel.cause(),
                     plan.to_compile.len()
                 ));
             }
@@ -335,7 +347,7 @@ impl Engine {
     /// Locates the tree and settles the magic number: the table's; for a
     /// flavor of a version the table does not know, the one its standard
     /// library's bytecode carries when that can be trusted
-    /// ([`crate::magic`]); else the interpreter is asked, and when that
+    /// ([`crate::bytecode::magic`]); else the interpreter is asked, and when that
     /// fails the error is returned for the report (cleaning needs no
     /// interpreter). `judge`: a number is needed at all.
     fn prepare(&self, judge: bool) -> Result<Prepared, Error> {
@@ -358,9 +370,11 @@ impl Engine {
         let tag = self.target.tag();
         let mut refused = None;
         if let Some(stdlib) = self.target.stdlib() {
-            match crate::magic::from_stdlib(stdlib, self.target.root(), tag, minor) {
+            match crate::bytecode::magic::from_stdlib(stdlib, self.target.root(), tag, minor) {
                 Ok(learned) => {
-                    prepared.notes.push(crate::magic::note(&learned, tag));
+                    prepared
+                        .notes
+                        .push(crate::bytecode::magic::note(&learned, tag));
                     let magic = Magic {
                         bytes: learned.bytes,
                         minor,
@@ -371,7 +385,8 @@ impl Engine {
                 Err(why) => refused = Some(why),
             }
         }
-        let asked = self.target.runnable().and_then(Target::from_interpreter);
+        let asked = (self.target.runnable())
+            .and_then(|python| Target::from_interpreter(python, &self.cancel));
         // Counted when a process ran, whatever it answered.
         prepared.asked = usize::from(!matches!(
             asked,
@@ -389,7 +404,7 @@ impl Engine {
                         .unwrap_or_default();
                     prepared.notes.push(format!(
                         "magic number {}: asked {}{why}",
-                        crate::magic::hex_and_number(&magic.bytes),
+                        crate::bytecode::magic::hex_and_number(&magic.bytes),
                         self.target.interpreter().display()
                     ));
                     prepared.magic = Some((magic, MagicFrom::Interpreter));
@@ -499,7 +514,9 @@ impl Engine {
                 site_packages: location.runtime.clone(),
                 directory: location.dir.clone(),
                 root: self.target.root().map(Path::to_path_buf),
-                magic: prepared.magic.map(|(m, _)| crate::magic::hex(&m.bytes)),
+                magic: prepared
+                    .magic
+                    .map(|(m, _)| crate::bytecode::magic::hex(&m.bytes)),
                 magic_from: prepared.magic.map(|(_, from)| from),
             },
             touched: self.options.dirs.clone(),
@@ -579,5 +596,40 @@ fn pending_level(level: u8, verdict: &Verdict) -> PendingLevel {
         level,
         state,
         reason,
+    }
+}
+
+impl Engine {
+    /// Runs `command` ([`Job::Run`](crate::run::request::Job::Run)).
+    pub fn run(
+        &self,
+        command: Command,
+        progress: &(dyn Fn(usize, usize) + Sync),
+    ) -> Result<Report, Error> {
+        match command {
+            Command::Check => self.check(),
+            Command::Clean => self.clean(),
+            Command::Compile => self.compile(progress),
+            Command::Update => self.update(progress),
+        }
+    }
+
+    /// The target resolved and located
+    /// ([`Job::Info`](crate::run::request::Job::Info)).
+    pub fn info(&self) -> Result<PythonInfo, Error> {
+        let target = self.target();
+        let location = target.locate()?;
+        Ok(PythonInfo {
+            version: target.version(),
+            tag: target.tag().to_string(),
+            interpreter: target.interpreter().to_path_buf(),
+            site_packages: location.runtime,
+            directory: location.dir,
+            root: target.root().map(Path::to_path_buf),
+            magic: target
+                .magic()
+                .map(|m| crate::bytecode::magic::hex(&m.bytes)),
+            magic_from: target.magic().map(|_| target.magic_from()),
+        })
     }
 }

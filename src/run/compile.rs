@@ -16,7 +16,7 @@
 //! worker is bounded: start-up and each file by the timeout, the exit of a
 //! worker whose input is closed by [`GRACE`] (then it is killed). A thread
 //! or worker that cannot be started leaves a smaller pool and a warning.
-//! On SIGINT or SIGTERM ([`crate::interrupt`]) no more work is sent, the
+//! Once cancelled ([`Cancel`]: SIGINT or SIGTERM in the program) no more work is sent, the
 //! files in flight get [`GRACE`] to finish, and whatever a killed worker
 //! left of its temporary files is removed.
 
@@ -33,15 +33,12 @@ use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use rustix::process::{Pid, Signal};
-
-use crate::dir::Handle;
-use crate::error::Error;
-use crate::interrupt;
-use crate::pyc::InvalidationMode;
-use crate::report::Failure;
-use crate::scan::ToCompile;
-use crate::target::spawn_error;
+use crate::bytecode::pyc::InvalidationMode;
+use crate::cancel::Cancel;
+use crate::error::{Error, Failure};
+use crate::fs::dir::Handle;
+use crate::python::child::{kill_group, spawn_error};
+use crate::run::scan::ToCompile;
 
 /// The worker program, run with `python FLAGS WORKER_PY MODE`.
 const WORKER_PY: &str = include_str!("compile/worker.py");
@@ -72,6 +69,8 @@ pub struct CompileOptions {
     pub timeout: Duration,
     /// Longest time a worker may take to start (to send its greeting).
     pub startup_timeout: Duration,
+    /// Stops the feeding of work when set.
+    pub cancel: Cancel,
 }
 
 /// What the pool did.
@@ -85,9 +84,9 @@ pub struct Outcome {
     pub started: usize,
     /// Things worth saying that are not failures.
     pub warnings: Vec<String>,
-    /// Set when a signal stopped the pool: the signal and the number of
-    /// files left uncompiled.
-    pub interrupted: Option<(i32, usize)>,
+    /// Set when the run was cancelled: the number of files left
+    /// uncompiled.
+    pub interrupted: Option<usize>,
     /// Set when [`Expect::rejudge`] stopped the pool before its first file:
     /// the magic number the interpreter greeted with.
     pub magic_differs: Option<[u8; 4]>,
@@ -121,8 +120,8 @@ pub fn compile(
     if tasks.is_empty() {
         return Ok(outcome);
     }
-    if let Some(signal) = interrupt::received() {
-        outcome.interrupted = Some((signal, tasks.len()));
+    if options.cancel.is_cancelled() {
+        outcome.interrupted = Some(tasks.len());
         return Ok(outcome);
     }
     let (first, hello) = Worker::start(python, options)?;
@@ -145,8 +144,8 @@ pub fn compile(
             "{}: magic number {} differs from {} expected for {} (a pre-release?); \
              give the interpreter (python) without a flavor so that freshness uses its own",
             python.display(),
-            crate::magic::hex(&hello.magic),
-            crate::magic::hex(&magic),
+            crate::bytecode::magic::hex(&hello.magic),
+            crate::bytecode::magic::hex(&magic),
             expect.tag
         ));
     }
@@ -188,8 +187,8 @@ pub fn compile(
     let mut left = pool.returned.into_inner().expect("not poisoned");
     left.extend(taken..tasks.len());
     let mut results = pool.results.into_inner().expect("not poisoned");
-    if let Some(signal) = interrupt::received() {
-        outcome.interrupted = Some((signal, left.len()));
+    if options.cancel.is_cancelled() {
+        outcome.interrupted = Some(left.len());
     } else {
         for task in left.into_iter().map(|i| &tasks[i]) {
             results.failures.push(Failure::new(
@@ -247,7 +246,7 @@ impl Pool<'_> {
         loop {
             let mut current = match worker.take() {
                 Some(w) => w,
-                None if interrupt::received().is_some() => return,
+                None if self.options.cancel.is_cancelled() => return,
                 None if replacing && !self.work_left() => return,
                 None => match Worker::start(self.python, self.options) {
                     Ok((w, _)) => {
@@ -326,7 +325,7 @@ impl Pool<'_> {
     /// The next task: one given back first, else the next never taken; none
     /// once a signal arrived.
     fn take(&self) -> Option<usize> {
-        if interrupt::received().is_some() {
+        if self.options.cancel.is_cancelled() {
             return None;
         }
         if let Some(index) = self.returned.lock().expect("not poisoned").pop() {
@@ -338,7 +337,7 @@ impl Pool<'_> {
 
     /// Whether a worker started now could get a task.
     fn work_left(&self) -> bool {
-        interrupt::received().is_none()
+        !self.options.cancel.is_cancelled()
             && (self.next.load(Ordering::SeqCst) < self.tasks.len()
                 || !self.returned.lock().expect("not poisoned").is_empty())
     }
@@ -380,6 +379,8 @@ struct Worker {
     /// The interpreter's own pid, as it names its temporary files (it
     /// differs from the child's behind a wrapper that does not exec).
     pid: u32,
+    /// Whether the run was cancelled, which ends a wait within [`GRACE`].
+    cancel: Cancel,
 }
 
 impl Worker {
@@ -422,6 +423,7 @@ impl Worker {
             stderr,
             mode,
             pid,
+            cancel: options.cancel.clone(),
         };
         if let Err(e) = readers {
             worker.kill();
@@ -508,7 +510,7 @@ impl Worker {
             }
             match self.replies.recv_timeout(left.min(POLL)) {
                 Err(RecvTimeoutError::Timeout) => {
-                    if !interrupted && interrupt::received().is_some() {
+                    if !interrupted && self.cancel.is_cancelled() {
                         interrupted = true;
                         deadline = deadline.min(Instant::now() + GRACE);
                     }
@@ -539,7 +541,7 @@ impl Worker {
                 let words = self.last_words();
                 // A signal to the process group ends the workers too; by the
                 // time this one is reaped, the engine has seen it.
-                if interrupt::received().is_some() {
+                if self.cancel.is_cancelled() {
                     Reply::Stopped
                 } else {
                     Reply::Lost(format!(
@@ -579,12 +581,7 @@ impl Worker {
     /// SIGKILL to the worker's process group while the worker is not
     /// reaped (its pid cannot have been reused).
     fn kill_group(&mut self) {
-        if let Ok(None) = self.child.try_wait() {
-            if let Some(pid) = i32::try_from(self.child.id()).ok().and_then(Pid::from_raw) {
-                let _ = rustix::process::kill_process_group(pid, Signal::KILL);
-            }
-            let _ = self.child.kill();
-        }
+        kill_group(&mut self.child);
     }
 
     /// Waits up to `grace` for the child to exit, then kills it.

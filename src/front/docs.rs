@@ -1,0 +1,75 @@
+//! Text for readers, written from the engine's definitions so that it
+//! cannot drift: README's option tables and the options table of
+//! `lua/pycache.lua` (tests/definitions.rs keeps each copy equal to what
+//! these functions write).
+
+use crate::settings::options::OPTIONS;
+
+/// The Lua table `lua/pycache.lua` checks options and builds program flags
+/// from, as the text between its `-- options: generated` markers.
+pub fn lua_table() -> String {
+    let mut out = String::from("local OPTIONS = {\n");
+    for d in OPTIONS {
+        let flag = if d.flag.is_empty() {
+            String::new()
+        } else {
+            format!("--{}", d.flag)
+        };
+        let element = d
+            .kind
+            .element()
+            .map(|e| format!(", element = {e:?}"))
+            .unwrap_or_default();
+        out.push_str(&format!(
+            "  {{ key = {:?}, flag = {:?}, kind = {:?}, lua = {:?},\n    expected = {:?}{element} }},\n",
+            d.key,
+            flag,
+            format!("{:?}", d.kind).to_lowercase(),
+            d.kind.lua_type(),
+            d.expected,
+        ));
+    }
+    out.push('}');
+    out
+}
+
+/// README's rows for the program's option table, one per option with a flag.
+pub fn readme_rows() -> Vec<String> {
+    OPTIONS
+        .iter()
+        .filter(|d| !d.flag.is_empty())
+        .map(|d| {
+            let short = d.short.map(|c| format!("-{c}, ")).unwrap_or_default();
+            let value = if d.value_name.is_empty() {
+                String::new()
+            } else {
+                format!(" {}", d.value_name)
+            };
+            format!(
+                "| `{short}--{}{value}` | {} | {} |",
+                d.flag, d.help, d.default
+            )
+        })
+        .collect()
+}
+
+/// README's list of the options both Lua modules take (between its
+/// `options:lua` markers): each key and what its value must be.
+pub fn readme_lua_list() -> String {
+    OPTIONS
+        .iter()
+        .map(|d| {
+            let default = match d.default {
+                "—" => String::new(),
+                default => format!("; default {default}"),
+            };
+            format!(
+                "- `{}` ({}): {}: {}{default}\n",
+                d.key,
+                d.kind.lua_type(),
+                d.help,
+                d.expected
+            )
+        })
+        .collect()
+}

@@ -1,0 +1,240 @@
+//! `pycache.core`: the engine as a native Lua 5.4 module (cargo feature
+//! `lua-module`, installed as `${LUA_MODLIBDIR}/pycache/core.so`).
+//!
+//! Every function turns its arguments into one [`Request`] and its
+//! [`Response`] into plain Lua tables (the one serializer,
+//! [`Form::Lua`]). `core.cancel()` stops the run in progress (a host with
+//! threads) and every later call of this module. Ordinary failures (no such site-packages, a bad flavor,
+//! a missing interpreter for `freshness`) return `nil, message`; calling a
+//! function the wrong way (an options table with an unknown key, a number
+//! where a path belongs) raises a Lua error naming the function and the
+//! option. No Rust panic crosses into Lua: each call runs under
+//! `catch_unwind` and a panic comes back as `nil, "internal error: ..."`.
+//!
+//! Paths are byte strings both ways: a Lua string is taken as file-system
+//! bytes (never decoded as UTF-8) and every path in a result is the exact
+//! bytes of the file name.
+
+use std::ffi::OsStr;
+use std::os::unix::ffi::OsStrExt;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::path::PathBuf;
+
+use mlua::serde::SerializeOptions;
+use mlua::{FromLuaMulti, Function, Lua, LuaSerdeExt, Result as LuaResult, Table, Value};
+
+use crate::cancel::Cancel;
+use crate::front::docs;
+use crate::run::request::{Job, Request, Response};
+use crate::run::serialize::{Form, Shaped};
+use crate::settings::options::{self, Def, OptionError, Options};
+
+/// What a wrapper hands back: a value, or `nil, message`.
+type Answer = (Option<Value>, Option<String>);
+
+#[mlua::lua_module(name = "pycache_core")]
+fn exports(lua: &Lua) -> LuaResult<Table> {
+    let m = lua.create_table()?;
+    m.set("_VERSION", env!("CARGO_PKG_VERSION"))?;
+    let shim: Function = lua
+        .load(RAISE_AT_CALLER)
+        .set_name("=pycache.core")
+        .into_function()?;
+    // `_raw` holds the same functions returning misuse as a third value
+    // instead of raising it: lua/pycache.lua raises it under its own name.
+    let raw_table = lua.create_table()?;
+    let export = |name: &str, f: Function| -> LuaResult<()> {
+        raw_table.set(name, f.clone())?;
+        m.set(
+            name,
+            shim.call::<Function>((f, format!("pycache.core.{name}: ")))?,
+        )
+    };
+    // One handle for every call of this module: `core.cancel()` stops the
+    // run in progress (from another thread of the host) and every later one.
+    let cancel = Cancel::new();
+    let c = cancel.clone();
+    export(
+        "info",
+        raw(lua, move |lua, opts| {
+            let options = read_options(opts, |d| d.kind.selects_target())?;
+            answer(lua, Request::new(Job::Info, options, c.clone()))
+        })?,
+    )?;
+    let c = cancel.clone();
+    export(
+        "freshness",
+        raw(lua, move |lua, (source, opts): (Value, Value)| {
+            let source = match &source {
+                Value::String(s) => PathBuf::from(OsStr::from_bytes(&s.as_bytes())),
+                other => {
+                    return Err(misuse(format!(
+                        "argument #1 (source) must be a string, got {}",
+                        other.type_name()
+                    )));
+                }
+            };
+            // The levels judged may come from the configuration file too.
+            let options = read_options(opts, |d| {
+                d.kind.selects_target() || matches!(d.key, "levels" | "config" | "no_config")
+            })?;
+            answer(
+                lua,
+                Request::new(Job::Freshness { source }, options, c.clone()),
+            )
+        })?,
+    )?;
+    for (name, job) in Job::NAMED {
+        let c = cancel.clone();
+        export(
+            name,
+            raw(lua, move |lua, opts| {
+                let options = read_options(opts, |_| true)?;
+                answer(lua, Request::new(job.clone(), options, c.clone()))
+            })?,
+        )?;
+    }
+    m.set(
+        "cancel",
+        lua.create_function(move |_, ()| {
+            cancel.cancel();
+            Ok(())
+        })?,
+    )?;
+    m.set("_raw", raw_table)?;
+    m.set("options", definitions(lua)?)?;
+    Ok(m)
+}
+
+/// Misuse is raised from Lua with `error(msg, 2)`, so the message is a
+/// plain string that names the caller's line (an error raised from Rust
+/// would be a userdata carrying a traceback).
+const RAISE_AT_CALLER: &str = "local f, prefix = ...
+return function(...)
+  local t, msg, misuse = f(...)
+  if misuse then error(prefix .. misuse, 2) end
+  return t, msg
+end";
+
+/// A wrapper as a Lua function returning `value|nil, message|nil,
+/// misuse|nil` for the shim above. Only [`misuse`] is misuse: any other
+/// Lua error (out of memory, a failing `__index`) is raised as it is.
+fn raw<A: FromLuaMulti>(
+    lua: &Lua,
+    f: impl Fn(&Lua, A) -> LuaResult<Answer> + 'static,
+) -> LuaResult<Function> {
+    lua.create_function(move |lua, args: A| match f(lua, args) {
+        Ok((t, msg)) => Ok((t, msg, None)),
+        Err(e) => match e.downcast_ref::<Misuse>() {
+            Some(Misuse(what)) => Ok((None, None, Some(what.clone()))),
+            None => Err(e),
+        },
+    })
+}
+
+/// `core.options`: the engine's option definitions, from the very text
+/// lua/pycache.lua carries ([`docs::lua_table`]).
+fn definitions(lua: &Lua) -> LuaResult<Table> {
+    lua.load(format!("{}\nreturn OPTIONS", docs::lua_table()))
+        .set_name("=pycache.core.options")
+        .eval()
+}
+
+/// Runs the request; the response as Lua values, or `nil, message` for an
+/// error. A panic comes back as `nil, "internal error: ..."`.
+fn answer(lua: &Lua, request: Request) -> LuaResult<Answer> {
+    let quiet = |_: usize, _: usize| {};
+    let response = match catch_unwind(AssertUnwindSafe(|| request.run(&quiet))) {
+        Ok(response) => response,
+        Err(panic) => {
+            let what = panic
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "unknown panic".to_string());
+            return Ok((None, Some(format!("internal error: {what}"))));
+        }
+    };
+    if let Response::Failed(failed) = &response {
+        return Ok((None, Some(failed.error.to_string())));
+    }
+    // `nil` for `None`, plain tables for arrays.
+    let form = SerializeOptions::new()
+        .serialize_none_to_null(false)
+        .serialize_unit_to_null(false)
+        .set_array_metatable(false);
+    let value = lua.to_value_with(&Shaped::new(&response, Form::Lua), form)?;
+    Ok((Some(value), None))
+}
+
+/// The options table (`nil`: every default) read into the engine's
+/// [`Options`] ([`Options::read`] checks each value); a key `allowed`
+/// refuses, a value the engine refuses, or a table that is not one is
+/// misuse. `$PYCACHE_CONF` is the host's.
+fn read_options(opts: Value, allowed: impl Fn(&Def) -> bool) -> LuaResult<Options> {
+    let mut values = Vec::new();
+    let keys: Vec<String>;
+    match opts {
+        Value::Nil => {}
+        Value::Table(t) => {
+            let mut pairs = Vec::new();
+            for pair in t.pairs::<Value, Value>() {
+                let (key, value) = pair?;
+                let key = match &key {
+                    Value::String(s) => s.to_string_lossy(),
+                    other => return Err(misuse(format!("unknown option {}", other.type_name()))),
+                };
+                pairs.push((key, option_value(&value)?));
+            }
+            keys = pairs.iter().map(|(k, _)| k.clone()).collect();
+            values.extend(
+                keys.iter()
+                    .map(String::as_str)
+                    .zip(pairs.into_iter().map(|(_, v)| v)),
+            );
+        }
+        other => {
+            return Err(misuse(format!(
+                "options must be a table, got {}",
+                other.type_name()
+            )));
+        }
+    }
+    let mut options =
+        Options::read(values, allowed).map_err(|e: OptionError| misuse(e.to_string()))?;
+    options.set_environment(|name| std::env::var_os(name));
+    Ok(options)
+}
+
+/// A Lua value as the engine's [`options::Value`]: strings as their bytes,
+/// arrays element by element.
+fn option_value(value: &Value) -> LuaResult<options::Value> {
+    Ok(match value {
+        Value::Boolean(b) => options::Value::Bool(*b),
+        Value::Integer(n) => options::Value::Int(*n),
+        Value::Number(n) => options::Value::Num(*n),
+        Value::String(s) => options::Value::Str(s.as_bytes().to_vec()),
+        Value::Table(t) => options::Value::List(
+            (1..=t.raw_len())
+                .map(|i| t.raw_get::<Value>(i).and_then(|v| option_value(&v)))
+                .collect::<LuaResult<_>>()?,
+        ),
+        other => options::Value::Other(other.type_name()),
+    })
+}
+
+/// Calling a function the wrong way, raised at the caller's line.
+#[derive(Debug)]
+struct Misuse(String);
+
+impl std::fmt::Display for Misuse {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for Misuse {}
+
+fn misuse(what: String) -> mlua::Error {
+    mlua::Error::external(Misuse(what))
+}

@@ -1,0 +1,77 @@
+//! Where a site-packages is on this machine: below `--root` (every
+//! symlink resolved inside the root, so none leads out of it), or behind a
+//! symlink on the running system.
+
+use std::path::{Component, Path, PathBuf};
+
+use crate::error::Error;
+use crate::fs::path;
+
+/// Where the site-packages of a [`Target`](crate::Target) is on this
+/// machine, resolved.
+#[derive(Clone, Debug)]
+pub struct Location {
+    /// The directory the engine reads and writes (symlinks resolved, inside
+    /// the root when there is one).
+    pub dir: PathBuf,
+    /// The site-packages path as the running system sees it: what compiled
+    /// code objects record and what pkg's touched directories start with.
+    pub runtime: PathBuf,
+    /// Set when `dir` differs from the path given, to say so in verbose output.
+    pub note: Option<String>,
+}
+
+impl Location {
+    /// Resolves where `site_packages` (as the running system spells it) is
+    /// on disk. It must exist and be a
+    /// directory. Without a root, a symlinked path is resolved once, here;
+    /// with a root, every symlink on the way is resolved inside the root, so
+    /// no link can lead outside it.
+    pub fn find(site_packages: &Path, root: Option<&Path>) -> Result<Location, Error> {
+        let runtime = absolute(site_packages)?;
+        let dir = match root {
+            Some(root) => {
+                let root = root.canonicalize().map_err(|e| Error::io(root, e))?;
+                path::resolve_in_root(&root, &runtime).map_err(|(path, e)| Error::io(path, e))?
+            }
+            None => match runtime.canonicalize() {
+                Ok(dir) => dir,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                    return Err(Error::SitePackagesMissing { path: runtime });
+                }
+                Err(e) => return Err(Error::io(runtime, e)),
+            },
+        };
+        match dir.metadata() {
+            Ok(meta) if meta.is_dir() => {}
+            Ok(_) => return Err(Error::NotADirectory { path: dir }),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Err(Error::SitePackagesMissing { path: dir });
+            }
+            Err(e) => return Err(Error::io(dir, e)),
+        }
+        let note = (dir != runtime)
+            .then(|| format!("working on {} for {}", dir.display(), runtime.display()));
+        Ok(Location { dir, runtime, note })
+    }
+
+    /// Whether `dir` (absolute, or taken from the working directory) is
+    /// this site-packages or below it, spelled for the running system or
+    /// on disk. Only the spelling is looked at: `dir` may be gone.
+    pub fn contains(&self, dir: &Path) -> bool {
+        let dir = std::path::absolute(dir).unwrap_or_else(|_| dir.to_path_buf());
+        [&self.runtime, &self.dir].iter().any(|top| {
+            dir.strip_prefix(top)
+                .is_ok_and(|rel| rel.components().all(|c| matches!(c, Component::Normal(_))))
+        })
+    }
+}
+
+fn absolute(path: &Path) -> Result<PathBuf, Error> {
+    if path.is_absolute() {
+        return Ok(path.to_path_buf());
+    }
+    std::env::current_dir()
+        .map(|cwd| cwd.join(path))
+        .map_err(|e| Error::io(path, e))
+}

@@ -1,0 +1,449 @@
+//! The engine's one boundary: a front turns its input into a [`Request`]
+//! (the job as a type, the options, a cancellation handle), [`Request::run`]
+//! answers with one [`Response`] (a report, the settings in effect, or an
+//! error with its kind and exit code), and the front writes the response in
+//! its form ([`Response::write_text`], [`Response::to_json`], or serde for
+//! Lua through [`Shaped`]). Which command runs, what an error says and what
+//! a run exits with are decided here, never by a front.
+
+use std::io::{self, Write};
+use std::path::PathBuf;
+
+use serde::ser::SerializeStruct;
+use serde::{Serialize, Serializer};
+
+use crate::cancel::Cancel;
+use crate::error::Error;
+use crate::python::installed::installed;
+use crate::python::target::Target;
+use crate::run::engine::Engine;
+use crate::run::report::{Command, EXIT_ENVIRONMENT, EXIT_USAGE, PendingLevel, PythonInfo, Report};
+use crate::run::serialize::{Form, Shaped};
+use crate::settings::config::Effective;
+use crate::settings::flavor::Flavor;
+use crate::settings::options::{OptionError, Options, Selection, Value};
+
+/// What a front asks for.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Job {
+    /// `check`, `update`, `clean` or `compile`: a report.
+    Run(Command),
+    /// The settings in effect and where each comes from (`pycache config`);
+    /// with a key, only its value.
+    Config {
+        /// One of [`crate::settings::config::KEYS`].
+        key: Option<String>,
+    },
+    /// The target resolved and located, without scanning.
+    Info,
+    /// One source's state at each level.
+    Freshness {
+        /// The source.
+        source: PathBuf,
+    },
+}
+
+impl Job {
+    /// The names a front may call jobs by, each with its job: the
+    /// program's subcommands and `pycache.core`'s functions. `scan` is
+    /// `check` under the name an early version of the Lua module used.
+    pub const NAMED: &[(&str, Job)] = &[
+        ("check", Job::Run(Command::Check)),
+        ("update", Job::Run(Command::Update)),
+        ("clean", Job::Run(Command::Clean)),
+        ("compile", Job::Run(Command::Compile)),
+        ("scan", Job::Run(Command::Check)),
+    ];
+
+    /// The job called `name` ([`Job::NAMED`]); `None` for any other name:
+    /// there is no default job.
+    pub fn named(name: &str) -> Option<Job> {
+        Job::NAMED
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, job)| job.clone())
+    }
+}
+
+/// One request: a job, its options, and how to stop it.
+#[derive(Clone, Debug)]
+pub struct Request {
+    /// What to do.
+    pub job: Job,
+    /// The options, each checked ([`Options::read`]).
+    pub options: Options,
+    /// Every flavor installed under the prefix, one after the other
+    /// (`--all`), instead of the one the options select.
+    pub all: bool,
+    /// Set to stop the run; it still reports what was done.
+    pub cancel: Cancel,
+}
+
+/// What a request gave.
+#[derive(Debug)]
+pub enum Response {
+    /// The report of a run.
+    Report(Report),
+    /// `all`: each installed flavor's report or error, in order.
+    Each {
+        /// The prefix flavors were looked for under.
+        prefix: PathBuf,
+        /// One per flavor.
+        each: Vec<(Flavor, Result<Report, Failed>)>,
+        /// 128 + the signal when one stopped the run.
+        signal: Option<i32>,
+    },
+    /// The settings in effect, one per flavor with `all`.
+    Settings {
+        /// One per flavor (one without `all`).
+        each: Vec<Effective>,
+        /// Only this key's value.
+        key: Option<String>,
+    },
+    /// What `info` says.
+    Info(PythonInfo),
+    /// What `freshness` says, one entry per level.
+    Freshness(Vec<PendingLevel>),
+    /// What kept the request from being done.
+    Failed(Failed),
+}
+
+/// An error as a response: its kind, message and exit code.
+#[derive(Debug)]
+pub struct Failed {
+    /// The error.
+    pub error: Error,
+    /// 128 + the signal when a signal stopped the run, else 2 (usage) or
+    /// 3 (environment).
+    pub exit_code: i32,
+}
+
+impl Failed {
+    /// `error` as a response; `cancel` tells whether a signal stopped the
+    /// run.
+    pub fn new(error: Error, cancel: &Cancel) -> Failed {
+        let exit_code = match cancel.signal() {
+            Some(signal) => 128 + signal,
+            None if error.is_environment() => EXIT_ENVIRONMENT,
+            None => EXIT_USAGE,
+        };
+        Failed { error, exit_code }
+    }
+
+    /// The error's stable name ([`Error::kind`]).
+    pub fn kind(&self) -> &'static str {
+        self.error.kind()
+    }
+}
+
+impl Request {
+    /// A request for `job` with these options, run to the end unless
+    /// `cancel` is set.
+    pub fn new(job: Job, options: Options, cancel: Cancel) -> Request {
+        Request {
+            job,
+            options,
+            all: false,
+            cancel,
+        }
+    }
+
+    /// Runs the request. `progress(done, total)` is called after each file
+    /// compiled.
+    pub fn run(self, progress: &(dyn Fn(usize, usize) + Sync)) -> Response {
+        let cancel = self.cancel.clone();
+        match self.answer(progress) {
+            Ok(response) => response,
+            Err(error) => Response::Failed(Failed::new(error, &cancel)),
+        }
+    }
+
+    fn answer(self, progress: &(dyn Fn(usize, usize) + Sync)) -> Result<Response, Error> {
+        let Request {
+            job,
+            options,
+            all,
+            cancel,
+        } = self;
+        if all && options.dirs().is_some() {
+            // Directories belong to one site-packages; each flavor would
+            // find none of its own among them.
+            return Err(OptionError {
+                key: "dirs".into(),
+                problem: "--all works on whole site-packages: it takes no DIR and no --dirs-from"
+                    .into(),
+            }
+            .into());
+        }
+        let flavors = |options: &Options| -> Result<(PathBuf, Vec<Flavor>), Error> {
+            let prefix = installed_prefix(options.selection());
+            let flavors = installed(&prefix)?;
+            Ok((prefix, flavors))
+        };
+        match job {
+            Job::Config { key } => {
+                let mut each = Vec::new();
+                if all {
+                    for flavor in flavors(&options)?.1 {
+                        let mut options = options.clone();
+                        options.set("flavor", Value::Str(flavor.name().into_bytes()))?;
+                        each.push(Effective::of(options, Some(flavor))?);
+                    }
+                } else {
+                    let selection = options.selection();
+                    let flavor = match (selection.flavor, &selection.python) {
+                        (Some(flavor), _) => Some(flavor),
+                        (None, Some(_)) => Some(Target::select(selection, &cancel)?.flavor()),
+                        (None, None) => None,
+                    };
+                    each.push(Effective::of(options, flavor)?);
+                }
+                Ok(Response::Settings { each, key })
+            }
+            Job::Run(command) if all => {
+                let (prefix, flavors) = flavors(&options)?;
+                let mut each = Vec::new();
+                for flavor in flavors {
+                    let mut options = options.clone();
+                    let report = options
+                        .set("flavor", Value::Str(flavor.name().into_bytes()))
+                        .map_err(Error::from)
+                        .and_then(|()| Engine::from_options(options, &cancel))
+                        .and_then(|engine| engine.run(command, progress))
+                        .map(|report| interrupted(report, &cancel))
+                        .map_err(|error| Failed::new(error, &cancel));
+                    each.push((flavor, report));
+                    // What was done is reported; no other flavor starts.
+                    if cancel.is_cancelled() {
+                        break;
+                    }
+                }
+                let signal = cancel.signal();
+                Ok(Response::Each {
+                    prefix,
+                    each,
+                    signal,
+                })
+            }
+            Job::Run(command) => {
+                let report = Engine::from_options(options, &cancel)?.run(command, progress)?;
+                Ok(Response::Report(interrupted(report, &cancel)))
+            }
+            Job::Info => Ok(Response::Info(
+                Engine::from_options(options, &cancel)?.info()?,
+            )),
+            Job::Freshness { source } => Ok(Response::Freshness(
+                Engine::from_options(options, &cancel)?.freshness(&source)?,
+            )),
+        }
+    }
+}
+
+/// A report of a run a signal stopped exits 128 + the signal.
+fn interrupted(mut report: Report, cancel: &Cancel) -> Report {
+    if let Some(signal) = cancel.signal() {
+        report.exit_code = 128 + signal;
+    }
+    report
+}
+
+/// The prefix `all` looks for flavors under, inside the root if given.
+fn installed_prefix(selection: &Selection) -> PathBuf {
+    let prefix = (selection.prefix.clone()).unwrap_or_else(|| PathBuf::from(Selection::PREFIX));
+    match &selection.root {
+        Some(root) => root.join(prefix.strip_prefix("/").unwrap_or(&prefix)),
+        None => prefix,
+    }
+}
+
+/// How a program writes a response.
+#[derive(Clone, Copy, Debug)]
+pub enum Output {
+    /// Lines for a reader.
+    Text(Text),
+    /// JSON (`--json`, `--json-summary`).
+    Json(Form),
+}
+
+/// How the program writes a response as text.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Text {
+    /// Also what was found or done file by file, and notes.
+    pub verbose: bool,
+    /// Only failures (no summary line).
+    pub quiet: bool,
+    /// This front's spelling of a bad option, added to its message: the
+    /// program's flag (`--jobs`).
+    pub flag: Option<fn(&OptionError) -> Option<String>>,
+}
+
+impl Response {
+    /// What a program answering with this response exits with.
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            Response::Report(report) => report.exit_code,
+            Response::Each { each, signal, .. } => match signal {
+                Some(signal) => 128 + signal,
+                None => (each.iter())
+                    .map(|(_, r)| match r {
+                        Ok(report) => report.exit_code,
+                        Err(failed) => failed.exit_code,
+                    })
+                    .max()
+                    .unwrap_or(0),
+            },
+            Response::Settings { .. } | Response::Info(_) | Response::Freshness(_) => 0,
+            Response::Failed(failed) => failed.exit_code,
+        }
+    }
+
+    /// Writes the response as a program does: reports and settings on
+    /// `out` (as text, or as JSON in a JSON form), and every error as a
+    /// line on `err` (with JSON, the error is on `out` too).
+    pub fn write(
+        &self,
+        output: Output,
+        out: &mut dyn Write,
+        err: &mut dyn Write,
+    ) -> io::Result<()> {
+        let text = match output {
+            Output::Json(form) => {
+                out.write_all(self.to_json(form).as_bytes())?;
+                return self.write_errors(Text::default(), err);
+            }
+            Output::Text(text) => text,
+        };
+        match self {
+            Response::Report(report) => write_report(report, text, out),
+            Response::Each { prefix, each, .. } => {
+                if each.is_empty() {
+                    writeln!(
+                        out,
+                        ">=> no Python flavor installed under {}",
+                        prefix.display()
+                    )?;
+                }
+                for (_, result) in each {
+                    match result {
+                        Ok(report) => write_report(report, text, out)?,
+                        Err(failed) => writeln!(err, "pycache: {}", failed.error)?,
+                    }
+                }
+                Ok(())
+            }
+            Response::Settings { each, key } => {
+                for effective in each {
+                    let text = match key {
+                        Some(key) => {
+                            (effective.value(key)).unwrap_or_else(|| format!("no setting {key}\n"))
+                        }
+                        None => effective.render(),
+                    };
+                    out.write_all(text.as_bytes())?;
+                }
+                Ok(())
+            }
+            Response::Info(_) | Response::Freshness(_) => {
+                out.write_all(self.to_json(Form::Json).as_bytes())
+            }
+            Response::Failed(_) => self.write_errors(text, err),
+        }
+    }
+
+    fn write_errors(&self, text: Text, err: &mut dyn Write) -> io::Result<()> {
+        match self {
+            Response::Failed(failed) => {
+                let flag = match (&failed.error, text.flag) {
+                    (Error::Option(e), Some(flag)) => flag(e),
+                    _ => None,
+                };
+                let flag = flag.map(|f| format!(" ({f})")).unwrap_or_default();
+                writeln!(err, "pycache: {}{flag}", failed.error)
+            }
+            Response::Each { each, .. } => {
+                for (_, result) in each {
+                    if let Err(failed) = result {
+                        writeln!(err, "pycache: {}", failed.error)?;
+                    }
+                }
+                Ok(())
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// The response as JSON in `form` (whole or summary), ending with a
+    /// newline: one object, or an array of them for `all`.
+    pub fn to_json(&self, form: Form) -> String {
+        match self {
+            Response::Each { each, .. } => {
+                let items: Vec<String> = (each.iter())
+                    .map(|(flavor, result)| match result {
+                        Ok(report) => Shaped::new(report, form).to_json(),
+                        Err(failed) => {
+                            let flavor = flavor.name();
+                            Shaped::new(&(Some(flavor), failed), form).to_json()
+                        }
+                    })
+                    .collect();
+                format!("[{}]\n", items.join(",\n"))
+            }
+            Response::Settings { each, key } => {
+                let items: Vec<String> = (each.iter()).map(|e| e.to_json(key.as_deref())).collect();
+                match items.as_slice() {
+                    [one] => format!("{one}\n"),
+                    _ => format!("[{}]\n", items.join(",\n")),
+                }
+            }
+            Response::Failed(failed) => Shaped::new(&(None, failed), form).to_json() + "\n",
+            _ => Shaped::new(self, form).to_json() + "\n",
+        }
+    }
+}
+
+fn write_report(report: &Report, text: Text, out: &mut dyn Write) -> io::Result<()> {
+    let mut lines = report.render(text.verbose);
+    if text.quiet {
+        lines.remove(0);
+    }
+    if lines.is_empty() {
+        return Ok(());
+    }
+    writeln!(out, "{}", lines.join("\n"))
+}
+
+/// An error as JSON and Lua see it: `{schema, [flavor], error, kind,
+/// exit_code}`.
+impl Serialize for Shaped<'_, (Option<String>, &Failed)> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let (flavor, failed) = self.value;
+        let mut st = s.serialize_struct("Failed", 5)?;
+        st.serialize_field("schema", &1)?;
+        match flavor {
+            Some(flavor) => st.serialize_field("flavor", flavor)?,
+            None => st.skip_field("flavor")?,
+        }
+        st.serialize_field("error", &failed.error.to_string())?;
+        st.serialize_field("kind", failed.kind())?;
+        st.serialize_field("exit_code", &failed.exit_code)?;
+        st.end()
+    }
+}
+
+/// A response as serde sees it: for Lua (`pycache.core`) and for the JSON
+/// of one object.
+impl Serialize for Shaped<'_, Response> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self.value {
+            Response::Report(report) => Shaped::new(report, self.form).serialize(s),
+            Response::Info(info) => Shaped::new(info, self.form).serialize(s),
+            Response::Freshness(levels) => levels.serialize(s),
+            Response::Failed(failed) => Shaped::new(&(None, failed), self.form).serialize(s),
+            Response::Each { .. } | Response::Settings { .. } => {
+                let json: serde_json::Value = serde_json::from_str(&self.value.to_json(self.form))
+                    .map_err(serde::ser::Error::custom)?;
+                json.serialize(s)
+            }
+        }
+    }
+}

@@ -1,0 +1,265 @@
+//! The one serializer: a report (or any part of a response) written in a
+//! [`Form`] given as an argument, through serde, for serde_json and for
+//! mlua alike. The forms differ in two things only: how a path is written
+//! (a JSON string with `\udcXX` escapes, or the raw bytes a Lua string
+//! holds) and whether the lists of paths are left out (the summary).
+
+use std::fmt::Write as _;
+use std::os::unix::ffi::OsStrExt;
+use std::path::{Path, PathBuf};
+
+use serde::ser::{Error as _, SerializeSeq, SerializeStruct};
+use serde::{Serialize, Serializer};
+use serde_json::value::RawValue;
+
+use crate::error::Failure;
+use crate::run::report::{Compiled, Pending, PythonInfo, Report};
+
+/// How a response is written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Form {
+    /// JSON, every field (`--json`).
+    Json,
+    /// JSON without the lists of paths (`--json-summary`, what pkg
+    /// triggers read: removing a large package would otherwise send every
+    /// removed path through pkg's pipe and Lua's JSON reader, for nothing).
+    JsonSummary,
+    /// Lua values (`pycache.core`): paths as their raw bytes.
+    Lua,
+}
+
+impl Form {
+    fn summary(self) -> bool {
+        self == Form::JsonSummary
+    }
+}
+
+/// `value` to be serialized in `form`.
+pub struct Shaped<'a, T: ?Sized> {
+    /// What is written.
+    pub value: &'a T,
+    /// How.
+    pub form: Form,
+}
+
+impl<'a, T: ?Sized> Shaped<'a, T> {
+    /// `value` in `form`.
+    pub fn new(value: &'a T, form: Form) -> Shaped<'a, T> {
+        Shaped { value, form }
+    }
+
+    /// One line of JSON (in a JSON form).
+    pub fn to_json(&self) -> String
+    where
+        Self: Serialize,
+    {
+        serde_json::to_string(self).expect("a response always serializes")
+    }
+
+    fn of<U: ?Sized>(&self, value: &'a U) -> Shaped<'a, U> {
+        Shaped {
+            value,
+            form: self.form,
+        }
+    }
+}
+
+impl Serialize for Shaped<'_, Path> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self.form {
+            Form::Lua => s.serialize_bytes(self.value.as_os_str().as_bytes()),
+            Form::Json | Form::JsonSummary => RawValue::from_string(json_string(self.value))
+                .map_err(S::Error::custom)?
+                .serialize(s),
+        }
+    }
+}
+
+impl Serialize for Shaped<'_, PathBuf> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.of(self.value.as_path()).serialize(s)
+    }
+}
+
+impl Serialize for Shaped<'_, [PathBuf]> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut seq = s.serialize_seq(Some(self.value.len()))?;
+        for path in self.value {
+            seq.serialize_element(&self.of(path.as_path()))?;
+        }
+        seq.end()
+    }
+}
+
+impl Serialize for Shaped<'_, Option<PathBuf>> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self.value {
+            Some(path) => self.of(path.as_path()).serialize(s),
+            None => s.serialize_none(),
+        }
+    }
+}
+
+impl Serialize for Shaped<'_, Option<Vec<PathBuf>>> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self.value {
+            Some(paths) => self.of(paths.as_slice()).serialize(s),
+            None => s.serialize_none(),
+        }
+    }
+}
+
+impl<T> Serialize for Shaped<'_, Vec<T>>
+where
+    for<'a> Shaped<'a, T>: Serialize,
+{
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut seq = s.serialize_seq(Some(self.value.len()))?;
+        for item in self.value {
+            seq.serialize_element(&self.of(item))?;
+        }
+        seq.end()
+    }
+}
+
+impl Serialize for Shaped<'_, Failure> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut st = s.serialize_struct("Failure", 2)?;
+        st.serialize_field("path", &self.of(self.value.path.as_path()))?;
+        st.serialize_field("reason", &self.value.reason)?;
+        st.end()
+    }
+}
+
+impl Serialize for Shaped<'_, Pending> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut st = s.serialize_struct("Pending", 2)?;
+        st.serialize_field("path", &self.of(self.value.path.as_path()))?;
+        st.serialize_field("levels", &self.value.levels)?;
+        st.end()
+    }
+}
+
+impl Serialize for Shaped<'_, Compiled> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut st = s.serialize_struct("Compiled", 2)?;
+        st.serialize_field("path", &self.of(self.value.path.as_path()))?;
+        st.serialize_field("levels", &self.value.levels)?;
+        st.end()
+    }
+}
+
+impl Serialize for Shaped<'_, PythonInfo> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let p = self.value;
+        let mut st = s.serialize_struct("PythonInfo", 8)?;
+        st.serialize_field("version", &p.version)?;
+        st.serialize_field("tag", &p.tag)?;
+        st.serialize_field("interpreter", &self.of(p.interpreter.as_path()))?;
+        st.serialize_field("site_packages", &self.of(p.site_packages.as_path()))?;
+        st.serialize_field("directory", &self.of(p.directory.as_path()))?;
+        st.serialize_field("root", &self.of(&p.root))?;
+        st.serialize_field("magic", &p.magic)?;
+        st.serialize_field("magic_from", &p.magic_from)?;
+        st.end()
+    }
+}
+
+impl Serialize for Shaped<'_, Report> {
+    /// The fields in the order of the schema (src/run/report.rs).
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let r = self.value;
+        let summary = self.form.summary();
+        let mut st = s.serialize_struct("Report", 29)?;
+        st.serialize_field("schema", &r.schema)?;
+        st.serialize_field("command", &r.command)?;
+        st.serialize_field("dry_run", &r.dry_run)?;
+        st.serialize_field("python", &self.of(&r.python))?;
+        st.serialize_field("config", &self.of(&r.config))?;
+        // The lists of paths, which the summary leaves out.
+        macro_rules! paths {
+            ($($name:ident),*) => {$(
+                if summary {
+                    st.skip_field(stringify!($name))?;
+                } else {
+                    st.serialize_field(stringify!($name), &self.of(&r.$name))?;
+                }
+            )*};
+        }
+        paths!(touched);
+        st.serialize_field("sources", &r.sources)?;
+        st.serialize_field("fresh", &r.fresh)?;
+        paths!(
+            to_compile,
+            compiled,
+            orphans,
+            empty_dirs,
+            removed_files,
+            removed_dirs,
+            to_prune,
+            pruned
+        );
+        st.serialize_field("pruned_bytes", &r.pruned_bytes)?;
+        st.serialize_field("failures", &self.of(&r.failures))?;
+        st.serialize_field("error", &r.error.as_ref().map(ToString::to_string))?;
+        match &r.error {
+            Some(stop) => st.serialize_field("error_kind", stop.error.kind())?,
+            None => st.skip_field("error_kind")?,
+        }
+        st.serialize_field("warnings", &r.warnings)?;
+        st.serialize_field("notes", &r.notes)?;
+        st.serialize_field("interpreters_started", &r.interpreters_started)?;
+        st.serialize_field("elapsed_ms", &r.elapsed_ms)?;
+        st.serialize_field("levels", &r.levels)?;
+        st.serialize_field("lines", &r.lines)?;
+        st.serialize_field("exit_code", &r.exit_code)?;
+        st.end()
+    }
+}
+
+impl Report {
+    /// The report as one line of JSON (schema in the module docs).
+    pub fn to_json(&self) -> String {
+        Shaped::new(self, Form::Json).to_json()
+    }
+
+    /// The report as JSON without its lists of paths ([`Form::JsonSummary`]).
+    pub fn to_json_summary(&self) -> String {
+        Shaped::new(self, Form::JsonSummary).to_json()
+    }
+}
+
+/// A path as a JSON string, non-UTF-8 bytes as `\udcXX`.
+fn json_string(path: &Path) -> String {
+    let mut out = String::with_capacity(path.as_os_str().len() + 2);
+    out.push('"');
+    for chunk in path.as_os_str().as_bytes().utf8_chunks() {
+        for c in chunk.valid().chars() {
+            match c {
+                '"' => out.push_str("\\\""),
+                '\\' => out.push_str("\\\\"),
+                c if (c as u32) < 0x20 => {
+                    let _ = write!(out, "\\u{:04x}", c as u32);
+                }
+                c => out.push(c),
+            }
+        }
+        for b in chunk.invalid() {
+            let _ = write!(out, "\\udc{b:02x}");
+        }
+    }
+    out.push('"');
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::ffi::OsStr;
+
+    #[test]
+    fn json_paths_keep_every_byte() {
+        let p = Path::new(OsStr::from_bytes(b"/a\"b\\c\nd\xff\xc3\xa9"));
+        assert_eq!(json_string(p), r#""/a\"b\\c\u000ad\udcffé""#);
+    }
+}
