@@ -620,6 +620,18 @@ mod tests {
             root.join("host-etc/passwd")
         );
         symlink("loop", root.join("loop")).unwrap();
-        assert!(resolve_in_root(&root, Path::new("/loop")).is_err());
+        let err = resolve_in_root(&root, Path::new("/loop")).unwrap_err();
+        let Error::Io { path, source } = &err else {
+            panic!("a symlink loop gave {err:?}, not an I/O error");
+        };
+        assert_eq!(path, &root.join("loop"));
+        assert_eq!(source.to_string(), "too many levels of symbolic links");
+        assert_eq!(
+            err.to_string(),
+            format!(
+                "{}: too many levels of symbolic links",
+                root.join("loop").display()
+            )
+        );
     }
 }
