@@ -1,11 +1,11 @@
 //! The one definition of the options (src/options.rs) and of the report
-//! (src/report.rs) against every copy a reader or another front sees:
+//! (its struct) against every copy a reader or another front sees:
 //! lua/pycache.lua's option table, README's option table and Lua option
-//! list, and README's and the module docs' JSON field lists. A drift fails
-//! here; `PYCACHE_BLESS=1 cargo test --test definitions` rewrites the
-//! generated blocks.
+//! list, and README's JSON and Lua field lists and the JSON schema in the
+//! report module's doc. A drift fails here; `PYCACHE_BLESS=1 cargo test
+//! --test definitions` rewrites the generated blocks.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use pycache::front::docs;
 use pycache::settings::options::OPTIONS;
@@ -80,19 +80,112 @@ fn readme_lists_every_option_as_defined() {
     }
 }
 
-/// Every field name of a real report's JSON, nested ones as `outer.inner`.
+/// Every field name of real reports' JSON, nested ones as `outer.inner`:
+/// a `check`, and an `update` stopped by a missing interpreter (the fields
+/// only a report with an error has).
 fn report_fields() -> Vec<String> {
     let tmp = tempfile::tempdir().unwrap();
     std::fs::write(tmp.path().join("a.py"), "A = 1\n").unwrap();
     let target = Target::from_flavor(Flavor::parse("py311").unwrap(), tmp.path())
         .with_site_packages(tmp.path());
-    let report = Engine::new(target).check().unwrap();
-    let json: serde_json::Value = serde_json::from_str(&report.to_json()).unwrap();
+    let checked = Engine::new(target.clone()).check().unwrap();
+    let stopped = Engine::new(target).update(&|_, _| {}).unwrap();
+    assert_eq!(stopped.exit_code, 3, "{:?}", stopped.lines);
     let mut fields = Vec::new();
-    for (key, value) in json.as_object().unwrap() {
-        fields.push(key.clone());
-        if let Some(inner) = value.as_object() {
-            fields.extend(inner.keys().map(|k| format!("{key}.{k}")));
+    for report in [checked, stopped] {
+        let json: serde_json::Value = serde_json::from_str(&report.to_json()).unwrap();
+        for (key, value) in json.as_object().unwrap() {
+            let mut names = vec![key.clone()];
+            if let Some(inner) = value.as_object() {
+                names.extend(inner.keys().map(|k| format!("{key}.{k}")));
+            }
+            for name in names {
+                if !fields.contains(&name) {
+                    fields.push(name);
+                }
+            }
+        }
+    }
+    fields
+}
+
+/// The source file whose module doc has the report's `# JSON schema`
+/// heading, looked for among every `.rs` file under src/ (so that the
+/// report module may move into a folder), with its text.
+fn report_source() -> (PathBuf, String) {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let found: Vec<(PathBuf, String)> = walkdir::WalkDir::new(&src)
+        .into_iter()
+        .map(|e| e.unwrap().into_path())
+        .filter(|p| p.extension().is_some_and(|x| x == "rs"))
+        .filter_map(|p| {
+            let text = std::fs::read_to_string(&p).unwrap();
+            let has = text.lines().any(|l| l.starts_with("//! # JSON schema"));
+            has.then_some((p, text))
+        })
+        .collect();
+    let [(path, text)] = <[_; 1]>::try_from(found).unwrap_or_else(|found| {
+        let paths: Vec<_> = found.iter().map(|(p, _)| p.display().to_string()).collect();
+        panic!("want one file under src/ with a `//! # JSON schema` heading, found {paths:?}")
+    });
+    (path, text)
+}
+
+/// The lines of the ```text block under `# JSON schema` in `text`'s
+/// module doc, without their `//! ` (or `//!`).
+fn schema_block(text: &str) -> Vec<&str> {
+    // The module doc is the file's leading run of `//!` lines.
+    let doc = text
+        .lines()
+        .map_while(|l| l.strip_prefix("//!"))
+        .map(|l| l.strip_prefix(' ').unwrap_or(l));
+    let mut lines = doc
+        .skip_while(|l| !l.starts_with("# JSON schema"))
+        .skip_while(|l| *l != "```text")
+        .skip(1);
+    let mut block = Vec::new();
+    for line in lines.by_ref() {
+        if line == "```" {
+            return block;
+        }
+        block.push(line);
+    }
+    panic!("no closed ```text block under `# JSON schema` in the module doc")
+}
+
+/// The fields `block` names: each top-level field starts a line (a line
+/// starting with a space continues the one before), and the fields of an
+/// object (`{name VALUE, name VALUE}`) are given as `outer.inner`.
+fn schema_fields(block: &[&str]) -> Vec<String> {
+    let mut entries: Vec<String> = Vec::new();
+    for line in block {
+        match entries.last_mut() {
+            Some(entry) if line.starts_with(' ') => entry.push_str(line),
+            _ => entries.push(line.to_string()),
+        }
+    }
+    let mut fields = Vec::new();
+    for entry in entries {
+        let (name, value) = entry
+            .split_once(' ')
+            .unwrap_or_else(|| panic!("schema entry without a value: {entry:?}"));
+        let is_name =
+            |n: &str| !n.is_empty() && n.bytes().all(|b| b.is_ascii_lowercase() || b == b'_');
+        assert!(
+            is_name(name),
+            "schema entry that does not start with a field name: {entry:?}"
+        );
+        fields.push(name.to_string());
+        if let Some(object) = value.trim_start().strip_prefix('{') {
+            let (inner, _) = object
+                .split_once('}')
+                .unwrap_or_else(|| panic!("{name}: {{ without }}: {entry:?}"));
+            for part in inner.split(',') {
+                let part = part.trim();
+                let inner_name = part.split(' ').next().unwrap();
+                assert!(is_name(inner_name), "{name}: not a field: {part:?}");
+                fields.push(format!("{name}.{inner_name}"));
+            }
         }
     }
     fields
@@ -105,10 +198,9 @@ fn readme_and_module_docs_name_every_report_field() {
     let json = &json[..json.find("\n## ").unwrap_or(json.len())];
     let lua = &readme[readme.find("The report table has the fields").unwrap()..];
     let lua = &lua[..lua.find("\n###").unwrap()];
-    let docs = read("src/run/report.rs");
     let fields = report_fields();
     assert!(fields.len() > 20, "{fields:?}");
-    for field in fields {
+    for field in &fields {
         let name = field.rsplit('.').next().unwrap();
         assert!(
             json.contains(&format!("`{name}`")),
@@ -118,9 +210,22 @@ fn readme_and_module_docs_name_every_report_field() {
             lua.contains(name),
             "README's Lua report paragraph does not name {field}"
         );
-        assert!(
-            docs.contains(&format!("//! {name} ")) || docs.contains(&format!("{name} ")),
-            "src/report.rs's schema does not name {field}"
-        );
     }
+    // The schema block names each field of a real report, and nothing else.
+    let (path, text) = report_source();
+    let block = schema_block(&text);
+    let named = schema_fields(&block);
+    let mut once = named.clone();
+    once.sort();
+    once.dedup();
+    assert_eq!(once.len(), named.len(), "a field named twice: {named:?}");
+    let missing: Vec<_> = fields.iter().filter(|f| !named.contains(f)).collect();
+    let unknown: Vec<_> = named.iter().filter(|f| !fields.contains(f)).collect();
+    assert!(
+        missing.is_empty() && unknown.is_empty(),
+        "{}'s JSON schema block drifted from the report: fields it lacks {missing:?}, \
+         fields it names that a report does not have {unknown:?}; the block:\n{}",
+        path.display(),
+        block.join("\n")
+    );
 }

@@ -1,9 +1,9 @@
 //! Free-threaded flavors (`py313t`): the same cache tag and magic number as
 //! `py313`, a tree of their own. No free-threaded CPython is built on this
 //! machine, so the prefix's `bin/python3.13t` is a link to the real 3.13
-//! (`~/.pyenv/versions/3.13.0/bin/python3.13`): what is tested is that the
-//! two trees never see each other, which depends on paths, not on the
-//! build of the interpreter.
+//! (the one `common::pythons` finds in `~/.pyenv/versions`): what is
+//! tested is that the two trees never see each other, which depends on
+//! paths, not on the build of the interpreter.
 
 mod common;
 
@@ -16,23 +16,23 @@ use common::{Run, cache_of, pycache};
 
 const TAG: &str = "cpython-313";
 
+/// The CPython 3.13 that [`common::pythons`] finds, looked up once.
 fn python313() -> PathBuf {
-    let home = std::env::var_os("HOME")
-        .map(PathBuf::from)
-        .unwrap_or_default();
-    let found = fs::read_dir(home.join(".pyenv/versions"))
-        .into_iter()
-        .flatten()
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| {
-            p.file_name()
-                .is_some_and(|n| n.to_string_lossy().starts_with("3.13."))
+    static FOUND: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    FOUND
+        .get_or_init(|| {
+            common::pythons()
+                .into_iter()
+                .find(|p| p.minor == 13)
+                .map(|p| p.path)
+                .unwrap_or_else(|| {
+                    panic!(
+                        "CPython 3.13 is needed for the free-threaded flavor tests: \
+                         pyenv install 3.13"
+                    )
+                })
         })
-        .map(|p| p.join("bin/python3.13"))
-        .find(|p| p.is_file());
-    found.unwrap_or_else(|| {
-        panic!("CPython 3.13 is needed for the free-threaded flavor tests: pyenv install 3.13.0")
-    })
+        .clone()
 }
 
 /// Every entry below `root`: content (None for a directory), mtime and inode.

@@ -389,26 +389,194 @@ fn valid_surrogatepass(bytes: &[u8]) -> bool {
 mod tests {
     use super::*;
 
-    #[test]
-    fn rejects_what_marshal_rejects() {
-        assert!(check_code(b"", 11).is_err());
-        assert!(check_code(b"N", 11).is_err(), "not a code object");
-        assert!(check_code(b"\xe3\x00\x00", 11).is_err(), "too short");
-        assert!(check_code(b"q", 11).is_err(), "unknown type");
-        assert!(valid_surrogatepass(b"a\xed\xa0\x80b"));
-        assert!(!valid_surrogatepass(b"a\xffb"));
+    include!("../../tests/common/code_body.rs");
+
+    /// Where [`code_with_consts`] puts its first constant: `c`, five
+    /// counts, the empty bytecode `s\0\0\0\0`, then `)` and the count.
+    const CONSTS: usize = 1 + 20 + 5 + 2;
+
+    fn broken(at: usize, what: &'static str) -> Result<(), Broken> {
+        Err(Broken { at, what })
     }
 
-    include!("../../tests/common/code_body.rs");
+    #[test]
+    fn rejects_what_marshal_rejects_where_it_rejects_it() {
+        let too_short = "marshal data too short";
+        assert_eq!(check_code(b"", 11), broken(0, too_short));
+        // The code object's argcount ends past the data.
+        assert_eq!(check_code(b"\xe3\x00\x00", 11), broken(1, too_short));
+        assert_eq!(check_code(b"N", 11), broken(0, "not a code object"));
+        assert_eq!(
+            check_code(b"q", 11),
+            broken(0, "bad marshal data (unknown type code)")
+        );
+        // Sizes: negative, or more than what is left, are refused before
+        // anything is skipped.
+        assert_eq!(
+            check_code(b"s\xff\xff\xff\xff", 11),
+            broken(5, "bad marshal data (size out of range)")
+        );
+        assert_eq!(check_code(b"s\x10\0\0\0ab", 11), broken(5, too_short));
+        assert_eq!(check_code(b"l\x10\0\0\0\x01\0", 11), broken(5, too_short));
+        assert_eq!(
+            check_code(b"l\x01\0\0\0\x00\x80", 11),
+            broken(7, "bad marshal data (digit out of range in long)")
+        );
+        assert_eq!(
+            check_code(b"l\x02\0\0\0\x01\0\0\0", 11),
+            broken(9, "bad marshal data (unnormalized long data)")
+        );
+        // Text of the UTF-8 types is decoded (the error points at its
+        // start); the one-byte types are not.
+        assert_eq!(
+            check_code(b"u\x03\0\0\0a\xffb", 11),
+            broken(5, "text that does not decode as UTF-8")
+        );
+        assert_eq!(
+            check_code(b"t\x03\0\0\0a\xffb", 11),
+            broken(5, "text that does not decode as UTF-8")
+        );
+        assert_eq!(
+            check_code(b"a\x03\0\0\0a\xffb", 11),
+            broken(0, "not a code object")
+        );
+        assert!(valid_surrogatepass(b"a\xed\xa0\x80b"));
+        assert!(!valid_surrogatepass(b"a\xffb"));
+        assert!(!valid_surrogatepass(b"a\xed\xa0"));
+    }
+
+    #[test]
+    fn rejects_bad_constants_of_a_code_object() {
+        let at = CONSTS;
+        assert_eq!(
+            check_code(&code_with_consts(1, b"0"), 11),
+            broken(at + 1, "NULL object in marshal data")
+        );
+        // A dict ends at its NULL key; a NULL value is an error.
+        assert_eq!(
+            check_code(&code_with_consts(1, b"{N0"), 11),
+            broken(at + 3, "NULL object in marshal data")
+        );
+        // No object was flagged for reference: index 0 is not there yet.
+        assert_eq!(
+            check_code(&code_with_consts(1, b"r\0\0\0\0"), 11),
+            broken(at + 5, "bad marshal data (invalid reference)")
+        );
+        // A code object reserves its slot while it is read.
+        let mut inner = vec![0x80 | b'c'];
+        inner.extend_from_slice(&code_with_consts(1, b"r\0\0\0\0")[1..]);
+        assert_eq!(
+            check_code(&code_with_consts(1, &inner), 11),
+            broken(at + CONSTS + 5, "bad marshal data (invalid reference)")
+        );
+        assert_eq!(
+            check_code(&code_with_consts(1, b"q"), 11),
+            broken(at, "bad marshal data (unknown type code)")
+        );
+    }
+
+    #[test]
+    fn rejects_code_objects_whose_fields_are_of_the_wrong_kind() {
+        let good = code_with_consts(0, b"");
+        // argcount -1: counts are not negative.
+        let mut negative = good.clone();
+        negative[1..5].copy_from_slice(&(-1i32).to_le_bytes());
+        assert_eq!(
+            check_code(&negative, 11),
+            broken(5, "bad code object (negative count)")
+        );
+        // flags (the fifth 32-bit field) may use any bit.
+        let mut flags = good.clone();
+        flags[17..21].copy_from_slice(&(-1i32).to_le_bytes());
+        assert_eq!(check_code(&flags, 11), Ok(()));
+        // The bytecode is None instead of bytes.
+        let mut no_bytes = good.clone();
+        no_bytes[21] = b'N';
+        assert_eq!(
+            check_code(&no_bytes, 11),
+            broken(21, "bad code object (a field of the wrong type)")
+        );
+        // The constants are a list instead of a tuple.
+        let mut list = good.clone();
+        list.splice(26..28, *b"[\0\0\0\0");
+        assert_eq!(
+            check_code(&list, 11),
+            broken(26, "bad code object (a field of the wrong type)")
+        );
+        // 3.10 reads six counts before the bytecode: the sixth is
+        // `s\0\0\0` here, and the next byte, 0, is no type code.
+        assert_eq!(
+            check_code(&good, 10),
+            broken(25, "bad marshal data (unknown type code)")
+        );
+    }
+
+    #[test]
+    fn accepts_every_kind_of_constant() {
+        let nested = code_with_consts(0, b"");
+        let mut consts = Vec::new();
+        let items: &[&[u8]] = &[
+            b"N",
+            b"F",
+            b"T",
+            b"S",
+            b".",
+            b"\xe9\x07\0\0\0", // int 7, flagged for reference 0
+            b"r\0\0\0\0",
+            b"I\x01\0\0\0\0\0\0\0",
+            b"g\0\0\0\0\0\0\xf8\x3f",
+            b"y\0\0\0\0\0\0\xf0\x3f\0\0\0\0\0\0\0\0",
+            b"f\x031.5",
+            b"x\x011\x012",
+            b"l\x02\0\0\0\x01\0\x01\0",
+            b"l\xfe\xff\xff\xff\xff\x7f\x01\0",
+            b"l\0\0\0\0",
+            b"s\x02\0\0\0ab",
+            b"u\x03\0\0\0\xe2\x82\xac",
+            b"t\x03\0\0\0\xed\xa0\x80", // a lone surrogate, as surrogatepass
+            b"a\x02\0\0\0\xff\xfe",
+            b"A\x01\0\0\0a",
+            b"z\x01a",
+            b"Z\0",
+            b"(\x01\0\0\0N",
+            b")\x02NN",
+            b"[\x01\0\0\0N",
+            b"<\x01\0\0\0N",
+            b">\0\0\0\0",
+            b"{NT0",
+            // A dict (reference 1) whose key is an int (reference 2) and
+            // whose value is the dict itself (containers register before
+            // their items), then the NULL that ends it.
+            b"\xfb\xe9\x01\0\0\0r\x01\0\0\x000",
+            &nested,
+        ];
+        for item in items {
+            consts.extend_from_slice(item);
+        }
+        let n = u8::try_from(items.len()).unwrap();
+        assert_eq!(check_code(&code_with_consts(n, &consts), 11), Ok(()));
+        for minor in 11..=14 {
+            assert_eq!(
+                check_code(&code_with_consts(0, b""), minor),
+                Ok(()),
+                "3.{minor}"
+            );
+        }
+        // Bytes after the code object are ignored, as marshal.loads does.
+        let mut trailing = code_with_consts(0, b"");
+        trailing.extend_from_slice(b"q\0\xff");
+        assert_eq!(check_code(&trailing, 11), Ok(()));
+    }
 
     #[test]
     fn constant_slices_from_3_14() {
+        let at = CONSTS;
         // x[1:2] and x[::2]: start, stop and step.
         let slices = code_with_consts(2, b":i\x01\0\0\0i\x02\0\0\0N:NNi\x02\0\0\0");
         assert_eq!(check_code(&slices, 14), Ok(()));
         assert_eq!(
-            check_code(&slices, 13).unwrap_err().what,
-            "bad marshal data (unknown type code)"
+            check_code(&slices, 13),
+            broken(at, "bad marshal data (unknown type code)")
         );
         // A slice reserves its reference before its items (as a code
         // object or a frozenset): an item cannot be the slice itself, a
@@ -417,23 +585,27 @@ mod tests {
         assert_eq!(check_code(&later, 14), Ok(()));
         let itself = code_with_consts(1, b"\xbaNr\0\0\0\0N");
         assert_eq!(
-            check_code(&itself, 14).unwrap_err().what,
-            "bad marshal data (invalid reference)"
+            check_code(&itself, 14),
+            broken(at + 7, "bad marshal data (invalid reference)")
         );
         let null = code_with_consts(1, b":N0N");
         assert_eq!(
-            check_code(&null, 14).unwrap_err().what,
-            "NULL object in marshal data"
+            check_code(&null, 14),
+            broken(at + 3, "NULL object in marshal data")
         );
+        // The data ends before the slice's step.
         let short = code_with_consts(1, b":NN");
-        assert!(check_code(&short, 14).is_err());
+        assert_eq!(
+            check_code(&short[..at + 3], 14),
+            broken(at + 3, "marshal data too short")
+        );
     }
 
     #[test]
     fn nesting_stops_where_marshal_stops() {
         // The code object is at depth 0 and its constants at 1: CPython
         // loads an object at depth 1999 (nesting 2000) and refuses one at
-        // depth 2000.
+        // depth 2000, here the `N` inside the 1998 tuples.
         let nested = |k: usize| {
             let mut consts = b")\x01".repeat(k);
             consts.push(b'N');
@@ -441,8 +613,116 @@ mod tests {
         };
         assert_eq!(check_code(&nested(1997), 14), Ok(()));
         assert_eq!(
-            check_code(&nested(1998), 14).unwrap_err().what,
-            "bad marshal data (nesting too deep)"
+            check_code(&nested(1998), 14),
+            broken(CONSTS + 2 * 1998, "bad marshal data (nesting too deep)")
         );
+    }
+
+    /// A module using most of what a compiler puts in a pyc: big and
+    /// negative longs, floats, complex, bytes, non-ASCII and surrogate
+    /// text, frozensets, nested functions, classes, lambdas,
+    /// comprehensions, generators and coroutines. Valid from 3.6 on.
+    const MODULE: &str = r#""""A module."""
+import os
+X = 1
+BIG = 2 ** 100
+NEG = -(2 ** 70)
+F = 1.5
+C = 2j + 1
+B = b"bytes\xff"
+S = "text \u00e9 \u20ac"
+SUR = "\udc80"
+T = (1, "a", None, True, False, ..., (2.5, b""))
+def f(a, b=2, *args, c, **kw):
+    """Doc."""
+    if a in {1, 2, 3}:
+        return lambda y: y + a
+    return [x * 2 for x in args if x not in {"p", "q"}], {k: v for k, v in kw.items()}
+class K(object):
+    """Class doc."""
+    attr: int = 3
+    def m(self):
+        return super().m(), f"{self!r:>10}"
+async def g(x, y):
+    async with x:
+        return await y
+def gen():
+    yield from range(3)
+try:
+    pass
+except ValueError as e:
+    raise RuntimeError() from e
+finally:
+    X = os.sep
+"#;
+
+    /// The body (after its header) of the pyc `python` writes for
+    /// [`MODULE`] with py_compile, and the interpreter's minor version.
+    fn real_body(python: &std::path::Path, dir: &std::path::Path) -> (Vec<u8>, u8) {
+        let source = dir.join("module.py");
+        let pyc = dir.join("module.pyc");
+        std::fs::write(&source, MODULE).unwrap();
+        let out = std::process::Command::new(python)
+            .args(["-I", "-c"])
+            .arg(
+                "import py_compile, sys\n\
+                 py_compile.compile(sys.argv[1], cfile=sys.argv[2], doraise=True)\n\
+                 print(sys.version_info[1])",
+            )
+            .arg(&source)
+            .arg(&pyc)
+            .output()
+            .unwrap_or_else(|e| panic!("{}: {e}", python.display()));
+        assert!(
+            out.status.success(),
+            "{}: {}",
+            python.display(),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let minor: u8 = String::from_utf8_lossy(&out.stdout).trim().parse().unwrap();
+        // 3.7 added the flags word (PEP 552): 16 bytes of header, 12 before.
+        let header = if minor >= 7 { 16 } else { 12 };
+        (std::fs::read(&pyc).unwrap()[header..].to_vec(), minor)
+    }
+
+    #[test]
+    fn accepts_the_pyc_python_3_11_writes() {
+        let tmp = tempfile::tempdir().unwrap();
+        let (body, minor) = real_body(std::path::Path::new("/usr/bin/python3.11"), tmp.path());
+        assert_eq!(minor, 11);
+        assert_eq!(check_code(&body, 11), Ok(()));
+        // Cut inside the code object's first count.
+        assert_eq!(
+            check_code(&body[..3], 11),
+            broken(1, "marshal data too short")
+        );
+    }
+
+    /// Every CPython 3.6+ that pyenv installed here (the same interpreters
+    /// the integration tests use), each walked as its own version.
+    #[test]
+    fn accepts_the_pycs_every_pyenv_python_writes() {
+        let home = std::path::PathBuf::from(std::env::var_os("HOME").unwrap_or_default());
+        let mut pythons: Vec<_> = std::fs::read_dir(home.join(".pyenv/versions"))
+            .into_iter()
+            .flatten()
+            .filter_map(|e| {
+                let name = e.ok()?.file_name().into_string().ok()?;
+                let minor: u8 = name.strip_prefix("3.")?.split('.').next()?.parse().ok()?;
+                let python = home.join(format!(".pyenv/versions/{name}/bin/python3.{minor}"));
+                (minor >= 6 && python.is_file()).then_some((python, minor))
+            })
+            .collect();
+        pythons.sort();
+        assert!(
+            !pythons.is_empty(),
+            "no CPython 3.6+ in ~/.pyenv/versions: pyenv install 3.13 (and others)"
+        );
+        let tmp = tempfile::tempdir().unwrap();
+        for (python, want) in &pythons {
+            let (body, minor) = real_body(python, tmp.path());
+            assert_eq!(minor, *want, "{}", python.display());
+            assert_eq!(check_code(&body, minor), Ok(()), "{}", python.display());
+        }
     }
 }

@@ -250,6 +250,8 @@ mod root_tests {
             root.join("host-etc/passwd")
         );
         symlink("loop", root.join("loop")).unwrap();
-        assert!(resolve_in_root(&root, Path::new("/loop")).is_err());
+        let (path, source) = resolve_in_root(&root, Path::new("/loop")).unwrap_err();
+        assert_eq!(path, root.join("loop"));
+        assert_eq!(source.to_string(), "too many levels of symbolic links");
     }
 }

@@ -7,7 +7,7 @@
 # the port renders it (SUB_LIST), with /etc/defaults/periodic.conf replaced
 # by a stand-in in a temporary directory, PREFIX by a directory holding the
 # built pycache and LOCALBASE by a prefix of real CPython interpreters
-# (links into ~/.pyenv/versions).
+# (links to the newest 3.11 and 3.13 in ~/.pyenv/versions).
 #
 # Usage: tests/periodic/run.sh   Last line: "periodic: N passed, N failed".
 # $PYCACHE: the program to test (default: cargo build's debug one).
@@ -34,11 +34,29 @@ if [ -z "$pycache" ]; then
 	(cd "$root" && cargo build --quiet --bin pycache) || { fail "cargo build --bin pycache failed"; finish; }
 	pycache=${CARGO_TARGET_DIR:-$root/target}/debug/pycache
 fi
-py311=$HOME/.pyenv/versions/3.11.7/bin/python3.11
-py313=$(ls -d "$HOME"/.pyenv/versions/3.13*/bin/python3.13 2>/dev/null | head -n 1)
-for py in "$py311" "$py313"; do
-	[ -x "$py" ] || { fail "needs CPython 3.11 and 3.13 in ~/.pyenv/versions (pyenv install 3.11.7 3.13.0), missing: $py"; finish; }
-done
+# newest MINOR: the directory name of the newest CPython 3.MINOR.PATCH
+# under ~/.pyenv/versions (highest PATCH; names with more than digits after
+# it, such as 3.13.0t or 3.13.0rc1, are other builds), or nothing.
+newest() {
+	for dir in "$HOME/.pyenv/versions/3.$1."*; do
+		case ${dir##*/} in
+		"3.$1."*[!0-9]*) continue ;;
+		esac
+		[ -x "$dir/bin/python3.$1" ] && echo "${dir##*/}"
+	done | sort -t . -k 3,3n | tail -n 1
+}
+v311=$(newest 11)
+v313=$(newest 13)
+missing=
+[ -n "$v311" ] || missing="$missing 3.11"
+[ -n "$v313" ] || missing="$missing 3.13"
+if [ -n "$missing" ]; then
+	fail "needs CPython 3.11 and 3.13 in ~/.pyenv/versions, missing:$missing (pyenv install$missing)"
+	finish
+fi
+py311=$HOME/.pyenv/versions/$v311/bin/python3.11
+py313=$HOME/.pyenv/versions/$v313/bin/python3.13
+echo "periodic: CPython $v311 and $v313 from ~/.pyenv/versions"
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
