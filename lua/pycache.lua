@@ -610,10 +610,12 @@ local function tell(kind, opts, report, err)
     return
   end
   if report.printed then return end -- pkg < 2.8: the program printed its own
+  -- With an error, the report's last line is it (src/run/report.rs):
+  -- printed as the failure line instead.
   local lines, problem = {}, report.error
-  for _, l in ipairs(report.lines or {}) do
-    if not (problem and l == "pycache: " .. problem) then lines[#lines + 1] = l end
-  end
+  local n = #(report.lines or {})
+  if problem then n = n - 1 end
+  for i = 1, n do lines[i] = report.lines[i] end
   say(lines, io.stdout)
   io.stdout:flush()
   if problem then say({ failure_line(kind, opts, problem) }, io.stderr) end

@@ -96,10 +96,7 @@ fn graph() -> BTreeMap<String, BTreeSet<String>> {
                 None => None,
             };
             let used = used.unwrap_or_else(|| {
-                panic!(
-                    "src/{module}.rs: crate::{} names no module",
-                    rest[..end].to_string()
-                )
+                panic!("src/{module}.rs: crate::{} names no module", &rest[..end])
             });
             if used != *module && !module.starts_with(&format!("{used}/")) {
                 uses.insert(used);

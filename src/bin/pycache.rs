@@ -182,21 +182,24 @@ fn main() -> ExitCode {
     if let Err(e) = catch_signals(&cancel) {
         eprintln!("pycache: cannot catch SIGINT and SIGTERM: {e}");
     }
-    let output = if sub.get_flag("json_summary") {
-        Output::Json(Form::JsonSummary)
-    } else if sub.get_flag("json") {
-        Output::Json(Form::Json)
-    } else {
-        Output::Text(Text {
+    let output = Output {
+        json: if sub.get_flag("json_summary") {
+            Some(Form::JsonSummary)
+        } else if sub.get_flag("json") {
+            Some(Form::Json)
+        } else {
+            None
+        },
+        text: Text {
             verbose: sub.get_flag("verbose"),
             quiet: sub.get_flag("quiet"),
             flag: Some(flag_of),
-        })
+        },
     };
     let response = match request(command, sub, &cancel) {
         Ok(request) => {
             let show =
-                matches!(output, Output::Text(t) if !t.quiet) && std::io::stderr().is_terminal();
+                output.json.is_none() && !output.text.quiet && std::io::stderr().is_terminal();
             let progress = Progress::new(show);
             let response = request.run(&|done, total| progress.show(done, total));
             progress.clear();

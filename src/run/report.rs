@@ -37,7 +37,8 @@
 //!                                        for its magic number by this command
 //! elapsed_ms     int
 //! levels         [int]                   the optimization levels kept
-//! lines          [string]                the human summary, as printed
+//! lines          [string]                the human summary, as printed; with an error,
+//!                                        its line is the last
 //! exit_code      0 | 1 | 3 (130 | 143 from the program when interrupted)
 //! ```
 

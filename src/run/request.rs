@@ -83,7 +83,7 @@ pub struct Request {
 #[derive(Debug)]
 pub enum Response {
     /// The report of a run.
-    Report(Report),
+    Report(Box<Report>),
     /// `all`: each installed flavor's report or error, in order.
     Each {
         /// The prefix flavors were looked for under.
@@ -227,7 +227,7 @@ impl Request {
             }
             Job::Run(command) => {
                 let report = Engine::from_options(options, &cancel)?.run(command, progress)?;
-                Ok(Response::Report(interrupted(report, &cancel)))
+                Ok(Response::Report(Box::new(interrupted(report, &cancel))))
             }
             Job::Info => Ok(Response::Info(
                 Engine::from_options(options, &cancel)?.info()?,
@@ -257,12 +257,12 @@ fn installed_prefix(selection: &Selection) -> PathBuf {
 }
 
 /// How a program writes a response.
-#[derive(Clone, Copy, Debug)]
-pub enum Output {
-    /// Lines for a reader.
-    Text(Text),
-    /// JSON (`--json`, `--json-summary`).
-    Json(Form),
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Output {
+    /// JSON (`--json`, `--json-summary`) instead of text on stdout.
+    pub json: Option<Form>,
+    /// How text is written (the error lines on stderr, with JSON too).
+    pub text: Text,
 }
 
 /// How the program writes a response as text.
@@ -306,13 +306,11 @@ impl Response {
         out: &mut dyn Write,
         err: &mut dyn Write,
     ) -> io::Result<()> {
-        let text = match output {
-            Output::Json(form) => {
-                out.write_all(self.to_json(form).as_bytes())?;
-                return self.write_errors(Text::default(), err);
-            }
-            Output::Text(text) => text,
-        };
+        let text = output.text;
+        if let Some(form) = output.json {
+            out.write_all(self.to_json(form).as_bytes())?;
+            return self.write_errors(text, err);
+        }
         match self {
             Response::Report(report) => write_report(report, text, out),
             Response::Each { prefix, each, .. } => {
@@ -412,20 +410,21 @@ fn write_report(report: &Report, text: Text, out: &mut dyn Write) -> io::Result<
     writeln!(out, "{}", lines.join("\n"))
 }
 
-/// An error as JSON and Lua see it: `{schema, [flavor], error, kind,
-/// exit_code}`.
+/// An error as JSON and Lua see it: `{error, exit_code, [flavor], kind,
+/// schema}` (the fields in this order, as the program has always written
+/// them).
 impl Serialize for Shaped<'_, (Option<String>, &Failed)> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let (flavor, failed) = self.value;
         let mut st = s.serialize_struct("Failed", 5)?;
-        st.serialize_field("schema", &1)?;
+        st.serialize_field("error", &failed.error.to_string())?;
+        st.serialize_field("exit_code", &failed.exit_code)?;
         match flavor {
             Some(flavor) => st.serialize_field("flavor", flavor)?,
             None => st.skip_field("flavor")?,
         }
-        st.serialize_field("error", &failed.error.to_string())?;
         st.serialize_field("kind", failed.kind())?;
-        st.serialize_field("exit_code", &failed.exit_code)?;
+        st.serialize_field("schema", &1)?;
         st.end()
     }
 }
@@ -435,7 +434,7 @@ impl Serialize for Shaped<'_, (Option<String>, &Failed)> {
 impl Serialize for Shaped<'_, Response> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         match self.value {
-            Response::Report(report) => Shaped::new(report, self.form).serialize(s),
+            Response::Report(report) => Shaped::new(&**report, self.form).serialize(s),
             Response::Info(info) => Shaped::new(info, self.form).serialize(s),
             Response::Freshness(levels) => levels.serialize(s),
             Response::Failed(failed) => Shaped::new(&(None, failed), self.form).serialize(s),
