@@ -304,3 +304,80 @@ impl Failure {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// One error of each kind.
+    fn each() -> Vec<Error> {
+        let python = || PathBuf::from("/usr/local/bin/python3.11");
+        vec![
+            crate::settings::flavor::Flavor::parse("py27")
+                .unwrap_err()
+                .into(),
+            crate::settings::options::Options::default()
+                .set("jobs", crate::settings::options::Value::Num(2.5))
+                .unwrap_err()
+                .into(),
+            Error::Config(crate::settings::config::ConfigError {
+                path: "/etc/pycache.conf".into(),
+                line: Some(1),
+                problem: "jobs: must be a number".into(),
+            }),
+            Error::SitePackagesMissing { path: python() },
+            Error::NotADirectory { path: python() },
+            Error::io(python(), io::Error::other("boom")),
+            Error::InterpreterNotFound {
+                interpreter: python(),
+                hint: None,
+            },
+            Error::InterpreterNotRunnable {
+                interpreter: python(),
+                source: io::Error::other("Permission denied"),
+            },
+            Error::InterpreterExited {
+                interpreter: python(),
+                status: "exit status: 1".into(),
+                message: "boom".into(),
+            },
+            Error::InterpreterBadAnswer {
+                interpreter: python(),
+                detail: "compile worker did not start".into(),
+            },
+            Error::Interrupted {
+                interpreter: python(),
+                doing: "not asked about itself",
+            },
+            Error::StartupTimeout {
+                interpreter: python(),
+                after: Duration::from_secs(120),
+            },
+            Error::InterpreterMismatch {
+                interpreter: python(),
+                expected: "3.11".into(),
+                found: "3.12".into(),
+            },
+        ]
+    }
+
+    #[test]
+    fn every_kind_is_listed_once_and_every_message_ends_with_what_to_do() {
+        let kinds: Vec<&str> = each().iter().map(Error::kind).collect();
+        assert_eq!(kinds, Error::KINDS);
+        for e in each() {
+            let message = e.to_string();
+            assert!(message.starts_with(&e.what()), "{message}");
+            match e.advice() {
+                Some(advice) => assert!(message.ends_with(&format!("; {advice}")), "{message}"),
+                // Flavors, options and files: the message says what would do.
+                None => assert!(
+                    ["expected pyXY", "must be", "must be a number"]
+                        .iter()
+                        .any(|w| message.contains(w)),
+                    "{message}"
+                ),
+            }
+        }
+    }
+}

@@ -229,3 +229,18 @@ fn readme_and_module_docs_name_every_report_field() {
         block.join("\n")
     );
 }
+
+/// README's table of error kinds has one row per kind the engine has, in
+/// its order ([`pycache::Error::KINDS`]).
+#[test]
+fn readme_lists_every_error_kind() {
+    let readme = read("README.md");
+    let table = &readme[readme.find("#### Error kinds").unwrap()..];
+    let table = &table[..table.find("\n#").unwrap()];
+    let rows: Vec<&str> = table
+        .lines()
+        .filter_map(|l| l.strip_prefix("| `"))
+        .map(|l| l.split('`').next().unwrap())
+        .collect();
+    assert_eq!(rows, pycache::Error::KINDS);
+}

@@ -186,8 +186,13 @@ impl fmt::Display for Stop {
                      unless the Python {version} package is being removed, reinstall it"
                 );
             }
-            (Undone::Compiling { sources, .. }, Error::InterpreterNotFound { .. }) => {
-                format!("{sources} source(s) not compiled, cleaning was still done")
+            // A name PATH does not have: its hint, the advice, stays with
+            // the name it is about (scripts match that wording).
+            (Undone::Compiling { sources, .. }, e @ Error::InterpreterNotFound { .. }) => {
+                return write!(
+                    f,
+                    "{e}; {sources} source(s) not compiled, cleaning was still done"
+                );
             }
             (Undone::Compiling { sources, .. }, _) => format!("{sources} source(s) not compiled"),
         };
