@@ -3,7 +3,7 @@
     python3.X -I bench/compile_calls.py SITE K JOBS
 
 Runs the worker's own rule for which levels share one compile
-(src/compile/worker.py, distinct_codes) on every K-th of each JOBS `.py`
+(src/run/compile/worker.py, distinct_codes) on every K-th of each JOBS `.py`
 files under SITE, sorted by path, for levels 0, 1 and 2, with a
 compile_at that counts its calls, and prints one line of JSON: the
 version and, for each file (relative to SITE), its compile() calls, or
@@ -18,7 +18,7 @@ import sys
 import warnings
 from pathlib import Path
 
-WORKER = Path(__file__).resolve().parent.parent / "src" / "compile" / "worker.py"
+WORKER = Path(__file__).resolve().parent.parent / "src" / "run" / "compile" / "worker.py"
 
 
 def sources(site):

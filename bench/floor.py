@@ -4,7 +4,7 @@
 
 JOBS interpreters compile every `.py` file under SITE at levels 0, 1 and 2,
 with the worker's own rule for which levels share one compile
-(src/compile/worker.py, distinct_codes), largest files first, dealt out in
+(src/run/compile/worker.py, distinct_codes), largest files first, dealt out in
 turn. Nothing is written, marshalled or sent over a pipe: the time left is
 CPython's parser and compiler, which any tool writing these pycs with this
 interpreter pays. Files that do not compile are skipped.
@@ -26,7 +26,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-WORKER = Path(__file__).resolve().parent.parent / "src" / "compile" / "worker.py"
+WORKER = Path(__file__).resolve().parent.parent / "src" / "run" / "compile" / "worker.py"
 
 
 def sources(site):

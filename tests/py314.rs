@@ -2,7 +2,7 @@
 //! compile only where 3.14 itself compiles them to the same code, and a
 //! source without docstrings or asserts costs one compile. 3.14 is
 //! pyodide's (CPython 3.14.2 compiled to WebAssembly, `common::py314`); the
-//! rules run as the worker has them (src/compile/worker.py imported there).
+//! rules run as the worker has them (src/run/compile/worker.py imported there).
 //! The engine's own tests on 3.14 are in tests/bytecode_oracle.rs.
 
 mod common;
