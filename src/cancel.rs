@@ -9,6 +9,8 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+use signal_hook::consts::{SIGINT, SIGTERM};
+
 /// What a cancelled run was stopped by, when no signal stopped it.
 const BY_CALLER: usize = usize::MAX;
 
@@ -57,8 +59,8 @@ impl Cancel {
     pub fn cause(&self) -> &'static str {
         match self.why.load(Ordering::Relaxed) {
             BY_CALLER => "a request to stop",
-            2 => "SIGINT",
-            15 => "SIGTERM",
+            why if why == SIGINT as usize => "SIGINT",
+            why if why == SIGTERM as usize => "SIGTERM",
             _ => "a signal",
         }
     }
@@ -73,8 +75,10 @@ mod tests {
         let cancel = Cancel::new();
         let seen = cancel.clone();
         assert!(!seen.is_cancelled());
-        cancel.signal_slot().store(15, Ordering::Relaxed);
-        assert_eq!((seen.signal(), seen.cause()), (Some(15), "SIGTERM"));
+        cancel
+            .signal_slot()
+            .store(SIGTERM as usize, Ordering::Relaxed);
+        assert_eq!((seen.signal(), seen.cause()), (Some(SIGTERM), "SIGTERM"));
         let by_caller = Cancel::new();
         by_caller.cancel();
         assert_eq!(

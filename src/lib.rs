@@ -24,24 +24,29 @@
 //! ```no_run
 //! use pycache::{Engine, Flavor, Target};
 //! let target = Target::from_flavor(Flavor::parse("py311")?, "/usr/local".as_ref());
-//! let touched = vec!["/usr/local/lib/python3.11/site-packages/six".into()];
-//! let report = Engine::new(target).touched(Some(touched)).check()?;
+//! let touched = ["/usr/local/lib/python3.11/site-packages/six".into()];
+//! let report = Engine::new(target).touched(&touched)?.check()?;
 //! assert!(report.exit_code <= 1);
 //! # Ok::<(), pycache::Error>(())
 //! ```
 //!
-//! # Example: options as a front reads them
+//! # Example: one request in, one response out, as a front does it
 //! Every front hands the engine each option as a value and lets
-//! [`Options::set`] check it, so a bad value reads the same everywhere.
+//! [`Options::read`] check it, so a bad value reads the same everywhere;
+//! the engine answers a [`Request`](run::request::Request) with one
+//! [`Response`](run::request::Response), which the front only writes out.
 //! ```no_run
+//! use pycache::run::request::{Job, Output, Request, Response};
 //! use pycache::settings::options::Value;
-//! use pycache::{Engine, Options};
-//! let mut options = Options::default();
-//! options.set("flavor", Value::Str(b"py311".to_vec()))?;
-//! options.set("timeout", Value::Num(0.5))?;
-//! let err = options.set("jobs", Value::Num(2.5)).unwrap_err();
+//! use pycache::{Cancel, Command, Options};
+//! let err = Options::read([("jobs", Value::Num(2.5))], |_| true).unwrap_err();
 //! assert_eq!(err.to_string(), "jobs: must be a whole number >= 0 (0: one per core), got 2.5");
-//! let report = Engine::from_options(options)?.check()?;
+//! let values = [("flavor", Value::Str(b"py311".to_vec())), ("timeout", Value::Num(0.5))];
+//! let options = Options::read(values, |_| true)?;
+//! let request = Request::new(Job::Run(Command::Check), options, Cancel::new());
+//! let response = request.run(&|_, _| {});
+//! response.write(Output::default(), &mut std::io::stdout(), &mut std::io::stderr())?;
+//! std::process::exit(response.exit_code());
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 #![deny(missing_docs)]

@@ -205,7 +205,7 @@ fn main() -> ExitCode {
             progress.clear();
             response
         }
-        Err(e) => Response::Failed(Failed::new(e, &cancel)),
+        Err(e) => Response::Failed(Failed::new(e)),
     };
     // A closed pipe (`pycache check | head`) is not worth a panic.
     let _ = response.write(

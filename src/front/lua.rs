@@ -173,25 +173,17 @@ fn answer(lua: &Lua, request: Request) -> LuaResult<Answer> {
 /// misuse. `$PYCACHE_CONF` is the host's.
 fn read_options(opts: Value, allowed: impl Fn(&Def) -> bool) -> LuaResult<Options> {
     let mut values = Vec::new();
-    let keys: Vec<String>;
     match opts {
         Value::Nil => {}
         Value::Table(t) => {
-            let mut pairs = Vec::new();
             for pair in t.pairs::<Value, Value>() {
                 let (key, value) = pair?;
                 let key = match &key {
                     Value::String(s) => s.to_string_lossy(),
                     other => return Err(misuse(format!("unknown option {}", other.type_name()))),
                 };
-                pairs.push((key, option_value(&value)?));
+                values.push((key, option_value(&value)?));
             }
-            keys = pairs.iter().map(|(k, _)| k.clone()).collect();
-            values.extend(
-                keys.iter()
-                    .map(String::as_str)
-                    .zip(pairs.into_iter().map(|(_, v)| v)),
-            );
         }
         other => {
             return Err(misuse(format!(

@@ -17,7 +17,7 @@
 //! # Example
 //! ```
 //! use std::path::Path;
-//! use pycache::template::{Template, TriggerSettings, TRIGGER_TEMPLATE, TRIGGER_TEMPLATE_NAME};
+//! use pycache::front::template::{Template, TriggerSettings, TRIGGER_TEMPLATE, TRIGGER_TEMPLATE_NAME};
 //!
 //! let template = Template::parse(TRIGGER_TEMPLATE_NAME, TRIGGER_TEMPLATE)?;
 //! let flavor = pycache::Flavor::parse("py311")?;

@@ -2,8 +2,8 @@
 //! (the job as a type, the options, a cancellation handle), [`Request::run`]
 //! answers with one [`Response`] (a report, the settings in effect, or an
 //! error with its kind and exit code), and the front writes the response in
-//! its form ([`Response::write_text`], [`Response::to_json`], or serde for
-//! Lua through [`Shaped`]). Which command runs, what an error says and what
+//! its form ([`Response::write`], [`Response::to_json`], or serde for Lua
+//! through [`Shaped`]). Which command runs, what an error says and what
 //! a run exits with are decided here, never by a front.
 
 use std::io::{self, Write};
@@ -19,7 +19,7 @@ use crate::python::target::Target;
 use crate::run::engine::Engine;
 use crate::run::report::{Command, EXIT_ENVIRONMENT, EXIT_USAGE, PendingLevel, PythonInfo, Report};
 use crate::run::serialize::{Form, Shaped};
-use crate::settings::config::Effective;
+use crate::settings::config::{Effective, KEYS};
 use crate::settings::flavor::Flavor;
 use crate::settings::options::{OptionError, Options, Selection, Value};
 
@@ -90,7 +90,8 @@ pub enum Response {
         prefix: PathBuf,
         /// One per flavor.
         each: Vec<(Flavor, Result<Report, Failed>)>,
-        /// 128 + the signal when one stopped the run.
+        /// The signal that stopped the run, if one did: the program exits
+        /// 128 + it (each report and error is as its flavor's run left it).
         signal: Option<i32>,
     },
     /// The settings in effect, one per flavor with `all`.
@@ -113,19 +114,18 @@ pub enum Response {
 pub struct Failed {
     /// The error.
     pub error: Error,
-    /// 128 + the signal when a signal stopped the run, else 2 (usage) or
-    /// 3 (environment).
+    /// 2 (usage) or 3 (environment); 128 + the signal when a signal stopped
+    /// the run.
     pub exit_code: i32,
 }
 
 impl Failed {
-    /// `error` as a response; `cancel` tells whether a signal stopped the
-    /// run.
-    pub fn new(error: Error, cancel: &Cancel) -> Failed {
-        let exit_code = match cancel.signal() {
-            Some(signal) => 128 + signal,
-            None if error.is_environment() => EXIT_ENVIRONMENT,
-            None => EXIT_USAGE,
+    /// `error` as a response: exit 3 for the environment, 2 for usage.
+    pub fn new(error: Error) -> Failed {
+        let exit_code = if error.is_environment() {
+            EXIT_ENVIRONMENT
+        } else {
+            EXIT_USAGE
         };
         Failed { error, exit_code }
     }
@@ -154,7 +154,13 @@ impl Request {
         let cancel = self.cancel.clone();
         match self.answer(progress) {
             Ok(response) => response,
-            Err(error) => Response::Failed(Failed::new(error, &cancel)),
+            Err(error) => {
+                let mut failed = Failed::new(error);
+                if let Some(signal) = cancel.signal() {
+                    failed.exit_code = 128 + signal;
+                }
+                Response::Failed(failed)
+            }
         }
     }
 
@@ -182,6 +188,16 @@ impl Request {
         };
         match job {
             Job::Config { key } => {
+                if let Some(key) = key.as_deref().filter(|k| !KEYS.contains(k)) {
+                    return Err(OptionError {
+                        key: key.into(),
+                        problem: format!(
+                            "not a setting of pycache.conf; one of {}",
+                            KEYS.join(", ")
+                        ),
+                    }
+                    .into());
+                }
                 let mut each = Vec::new();
                 if all {
                     for flavor in flavors(&options)?.1 {
@@ -210,8 +226,7 @@ impl Request {
                         .map_err(Error::from)
                         .and_then(|()| Engine::from_options(options, &cancel))
                         .and_then(|engine| engine.run(command, progress))
-                        .map(|report| interrupted(report, &cancel))
-                        .map_err(|error| Failed::new(error, &cancel));
+                        .map_err(Failed::new);
                     each.push((flavor, report));
                     // What was done is reported; no other flavor starts.
                     if cancel.is_cancelled() {
@@ -332,9 +347,7 @@ impl Response {
             Response::Settings { each, key } => {
                 for effective in each {
                     let text = match key {
-                        Some(key) => {
-                            (effective.value(key)).unwrap_or_else(|| format!("no setting {key}\n"))
-                        }
+                        Some(key) => (effective.value(key)).expect("checked in answer"),
                         None => effective.render(),
                     };
                     out.write_all(text.as_bytes())?;

@@ -597,15 +597,15 @@ impl Options {
     /// an unknown option), then each value is set in the order of
     /// [`OPTIONS`], so the first problem reported is the same whichever
     /// front read them and in whatever order.
-    pub fn read<'k>(
-        values: impl IntoIterator<Item = (&'k str, Value)>,
+    pub fn read<K: AsRef<str>>(
+        values: impl IntoIterator<Item = (K, Value)>,
         allowed: impl Fn(&Def) -> bool,
     ) -> Result<Options, OptionError> {
         let mut given: Vec<(&'static Def, Value)> = Vec::new();
         for (key, value) in values {
-            match def(key) {
+            match def(key.as_ref()) {
                 Some(def) if allowed(def) => given.push((def, value)),
-                _ => return Err(OptionError::unknown(key)),
+                _ => return Err(OptionError::unknown(key.as_ref())),
             }
         }
         let mut options = Options::default();
