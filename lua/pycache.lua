@@ -3,7 +3,7 @@
 -- interpreter; the generated pkg triggers call M.trigger and M.cleanup.
 --
 -- Backends, same results and same messages:
---   native  pycache.core (src/lua.rs) when it loads: any Lua 5.4 with dlopen.
+--   native  pycache.core (src/front/lua.rs) when it loads: any Lua 5.4 with dlopen.
 --   exec    the pycache program, run with pkg.exec_capture (pkg >= 2.8), with
 --           pkg.exec (older pkg: the program prints its own lines), or, outside
 --           pkg, through io.popen with every argument single-quoted and the
@@ -35,11 +35,11 @@ local DEFAULT_PROGRAM = "/usr/local/bin/pycache"
 -- (--dirs-from), so no argv limit is ever reached.
 local ARGV_DIRS_MAX, ARGV_BYTES_MAX = 64, 16384
 
--- The engine's options (src/options.rs), in its order: the Lua type each
+-- The engine's options (src/settings/options.rs), in its order: the Lua type each
 -- must have, what a value must be (for messages worded as the engine words
 -- them) and the program flag each becomes. Values are checked by the
 -- engine; this module checks only Lua types, which a flag cannot carry.
--- BEGIN options: generated from src/options.rs (tests/definitions.rs keeps it equal)
+-- BEGIN options: generated from src/settings/options.rs (tests/definitions.rs keeps it equal)
 local OPTIONS = {
   { key = "flavor", flag = "--flavor", kind = "flavor", lua = "string",
     expected = "a flavor such as py311, or py313t (free-threaded)" },
@@ -205,7 +205,7 @@ M._json_decode = json_decode -- for the specs
 ---------------------------------------------------------------------------
 -- Options
 
--- How a message shows a value, as the engine does (src/options.rs).
+-- How a message shows a value, as the engine does (src/settings/options.rs).
 local function describe(v)
   local t = type(v)
   if t == "string" then return format("%q", v) end

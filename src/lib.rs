@@ -61,6 +61,7 @@ mod fs;
 mod python;
 pub mod run;
 pub mod settings;
+mod testing;
 
 pub use crate::bytecode::magic::MagicFrom;
 pub use crate::bytecode::pyc::InvalidationMode;

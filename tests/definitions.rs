@@ -1,4 +1,4 @@
-//! The one definition of the options (src/options.rs) and of the report
+//! The one definition of the options (src/settings/options.rs) and of the report
 //! (its struct) against every copy a reader or another front sees:
 //! lua/pycache.lua's option table, README's option table and Lua option
 //! list, and README's JSON and Lua field lists and the JSON schema in the
@@ -40,7 +40,7 @@ fn generated_block(file: &str, begin: &str, end: &str, want: &str) {
         return;
     }
     panic!(
-        "{file}: the block after {begin:?} drifted from src/options.rs; run \
+        "{file}: the block after {begin:?} drifted from src/settings/options.rs; run \
          PYCACHE_BLESS=1 cargo test --test definitions, or paste:\n{want}"
     );
 }

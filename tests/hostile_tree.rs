@@ -1,7 +1,7 @@
 //! Issue 10, the file-system half: trees that change underneath a run,
 //! files that are not what their names say, verdicts that must match
 //! CPython's exactly. Races are made deterministic with the debug build's
-//! pause points (`PYCACHE_TEST_PAUSE`, see src/dir.rs); every test runs the
+//! pause points (`PYCACHE_TEST_PAUSE`, see src/testing.rs); every test runs the
 //! real program against real interpreters.
 
 mod common;

@@ -5,7 +5,7 @@
 //! interpreter is asked, as the authority it stays.
 //!
 //! The table is made not to know a version with the debug-build-only
-//! `PYCACHE_TEST_FORGET_MAGIC` (src/magic.rs); release builds compile it
+//! `PYCACHE_TEST_FORGET_MAGIC` (src/testing.rs); release builds compile it
 //! out (`cfg(debug_assertions)`). Each prefix here holds a real
 //! interpreter behind a wrapper that records every start, and real
 //! standard library files copied with their pycs (mtimes kept).
@@ -23,7 +23,7 @@ use pycache::Flavor;
 
 const FORGET: &str = "PYCACHE_TEST_FORGET_MAGIC";
 
-/// The modules whose pycs src/magic.rs reads.
+/// The modules whose pycs src/bytecode/magic.rs reads.
 const PROBES: [&str; 4] = ["os", "abc", "codecs", "types"];
 
 /// `PREFIX/bin/python3.X` (a wrapper recording each start, then the real

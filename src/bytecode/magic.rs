@@ -26,14 +26,6 @@
 //! identity, and the standard library's bytecode already is such a record,
 //! written by the Python package itself and replaced with it. A Python
 //! installed without it is asked every run, as before.
-//!
-//! # Test-only forgetting
-//!
-//! Debug builds (`cfg(debug_assertions)`, what `cargo test` builds) read
-//! `PYCACHE_TEST_FORGET_MAGIC`, a comma-separated list of versions
-//! (`3.11,3.13`): the table then does not know them, so that tests can run
-//! a version it does not know with the interpreters at hand. Release
-//! builds contain no trace of it.
 
 use std::ffi::OsStr;
 use std::fs::File;
@@ -105,32 +97,12 @@ const FINAL: [(u8, u16); 9] = [
 /// The magic number of CPython `major.minor`'s final releases, when the
 /// table knows it (see [`FINAL`] for where each comes from).
 pub fn table(major: u8, minor: u8) -> Option<[u8; 4]> {
-    if major != 3 || forgotten(minor) {
+    if major != 3 || crate::testing::forgets_magic(minor) {
         return None;
     }
     let &(_, number) = FINAL.iter().find(|(m, _)| *m == minor)?;
     let [lo, hi] = number.to_le_bytes();
     Some([lo, hi, b'\r', b'\n'])
-}
-
-/// The versions the test-only variable makes the table forget (see the
-/// module documentation).
-#[cfg(debug_assertions)]
-fn forgotten(minor: u8) -> bool {
-    let Some(list) = std::env::var_os("PYCACHE_TEST_FORGET_MAGIC") else {
-        return false;
-    };
-    let version = format!("3.{minor}");
-    list.to_string_lossy()
-        .split(',')
-        .any(|v| v.trim() == version)
-}
-
-/// Release builds forget nothing.
-#[cfg(not(debug_assertions))]
-#[inline(always)]
-fn forgotten(_minor: u8) -> bool {
-    false
 }
 
 /// Modules every CPython 3 has as `NAME.py` in its standard library, whose

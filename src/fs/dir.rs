@@ -22,16 +22,6 @@
 //! The descriptor work is done by rustix (`openat`, `fstat`, `statat`,
 //! `unlinkat`, `Dir`), which has the same API on Linux and FreeBSD (its libc
 //! backend on FreeBSD, direct system calls on Linux).
-//!
-//! # Test-only pauses
-//!
-//! Debug builds (`cfg(debug_assertions)`, what `cargo test` builds) stop at
-//! named points when `PYCACHE_TEST_PAUSE=POINT:DIR` is set: they create
-//! `DIR/POINT.paused` and wait until `DIR/POINT.go` exists (at most 60 s),
-//! so that a test can change the tree at exactly that moment. The points are
-//! `before-judge` (the walk is done, no pyc has been opened) and
-//! `before-remove` (the scan is done, nothing removed yet). Release builds
-//! contain no trace of it.
 
 use std::ffi::{OsStr, OsString};
 use std::fs::File;
@@ -290,31 +280,3 @@ impl<'r> Cursor<'r> {
         Ok(parts)
     }
 }
-
-/// The test-only pause at `point` (see the module documentation).
-#[cfg(debug_assertions)]
-pub fn pause(point: &str) {
-    use std::path::PathBuf;
-    let Some(spec) = std::env::var_os("PYCACHE_TEST_PAUSE") else {
-        return;
-    };
-    let spec = spec.as_bytes();
-    let Some(colon) = spec.iter().position(|&b| b == b':') else {
-        return;
-    };
-    if &spec[..colon] != point.as_bytes() {
-        return;
-    }
-    let dir = PathBuf::from(OsStr::from_bytes(&spec[colon + 1..]));
-    let _ = File::create(dir.join(format!("{point}.paused")));
-    let go = dir.join(format!("{point}.go"));
-    let until = std::time::Instant::now() + std::time::Duration::from_secs(60);
-    while !go.exists() && std::time::Instant::now() < until {
-        std::thread::sleep(std::time::Duration::from_millis(10));
-    }
-}
-
-/// Release builds never pause.
-#[cfg(not(debug_assertions))]
-#[inline(always)]
-pub fn pause(_point: &str) {}

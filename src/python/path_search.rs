@@ -44,24 +44,93 @@ pub fn resolve(name: &Path) -> Result<(PathBuf, Found), Error> {
     resolve_in(name, std::env::var_os("PATH").as_deref())
 }
 
+/// The interpreter asked when a front names none: `python3` on `PATH`.
+/// Not finding it is told in words of its own, since no name was given:
+/// what to give instead.
+pub fn default_interpreter() -> Result<(PathBuf, Found), Error> {
+    let name = Path::new(DEFAULT);
+    search(name, std::env::var_os("PATH").as_deref()).map_err(|missing| {
+        let why = match missing {
+            Missing::WorkingDirectory(e) => return Error::io(name, e),
+            Missing::Unset => "PATH is not set",
+            Missing::NotIn { .. } => "not on PATH",
+        };
+        Error::InterpreterNotFound {
+            interpreter: name.to_path_buf(),
+            hint: Some(format!(
+                "{why}; give a flavor (pyXY) or an interpreter path"
+            )),
+        }
+    })
+}
+
+/// The name [`default_interpreter`] looks for.
+pub const DEFAULT: &str = "python3";
+
 /// [`resolve`] with `path` as the value of `PATH` (`None`: unset).
 pub fn resolve_in(name: &Path, path: Option<&OsStr>) -> Result<(PathBuf, Found), Error> {
+    search(name, path).map_err(|missing| match missing {
+        Missing::WorkingDirectory(e) => Error::io(name, e),
+        missing => Error::InterpreterNotFound {
+            interpreter: name.to_path_buf(),
+            hint: Some(missing.hint()),
+        },
+    })
+}
+
+/// Why a name was not resolved.
+enum Missing {
+    /// A relative path, and the working directory cannot be known.
+    WorkingDirectory(std::io::Error),
+    /// `PATH` is not set: nothing was searched.
+    Unset,
+    /// No directory of `PATH` has it.
+    NotIn {
+        /// `PATH`'s value.
+        path: Vec<u8>,
+        /// Whether empty or relative entries were stepped over.
+        skipped: bool,
+    },
+}
+
+impl Missing {
+    /// What to tell someone who named the interpreter.
+    fn hint(&self) -> String {
+        match self {
+            Missing::WorkingDirectory(e) => e.to_string(),
+            Missing::Unset => {
+                "PATH is not set, so a bare name is searched nowhere; give the interpreter's full path"
+                    .into()
+            }
+            Missing::NotIn { path, skipped } => {
+                let mut hint = format!(
+                    "no executable file of that name in any directory of PATH ({})",
+                    String::from_utf8_lossy(path)
+                );
+                if *skipped {
+                    hint.push_str(
+                        "; its empty and relative entries are not searched (pycache runs as root): \
+                         give ./NAME for one in the working directory",
+                    );
+                }
+                hint.push_str("; give the interpreter's full path");
+                hint
+            }
+        }
+    }
+}
+
+/// The search itself, `PATH` read once by the caller.
+fn search(name: &Path, path: Option<&OsStr>) -> Result<(PathBuf, Found), Missing> {
     if name.is_absolute() {
         return Ok((name.to_path_buf(), Found::AsGiven));
     }
     if name.as_os_str().as_bytes().contains(&b'/') {
-        let absolute = std::path::absolute(name).map_err(|e| Error::io(name, e))?;
+        let absolute = std::path::absolute(name).map_err(Missing::WorkingDirectory)?;
         return Ok((absolute, Found::FromWorkingDirectory));
     }
-    let not_found = |hint: String| Error::InterpreterNotFound {
-        interpreter: name.to_path_buf(),
-        hint: Some(hint),
-    };
     let Some(path) = path else {
-        return Err(not_found(
-            "PATH is not set, so a bare name is searched nowhere; give the interpreter's full path"
-                .into(),
-        ));
+        return Err(Missing::Unset);
     };
     let mut skipped = false;
     for dir in path.as_bytes().split(|&b| b == b':') {
@@ -75,18 +144,10 @@ pub fn resolve_in(name: &Path, path: Option<&OsStr>) -> Result<(PathBuf, Found),
             return Ok((candidate, Found::OnPath));
         }
     }
-    let mut hint = format!(
-        "no executable file of that name in any directory of PATH ({})",
-        String::from_utf8_lossy(path.as_bytes())
-    );
-    if skipped {
-        hint.push_str(
-            "; its empty and relative entries are not searched (pycache runs as root): \
-             give ./NAME for one in the working directory",
-        );
-    }
-    hint.push_str("; give the interpreter's full path");
-    Err(not_found(hint))
+    Err(Missing::NotIn {
+        path: path.as_bytes().to_vec(),
+        skipped,
+    })
 }
 
 /// Whether `path` is a regular file (links followed, as `execvp` follows

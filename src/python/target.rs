@@ -73,9 +73,19 @@ impl Target {
 
     /// The target of an interpreter, asked for its version, cache tag, magic
     /// number and site-packages (`sysconfig`'s `purelib`). A bare name is
-    /// looked up in `PATH` first (src/path_search.rs).
+    /// looked up in `PATH` first (src/python/path_search.rs).
     pub fn from_interpreter(python: &Path, cancel: &Cancel) -> Result<Target, Error> {
         let (resolved, how) = path_search::resolve(python)?;
+        Target::from_found(python, resolved, how, cancel)
+    }
+
+    /// [`Target::from_interpreter`] once `python` was found at `resolved`.
+    fn from_found(
+        python: &Path,
+        resolved: PathBuf,
+        how: Found,
+        cancel: &Cancel,
+    ) -> Result<Target, Error> {
         let named = (how != Found::AsGiven).then(|| (python.to_path_buf(), resolved.clone(), how));
         let python = resolved.as_path();
         let answer = ask(python, cancel)?;
@@ -140,7 +150,7 @@ impl Target {
 
     /// Compiles with this interpreter instead (for a flavor: another path to
     /// the same Python; the compile workers check its cache tag). A bare
-    /// name is looked up in `PATH` now, once (src/path_search.rs); when
+    /// name is looked up in `PATH` now, once (src/python/path_search.rs); when
     /// it is not there, nothing is started and the run says why where it
     /// needs the interpreter ([`Target::runnable`]).
     pub fn with_interpreter(mut self, python: impl Into<PathBuf>) -> Target {
@@ -284,22 +294,8 @@ impl Target {
             }
             (None, Some(python)) => Target::from_interpreter(python, cancel)?,
             (None, None) => {
-                // A message of its own: no interpreter was named at all.
-                Target::from_interpreter(Path::new("python3"), cancel).map_err(|e| match e {
-                    Error::InterpreterNotFound { interpreter, .. } => {
-                        let path = match std::env::var_os("PATH") {
-                            Some(_) => "not on PATH",
-                            None => "PATH is not set",
-                        };
-                        Error::InterpreterNotFound {
-                            interpreter,
-                            hint: Some(format!(
-                                "{path}; give a flavor (pyXY) or an interpreter path"
-                            )),
-                        }
-                    }
-                    e => e,
-                })?
+                let (resolved, how) = path_search::default_interpreter()?;
+                Target::from_found(Path::new(path_search::DEFAULT), resolved, how, cancel)?
             }
         };
         if let Some(dir) = &selection.site_packages {

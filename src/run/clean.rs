@@ -42,7 +42,7 @@ pub struct Cleaned {
 /// the site-packages at `root`.
 pub fn clean(plan: &Plan, root: &Path) -> Cleaned {
     let mut done = Cleaned::default();
-    dir::pause("before-remove");
+    crate::testing::pause("before-remove");
     let handle = match Handle::open_root(root) {
         Ok(handle) => handle,
         Err(e) => {

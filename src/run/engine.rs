@@ -186,7 +186,7 @@ impl Engine {
     /// The state of one source at each level, as `check` would judge it:
     /// `fresh`, `missing` or `stale` with the reason. Starts no interpreter
     /// for a flavor of a version the table knows, or whose standard
-    /// library's bytecode tells its magic number (src/magic.rs).
+    /// library's bytecode tells its magic number (src/bytecode/magic.rs).
     pub fn freshness(&self, source: &Path) -> Result<Vec<PendingLevel>, Error> {
         let prepared = self.prepare(true)?;
         let magic = prepared.magic();

@@ -147,7 +147,7 @@ impl Scan<'_> {
         path::sort_by_path(&mut plan.unkept, |p| p);
         path::sort_by_path(&mut plan.empty_caches, |p| p);
         path::sort_by_path(&mut plan.empty_dirs, |p| p);
-        dir::pause("before-judge");
+        crate::testing::pause("before-judge");
         judge_all(scanner.candidates, self, &mut plan, &root);
         // Large sources first: the pool then ends with small files only.
         plan.to_compile

@@ -198,7 +198,7 @@ impl Flavor {
     }
 
     /// The magic number of this version's final releases, when the table
-    /// knows it (src/magic.rs says where each number comes from).
+    /// knows it (src/bytecode/magic.rs says where each number comes from).
     ///
     /// Pre-releases use other numbers: the interpreter's own
     /// `importlib.util.MAGIC_NUMBER` stays the authority, and the compile

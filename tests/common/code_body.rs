@@ -1,5 +1,5 @@
 // A marshalled code object for the body walker's tests: included by
-// src/marshal.rs's unit tests and by tests/common, so that both build
+// src/bytecode/marshal.rs's unit tests and by tests/common, so that both build
 // their bodies the same way.
 
 /// A code object of 3.11 to 3.14 with no bytecode whose constants are the

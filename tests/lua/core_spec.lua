@@ -1,5 +1,5 @@
 -- busted --lua=lua5.4 tests/lua   (through tests/lua/run.sh)
--- Specs of pycache.core, the native module built from src/lua.rs.
+-- Specs of pycache.core, the native module built from src/front/lua.rs.
 local here = debug.getinfo(1, "S").source:match("^@(.*)/[^/]*$") or "."
 local H = dofile(here .. "/helpers.lua")
 
