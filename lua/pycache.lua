@@ -3,85 +3,61 @@
 -- interpreter; the generated pkg triggers call M.trigger and M.cleanup.
 --
 -- Backends, same results and same messages:
---   native  pycache.core (src/front/lua.rs) when it loads: any Lua 5.4 with dlopen.
+--   native  pycache.core (src/front/lua.rs) when it loads: any Lua 5.4 with
+--           dlopen.
 --   exec    the pycache program, run with pkg.exec_capture (pkg >= 2.8), with
 --           pkg.exec (older pkg: the program prints its own lines), or, outside
 --           pkg, through io.popen with every argument single-quoted and the
---           directory list always in a file, never on the shell's command line.
+--           request always in a file, never on the shell's command line.
 -- pkg's own Lua cannot load C modules, so inside pkg `exec` is the normal case.
 -- Choose with opts.backend or $PYCACHE_LUA_BACKEND: "native", "exec" or "auto".
+--
+-- This module translates only. The options go to the engine as given: to
+-- pycache.core as the Lua table, to the program as the same table written
+-- as JSON (`pycache request`, src/run/wire.rs), so the engine alone checks
+-- them and says what is wrong, in the same words on both backends. What
+-- comes back is the engine's report or error, decoded as data (a small JSON
+-- reader), never `load`ed. This module's own words are for its own
+-- options and for a program that cannot be run or gives no report.
 --
 -- M.trigger/M.cleanup never raise and never return a number: inside pkg an
 -- error would make pkg skip every later trigger of the transaction. Output
 -- goes through io.stdout/io.stderr, never pkg.print_msg (fd 0 in triggers):
 -- the report's lines on stdout, and whatever kept the job from being done
 -- as one line on stderr, "pycache: FLAVOR bytecode not updated: WHAT; WHAT
--- TO DO" (README, "Messages"; see failure_line).
--- Program output is decoded as data (a small JSON reader), never `load`ed.
+-- TO DO" (README, "Messages"; its start is FAILURE_START below).
 
 local M = { _VERSION = "0.1.0" }
 
-local type, pairs, ipairs, tostring, pcall, require, error, select =
-  type, pairs, ipairs, tostring, pcall, require, error, select
-local tonumber, rawget, math_type, tointeger = tonumber, rawget, math.type, math.tointeger
+local type, pairs, ipairs, tostring, pcall, require, error =
+  type, pairs, ipairs, tostring, pcall, require, error
+local tonumber, rawget, rawlen, math_type, tointeger =
+  tonumber, rawget, rawlen, math.type, math.tointeger
 local format, byte, char, sub, find, gsub, match =
   string.format, string.byte, string.char, string.sub, string.find, string.gsub, string.match
-local concat, insert = table.concat, table.insert
+local concat = table.concat
 local io, os = io, os
-local utf8_char = utf8.char
+local utf8_char, utf8_len = utf8.char, utf8.len
 
 local DEFAULT_PROGRAM = "/usr/local/bin/pycache"
--- Directory lists longer than this go to the program in a file
--- (--dirs-from), so no argv limit is ever reached.
-local ARGV_DIRS_MAX, ARGV_BYTES_MAX = 64, 16384
+-- Inside pkg, a request longer than this goes to the program in a file
+-- (--from), so no argv limit is ever reached.
+local ARGV_BYTES_MAX = 16384
 
--- The engine's options (src/settings/options.rs), in its order: the Lua type each
--- must have, what a value must be (for messages worded as the engine words
--- them) and the program flag each becomes. Values are checked by the
--- engine; this module checks only Lua types, which a flag cannot carry.
--- BEGIN options: generated from src/settings/options.rs (tests/definitions.rs keeps it equal)
-local OPTIONS = {
-  { key = "flavor", flag = "--flavor", kind = "flavor", lua = "string",
-    expected = "a flavor such as py311, or py313t (free-threaded)" },
-  { key = "prefix", flag = "--prefix", kind = "path", lua = "string",
-    expected = "a path" },
-  { key = "python", flag = "--python", kind = "path", lua = "string",
-    expected = "a path" },
-  { key = "site_packages", flag = "--site-packages", kind = "path", lua = "string",
-    expected = "a path" },
-  { key = "root", flag = "--root", kind = "path", lua = "string",
-    expected = "a path" },
-  { key = "levels", flag = "--optimize", kind = "levels", lua = "number array",
-    expected = "a list of levels 0, 1 or 2", element = "0, 1 or 2" },
-  { key = "invalidation_mode", flag = "--invalidation-mode", kind = "mode", lua = "string",
-    expected = "timestamp, checked-hash or unchecked-hash" },
-  { key = "jobs", flag = "--jobs", kind = "workers", lua = "number",
-    expected = "a whole number >= 0 (0: one per core)" },
-  { key = "exclude", flag = "--exclude", kind = "globs", lua = "string or string array",
-    expected = "a glob or an array of globs", element = "a glob" },
-  { key = "dirs", flag = "", kind = "dirs", lua = "string array",
-    expected = "an array of paths", element = "a path" },
-  { key = "timeout", flag = "--timeout", kind = "seconds", lua = "number",
-    expected = "a number of seconds > 0" },
-  { key = "verify", flag = "--verify", kind = "switch", lua = "boolean",
-    expected = "true or false" },
-  { key = "prune_levels", flag = "--prune-levels", kind = "switch", lua = "boolean",
-    expected = "true or false" },
-  { key = "config", flag = "--config", kind = "config", lua = "string",
-    expected = "a path" },
-  { key = "no_config", flag = "--no-config", kind = "switch", lua = "boolean",
-    expected = "true or false" },
-  { key = "dry_run", flag = "--dry-run", kind = "switch", lua = "boolean",
-    expected = "true or false" },
+-- How a trigger's failure line starts (%s: the flavor and a space).
+-- BEGIN failure: generated from src/run/trigger.rs (tests/definitions.rs keeps it equal)
+local FAILURE_START = {
+  update = "pycache: %sbytecode not updated: ",
+  clean = "pycache: %sbytecode not cleaned: ",
 }
--- END options
-local OPTION = {}
-for _, def in ipairs(OPTIONS) do OPTION[def.key] = def end
--- This module's own options.
-local OWN_TYPES = { program = "string", backend = "string" }
+-- END failure
+
+-- This module's own options, and the Lua type each must have; every other
+-- key is the engine's.
+local OWN = { program = "string", backend = "string" }
 
 ---------------------------------------------------------------------------
--- JSON (the program's --json report): objects, arrays, strings, numbers,
+-- JSON in (the program's --json report): objects, arrays, strings, numbers,
 -- booleans, null (an absent key). `\udcXX` escapes, which the program writes
 -- for path bytes that are not UTF-8, become the raw byte again.
 
@@ -203,7 +179,77 @@ end
 M._json_decode = json_decode -- for the specs
 
 ---------------------------------------------------------------------------
+-- JSON out: the request (src/run/wire.rs). A table is the array of its
+-- sequence, as pycache.core reads one; what JSON has no word for is an
+-- object the engine reads back ({"number": "inf"}, {"type": "function"}).
+
+local CONTROL = { ['"'] = '\\"', ["\\"] = "\\\\" }
+
+local function encode_string(s)
+  local out, i, n = {}, 1, #s
+  while i <= n do
+    local valid, bad = utf8_len(s, i)
+    local stop = valid and n or bad - 1
+    if stop >= i then
+      out[#out + 1] = gsub(sub(s, i, stop), '[%c"\\]', function(c)
+        return CONTROL[c] or format("\\u%04x", byte(c))
+      end)
+    end
+    if valid then break end
+    out[#out + 1] = format("\\udc%02x", byte(s, bad)) -- a byte that is not UTF-8
+    i = bad + 1
+  end
+  return '"' .. concat(out) .. '"'
+end
+
+local function encode_number(v)
+  if math_type(v) == "integer" then return format("%d", v) end
+  if v ~= v then return '{"number":"nan"}' end
+  if v == math.huge then return '{"number":"inf"}' end
+  if v == -math.huge then return '{"number":"-inf"}' end
+  local text = format("%.17g", v)
+  if not find(text, "[.eE]") then text = text .. ".0" end -- 2.0 stays a float
+  return text
+end
+
+-- A value at `depth` (an option's value is 1): no option takes a table in
+-- a table, so one there is only named, which also ends a table holding
+-- itself.
+local function encode_value(v, depth)
+  local t = type(v)
+  if t == "string" then return encode_string(v) end
+  if t == "number" then return encode_number(v) end
+  if t == "boolean" then return tostring(v) end
+  if t == "table" and depth < 2 then
+    local items = {}
+    for i = 1, rawlen(v) do items[i] = encode_value(rawget(v, i), depth + 1) end
+    return "[" .. concat(items, ",") .. "]"
+  end
+  return '{"type":' .. encode_string(t) .. "}"
+end
+
+-- The request for `command` with the engine's options `opts` (a table as
+-- [key, value] pairs, since a key need not be a string; anything else as
+-- it is, for the engine to refuse).
+local function request_json(command, opts)
+  local options
+  if type(opts) == "table" then
+    local items = {}
+    for key, value in pairs(opts) do
+      items[#items + 1] = "[" .. encode_value(key, 1) .. "," .. encode_value(value, 1) .. "]"
+    end
+    options = "[" .. concat(items, ",") .. "]"
+  else
+    options = encode_value(opts, 1)
+  end
+  return '{"job":' .. encode_string(command) .. ',"options":' .. options .. "}"
+end
+M._request_json = request_json -- for the specs
+
+---------------------------------------------------------------------------
 -- Options
+
+local OWN_WORDS = { string = "a string", table = "an array of strings" }
 
 -- How a message shows a value, as the engine does (src/settings/options.rs).
 local function describe(v)
@@ -213,50 +259,28 @@ local function describe(v)
   return "a " .. t
 end
 
--- Checks the Lua types of opts as the engine would (unknown keys first,
--- then each option in the engine's order); values are the engine's to judge.
--- Returns nil, or the message of the first problem.
-local function type_problem(opts, extra)
-  if type(opts) ~= "table" then
-    return "options must be a table, got " .. type(opts)
-  end
+-- Splits opts into this module's own options (checked here: they are its
+-- own) and the engine's (passed on as they are). `extra` adds own keys.
+-- Returns own, engine, or nil and a message.
+local function split_options(opts, extra)
+  if type(opts) ~= "table" then return {}, opts end
+  local own, engine = {}, {}
   for key, value in pairs(opts) do
-    local own = OWN_TYPES[key] or (extra and extra[key])
-    if own then
-      local got = type(value)
-      if own == "list" and got ~= "table" or own ~= "list" and got ~= own then
-        local want = own == "list" and "an array of strings" or ("a " .. own)
-        return format("%s: must be %s, got %s", key, want, describe(value))
+    local want = OWN[key] or (extra and extra[key])
+    if want then
+      if type(value) ~= want then
+        return nil, format("%s: must be %s, got %s", key, OWN_WORDS[want], describe(value))
       end
-    elseif not OPTION[key] then
-      return format("%s: unknown option", tostring(key))
+      own[key] = value
+    else
+      engine[key] = value
     end
   end
-  for _, def in ipairs(OPTIONS) do
-    local value = opts[def.key]
-    if value ~= nil then
-      local got, want = type(value), def.lua
-      if want == "string or string array" and got == "string" then
-        -- one glob
-      elseif want == "string array" or want == "number array" or want == "string or string array" then
-        if got ~= "table" then
-          return format("%s: must be %s, got %s", def.key, def.expected, describe(value))
-        end
-        local element = want == "number array" and "number" or "string"
-        for i = 1, #value do
-          if type(value[i]) ~= element then
-            return format("%s[%d]: must be %s, got %s", def.key, i, def.element, describe(value[i]))
-          end
-        end
-      elseif got ~= want then
-        return format("%s: must be %s, got %s", def.key, def.expected, describe(value))
-      end
-    end
-  end
+  return own, engine
 end
 
-local function backend_choice(opts)
-  local choice = opts.backend or os.getenv("PYCACHE_LUA_BACKEND") or "auto"
+local function backend_choice(own)
+  local choice = own.backend or os.getenv("PYCACHE_LUA_BACKEND") or "auto"
   if choice == "" then choice = "auto" end
   if choice ~= "auto" and choice ~= "native" and choice ~= "exec" then
     return nil, format("unknown backend %q: expected native, exec or auto", choice)
@@ -284,13 +308,9 @@ end
 -- Returns the report, or nil, a message and whether it is misuse (a value
 -- the engine refused), which M.update/check/clean raise.
 local function run_native(c, command, opts)
-  local copts = {}
-  for key, value in pairs(opts) do
-    if OPTION[key] then copts[key] = value end
-  end
   local raw = type(c._raw) == "table" and c._raw[command]
   if not raw then return nil, "pycache.core is too old: no _raw." .. command end
-  local ok, report, err, bad = pcall(raw, copts)
+  local ok, report, err, bad = pcall(raw, opts)
   if not ok then return nil, tostring(report):match("^[^\n]*") end
   if bad then return nil, bad, true end
   return report, err
@@ -299,74 +319,21 @@ end
 ---------------------------------------------------------------------------
 -- Exec backend
 
-local function has_nul(s) return find(s, "\0", 1, true) ~= nil end
-
--- The program's argv (without the directory list) for `command`: each
--- option's flag from OPTIONS, numbers as Lua writes them (the engine reads
--- `2.5` from a flag as it reads 2.5 from Lua); `json` is the report flag
--- (`--json` or `--json-summary`), nil for none.
-local function program_argv(command, opts, json)
-  local argv = { opts.program or DEFAULT_PROGRAM, command }
-  for _, def in ipairs(OPTIONS) do
-    local value = opts[def.key]
-    if value == nil or def.kind == "dirs" then
-      -- dirs are added by add_dirs
-    elseif def.kind == "switch" then
-      if value then argv[#argv + 1] = def.flag end
-    elseif def.kind == "globs" then
-      if type(value) == "string" then value = { value } end
-      for _, glob in ipairs(value) do
-        argv[#argv + 1] = def.flag
-        argv[#argv + 1] = glob
-      end
-    elseif def.kind == "levels" then
-      local levels = {}
-      for i, l in ipairs(value) do levels[i] = tostring(l) end
-      argv[#argv + 1] = def.flag
-      argv[#argv + 1] = concat(levels, ",")
-    else
-      argv[#argv + 1] = def.flag
-      argv[#argv + 1] = tostring(value)
-    end
-  end
-  if json then argv[#argv + 1] = json end
-  return argv
-end
-
--- Writes dirs NUL-separated to a new temporary file; returns its name.
-local function write_dirs(dirs)
+-- Writes text to a new temporary file; returns its name.
+local function write_temporary(text)
   local ok, name = pcall(os.tmpname)
   if not ok or type(name) ~= "string" then
-    return nil, "cannot create a temporary file for the directory list: " .. tostring(name)
+    return nil, "cannot create a temporary file for the request: " .. tostring(name)
   end
   local f, err = io.open(name, "wb")
-  if not f then return nil, "cannot write the directory list: " .. tostring(err) end
-  local written, werr = f:write(concat(dirs, "\0"))
+  if not f then return nil, "cannot write the request: " .. tostring(err) end
+  local written, werr = f:write(text)
   local closed, cerr = f:close()
   if not written or not closed then
     os.remove(name)
-    return nil, format("cannot write the directory list %s: %s", name, tostring(werr or cerr))
+    return nil, format("cannot write the request %s: %s", name, tostring(werr or cerr))
   end
   return name
-end
-
--- Adds the directory list to argv: after `--` when short and no shell is
--- involved, else in a file (pkg's `arg` never passes through a shell).
--- Returns the temporary file to remove afterwards, if any.
-local function add_dirs(argv, dirs, via_shell)
-  if dirs == nil then return true end
-  local bytes = 0
-  for _, d in ipairs(dirs) do bytes = bytes + #d + 1 end
-  if not via_shell and #dirs > 0 and #dirs <= ARGV_DIRS_MAX and bytes <= ARGV_BYTES_MAX then
-    argv[#argv + 1] = "--"
-    for _, d in ipairs(dirs) do argv[#argv + 1] = d end
-    return true
-  end
-  local name, err = write_dirs(dirs)
-  if not name then return nil, err end
-  insert(argv, 3, "--dirs-from")
-  insert(argv, 4, name)
-  return true, name
 end
 
 local function quote(s)
@@ -421,8 +388,9 @@ end
 local SPAWN_ERRORS = { [2] = "No such file or directory", [8] = "Exec format error",
   [13] = "Permission denied", [20] = "Not a directory" }
 
--- Turns captured output into a report, or nil and a message. pkg's
--- exec_capture answers a failed spawn with nil, nil, errno.
+-- Turns captured output into a report, or nil, the engine's message and
+-- whether the engine calls it misuse. pkg's exec_capture answers a failed
+-- spawn with nil, nil, errno.
 local function read_report(program, out, err, code)
   if type(out) ~= "string" then
     local why = type(err) == "string" and err
@@ -437,34 +405,25 @@ local function read_report(program, out, err, code)
   if type(report) == "table" and type(report.error) == "string" then
     return nil, report.error, report.kind == "option"
   end
-  local why = first_line(err)
-  if why ~= "" then
-    why = gsub(why, "^pycache: ", "")
-    return nil, why
-  end
   if code == 126 or code == 127 then
     return nil, format("%s: cannot run the pycache program (exit status %s); reinstall pycache",
       program, tostring(code))
   end
   -- pkg's exec_capture gives status 0 to a child killed by a signal: empty
-  -- or cut output with status 0 is a failure too, never a good run.
-  return nil, format("%s: no report from the pycache program (exit status %s%s%s); run it by hand to see why",
+  -- or cut output with status 0 is a failure too, never a good run. What
+  -- it printed on stderr is shown as it is, for the admin to read.
+  local said = first_line(err)
+  return nil, format("%s: no report from the pycache program (exit status %s%s%s)%s; run it by hand to see why",
     program, tostring(code), code == 0 and ", as pkg shows a program killed by a signal" or "",
-    jerr and ("; " .. jerr) or "")
+    jerr and ("; " .. jerr) or "", said ~= "" and ("; it printed: " .. said) or "")
 end
 
 -- pkg.exec's answer to a child that exited non-zero. pkg 1.17.4 to 1.20.6
 -- spelled it "Abnormal terminaison" (fixed in 1.20.7 and 1.21.0).
 local EXEC_EXITED_NONZERO = { ["Abnormal termination"] = true, ["Abnormal terminaison"] = true }
 
-local function run_exec(command, opts, summary)
-  local program = opts.program or DEFAULT_PROGRAM
-  for _, v in ipairs({ program, opts.python or "", opts.site_packages or "", opts.root or "" }) do
-    if has_nul(v) then return nil, "a path contains a NUL byte" end
-  end
-  for _, d in ipairs(opts.dirs or {}) do
-    if has_nul(d) then return nil, "a directory name contains a NUL byte" end
-  end
+local function run_exec(command, program, opts, summary)
+  if find(program, "\0", 1, true) then return nil, "the program's path contains a NUL byte" end
   if not program_exists(program) then
     return nil, format("%s: program not found; reinstall pycache", program)
   end
@@ -472,12 +431,21 @@ local function run_exec(command, opts, summary)
   local in_pkg = type(pkg) == "table"
   local capture = in_pkg and pkg.exec_capture or nil
   local plain = in_pkg and not capture and pkg.exec or nil
+  local argv = { program, "request" }
   -- pkg < 2.8 (plain exec) shows the program's own lines: no report flag.
-  local report_flag = nil
-  if not plain then report_flag = summary and "--json-summary" or "--json" end
-  local argv = program_argv(command, opts, report_flag)
-  local ok, tmp = add_dirs(argv, opts.dirs, not in_pkg)
-  if not ok then return nil, tmp end
+  if not plain then argv[#argv + 1] = summary and "--json-summary" or "--json" end
+  -- Outside pkg a shell runs the program: the request never passes
+  -- through it, only the name of its file.
+  local request, tmp = request_json(command, opts), nil
+  if in_pkg and #request <= ARGV_BYTES_MAX then
+    argv[#argv + 1] = request
+  else
+    local err
+    tmp, err = write_temporary(request)
+    if not tmp then return nil, err end
+    argv[#argv + 1] = "--from"
+    argv[#argv + 1] = tmp
+  end
   local report, err, bad
   if plain then
     -- pkg < 2.8: the program prints its own lines; only success is known.
@@ -507,34 +475,34 @@ end
 ---------------------------------------------------------------------------
 -- Commands
 
--- `summary`: the report without its lists of paths (a trigger prints only
--- its lines), so that removing a large package does not send every removed
--- path through pkg's pipe and this module's JSON reader.
-local function run_command(command, opts, summary)
-  local choice, err = backend_choice(opts)
+-- Runs `command` with this module's own options `own` and the engine's
+-- `opts`. `summary`: the report without its lists of paths (a trigger
+-- prints only its lines), so that removing a large package does not send
+-- every removed path through pkg's pipe and this module's JSON reader.
+local function run_command(command, own, opts, summary)
+  local choice, err = backend_choice(own)
   if not choice then return nil, err end
   if choice ~= "exec" then
     local c, why = load_core()
     if c then return run_native(c, command, opts) end
     if choice == "native" then return nil, "pycache.core cannot be loaded: " .. tostring(why) end
   end
-  return run_exec(command, opts, summary)
+  return run_exec(command, own.program or DEFAULT_PROGRAM, opts, summary)
 end
 
 -- M.update/check/clean: the command, raising what the engine calls misuse.
 local function api(command, opts)
-  if opts == nil then opts = {} end
-  local problem = type_problem(opts)
-  if problem then error(format("pycache.%s: %s", command, problem), 3) end
-  local report, err, bad = run_command(command, opts)
+  local own, engine = split_options(opts)
+  if not own then error(format("pycache.%s: %s", command, engine), 3) end
+  local report, err, bad = run_command(command, own, engine)
   if bad then error(format("pycache.%s: %s", command, err), 3) end
   return report, err
 end
 
 --- Cleans, then compiles what is missing or stale. opts: the engine's
--- options (OPTIONS above; without flavor and python, python3 on PATH) and
--- this module's program and backend. Returns the report table, or nil and
--- a message.
+-- options (README; without flavor and python, python3 on PATH) and this
+-- module's program and backend. Returns the report table, or nil and a
+-- message.
 function M.update(opts)
   return api("update", opts)
 end
@@ -570,36 +538,28 @@ local function say(lines, stream)
   if #lines > 0 then stream:write(concat(lines, "\n"), "\n") end
 end
 
-local TRIGGER_KEYS = { arg = "list" }
+-- The trigger block runs `update` of what pkg touched, the cleanup block
+-- `clean` of the whole site-packages.
+local TRIGGER_COMMANDS = { trigger = "update", cleanup = "clean" }
+local TRIGGER_OWN = { arg = "table" }
 
 local function run_trigger(kind, opts)
   if type(opts) ~= "table" then
     return nil, "options must be a table"
   end
-  local problem = type_problem(opts, TRIGGER_KEYS)
-  if problem then return nil, format("pycache.%s: %s", kind, problem) end
-  local jopts = {}
-  for key, value in pairs(opts) do
-    if key ~= "arg" then jopts[key] = value end
-  end
-  local command = "update"
-  if kind == "cleanup" then
-    command = "clean"
-  else
-    jopts.dirs = touched_dirs(opts.arg)
-  end
-  return run_command(command, jopts, true)
+  local own, engine = split_options(opts, TRIGGER_OWN)
+  if not own then return nil, format("pycache.%s: %s", kind, engine) end
+  local command = TRIGGER_COMMANDS[kind]
+  if command == "update" then engine.dirs = touched_dirs(own.arg) end
+  return run_command(command, own, engine, true)
 end
 
--- The one shape of a trigger's failure (README, "Messages"): a single line
--- on stderr, "pycache: FLAVOR bytecode not updated: WHAT; WHAT TO DO"
--- ("not cleaned" for the cleanup block). What was done still goes to stdout
--- as the report's summary line.
+-- The trigger's failure line (README, "Messages"; FAILURE_START): what was
+-- done still goes to stdout as the report's summary line.
 local function failure_line(kind, opts, message)
   local who = type(opts) == "table" and (opts.flavor or opts.python) or nil
-  local line = first_line(tostring(message))
-  return format("pycache: %sbytecode not %s: %s", who and (tostring(who) .. " ") or "",
-    kind == "cleanup" and "cleaned" or "updated", line)
+  return format(FAILURE_START[TRIGGER_COMMANDS[kind]], who and (tostring(who) .. " ") or "")
+    .. first_line(tostring(message))
 end
 
 -- Prints a trigger's outcome: the report's lines on stdout, except its

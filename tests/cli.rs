@@ -147,3 +147,69 @@ fn json_summary_is_the_report_without_its_path_lists() {
     let out = common::pycache(["check", "--json", "--json-summary"]).expect(2);
     assert!(out.stderr.contains("cannot be used with"), "{}", out.stderr);
 }
+
+/// `pycache request`: the JSON lua/pycache.lua sends does what the same
+/// options as flags do, from the argument or a file, and a flag beside it
+/// is refused rather than mixed in.
+#[test]
+fn a_request_written_as_json_runs_as_its_flags_would() {
+    use std::os::unix::ffi::OsStrExt;
+    let python = debian_python();
+    let tree = Tree::new(&python);
+    populate(&tree);
+    let bin = env!("CARGO_BIN_EXE_pycache");
+    let request = |options: String| {
+        format!(
+            r#"{{"job": "check", "options": [["flavor", "{}"], ["prefix", "{}"]{options}]}}"#,
+            python.flavor(),
+            tree.prefix.display()
+        )
+    };
+    let by_flags = tree
+        .pycache(&["check", "--json", "-O", "0,2"])
+        .expect(1)
+        .json();
+    let by_request = common::pycache([
+        "request",
+        "--json",
+        &request(r#", ["levels", [0, 2]]"#.into()),
+    ])
+    .expect(1)
+    .json();
+    for field in ["to_compile", "levels", "exit_code", "sources"] {
+        assert_eq!(by_flags[field], by_request[field], "{field}");
+    }
+    // From a file, with a directory whose name is not UTF-8.
+    let odd = tree.site.join(std::ffi::OsStr::from_bytes(b"caf\xe9"));
+    std::fs::create_dir_all(&odd).unwrap();
+    std::fs::write(odd.join("m.py"), "M = 1\n").unwrap();
+    let file = tree.tmp.path().join("request.json");
+    let dir = format!("{}/caf\\udce9", tree.site.display());
+    std::fs::write(&file, request(format!(r#", ["dirs", ["{dir}"]]"#))).unwrap();
+    let run = common::pycache(["request", "--json", "--from", file.to_str().unwrap()]).expect(1);
+    // The report writes the byte back as the request did (serde_json
+    // itself reads no lone surrogate).
+    assert!(
+        run.stdout.contains(&format!(r#""touched":["{dir}"]"#)),
+        "{}",
+        run.stdout
+    );
+    assert!(run.stdout.contains(r#""sources":1,"#), "{}", run.stdout);
+    // A flag beside a request is a second source of settings.
+    let out = common::pycache(["request", "--jobs", "2", &request(String::new())]).expect(2);
+    assert_eq!(
+        out.stderr,
+        "pycache: request: --jobs is an option of the request: write it in the JSON\n"
+    );
+    // A request that is not one says so, and what to do.
+    let out = common::pycache(["request", "--json", r#"{"job": "chek"}"#]).expect(2);
+    let error = out.json();
+    assert_eq!(error["kind"], "option");
+    assert!(
+        error["error"]
+            .as_str()
+            .unwrap()
+            .ends_with("reinstall pycache"),
+        "{error}"
+    );
+}

@@ -8,6 +8,7 @@
 use std::path::{Path, PathBuf};
 
 use pycache::front::docs;
+use pycache::run::trigger;
 use pycache::settings::options::OPTIONS;
 use pycache::{Engine, Flavor, Target};
 
@@ -46,13 +47,28 @@ fn generated_block(file: &str, begin: &str, end: &str, want: &str) {
 }
 
 #[test]
-fn pycache_lua_maps_options_from_the_engines_table() {
+fn pycache_lua_starts_failure_lines_as_the_engine_does() {
     generated_block(
         "lua/pycache.lua",
-        "-- BEGIN options",
-        "-- END options",
-        &docs::lua_table(),
+        "-- BEGIN failure",
+        "-- END failure",
+        &trigger::lua_table(),
     );
+}
+
+#[test]
+fn pycache_lua_leaves_options_to_the_engine() {
+    // It passes the engine's options on as they are: no key of the engine
+    // and none of its messages is written in it.
+    let lua = read("lua/pycache.lua");
+    for def in OPTIONS {
+        for text in [format!("{:?}", def.key), def.expected.to_string()] {
+            assert!(
+                !lua.contains(&text),
+                "lua/pycache.lua names {text}: the engine's options are the engine's to read"
+            );
+        }
+    }
 }
 
 #[test]

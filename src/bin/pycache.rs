@@ -7,16 +7,18 @@
 
 use std::ffi::{OsStr, OsString};
 use std::io::{IsTerminal, Read};
-use std::os::unix::ffi::OsStringExt;
+use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use clap::parser::ValueSource;
 use clap::{Arg, ArgAction, ArgMatches, value_parser};
 use pycache::run::request::{Failed, Job, Output, Request, Response, Text};
 use pycache::run::serialize::Form;
+use pycache::run::wire;
 use pycache::settings::options::{self, Kind, OPTIONS, Value};
 use pycache::{Cancel, Error, OptionError, Options};
 use signal_hook::consts::{SIGINT, SIGTERM};
@@ -86,6 +88,29 @@ fn cli() -> clap::Command {
                 .arg(Arg::new("key").value_name("KEY").value_parser(
                     clap::builder::PossibleValuesParser::new(pycache::settings::config::KEYS),
                 )),
+        )
+        .subcommand(
+            clap::Command::new("request")
+                .about(
+                    "Run one request written as JSON, what lua/pycache.lua sends: \
+                     {\"job\": \"update\", \"options\": {\"flavor\": \"py311\"}} (README, \
+                     \"The request\"); its options are a Lua table's, checked as pycache.core \
+                     checks them, and no option flag is taken beside it",
+                )
+                .arg(
+                    Arg::new("request")
+                        .value_name("JSON")
+                        .value_parser(value_parser!(OsString))
+                        .required_unless_present("from")
+                        .conflicts_with("from"),
+                )
+                .arg(
+                    Arg::new("from")
+                        .long("from")
+                        .value_name("FILE")
+                        .value_parser(value_parser!(PathBuf))
+                        .help("Read the request from FILE ('-': stdin)"),
+                ),
         );
     for def in OPTIONS.iter().filter(|d| !d.flag.is_empty()) {
         let mut arg = Arg::new(def.key)
@@ -193,7 +218,8 @@ fn main() -> ExitCode {
         text: Text {
             verbose: sub.get_flag("verbose"),
             quiet: sub.get_flag("quiet"),
-            flag: Some(flag_of),
+            // A request's options are a Lua table's: no flag to point at.
+            flag: (command != "request").then_some(flag_of as fn(&OptionError) -> Option<String>),
         },
     };
     let response = match request(command, sub, &cancel) {
@@ -243,6 +269,9 @@ fn flag_of(e: &OptionError) -> Option<String> {
 /// The request the command line makes: its subcommand and its flags, each
 /// flag's text handed to the engine's [`Options::read`] (which checks it).
 fn request(command: &str, m: &ArgMatches, cancel: &Cancel) -> Result<Request, Error> {
+    if command == "request" {
+        return written_request(m, cancel);
+    }
     let job = match command {
         "config" => Job::Config {
             key: m.get_one::<String>("key").cloned(),
@@ -286,8 +315,43 @@ fn request(command: &str, m: &ArgMatches, cancel: &Cancel) -> Result<Request, Er
     Ok(request)
 }
 
-/// A NUL-separated list of paths: any byte but NUL survives.
-fn read_dirs(file: &std::path::Path) -> Result<Vec<OsString>, Error> {
+/// `pycache request`: the request as JSON, from the argument or a file,
+/// read by the engine ([`wire::read`]). The flags of options would be a
+/// second source of the same settings, so none is taken.
+fn written_request(m: &ArgMatches, cancel: &Cancel) -> Result<Request, Error> {
+    let flagged = (OPTIONS.iter().filter(|def| !def.flag.is_empty()))
+        .map(|def| def.key)
+        .chain(["all", "dirs_from"])
+        .find(|key| m.value_source(key) == Some(ValueSource::CommandLine));
+    if let Some(key) = flagged {
+        let flag = (options::def(key).map(|def| def.flag)).unwrap_or(if key == "all" {
+            "all"
+        } else {
+            "dirs-from"
+        });
+        return Err(OptionError {
+            key: "request".into(),
+            problem: format!("--{flag} is an option of the request: write it in the JSON"),
+        }
+        .into());
+    }
+    let text = match (
+        m.get_one::<OsString>("request"),
+        m.get_one::<PathBuf>("from"),
+    ) {
+        (Some(text), _) => text.as_bytes().to_vec(),
+        (None, Some(file)) => read_file(file)?,
+        (None, None) => unreachable!("clap requires one"),
+    };
+    let mut request = wire::read(&text, cancel)?;
+    request
+        .options
+        .set_environment(|name| std::env::var_os(name));
+    Ok(request)
+}
+
+/// The bytes of `file` (`-`: stdin).
+fn read_file(file: &std::path::Path) -> Result<Vec<u8>, Error> {
     let mut bytes = Vec::new();
     let read = if file.as_os_str() == "-" {
         std::io::stdin().read_to_end(&mut bytes)
@@ -298,6 +362,12 @@ fn read_dirs(file: &std::path::Path) -> Result<Vec<OsString>, Error> {
         path: file.to_path_buf(),
         source,
     })?;
+    Ok(bytes)
+}
+
+/// A NUL-separated list of paths: any byte but NUL survives.
+fn read_dirs(file: &std::path::Path) -> Result<Vec<OsString>, Error> {
+    let bytes = read_file(file)?;
     Ok(bytes
         .split(|&b| b == 0)
         .filter(|p| !p.is_empty())

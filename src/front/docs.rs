@@ -1,12 +1,12 @@
 //! Text for readers, written from the engine's definitions so that it
-//! cannot drift: README's option tables and the options table of
-//! `lua/pycache.lua` (tests/definitions.rs keeps each copy equal to what
-//! these functions write).
+//! cannot drift: README's option tables and `pycache.core.options`
+//! (tests/definitions.rs keeps README's copies equal to what these
+//! functions write).
 
 use crate::settings::options::OPTIONS;
 
-/// The Lua table `lua/pycache.lua` checks options and builds program flags
-/// from, as the text between its `-- options: generated` markers.
+/// The options as a Lua table, what `pycache.core.options` holds: each
+/// option's key, flag, kind, Lua type and what a value must be.
 pub fn lua_table() -> String {
     let mut out = String::from("local OPTIONS = {\n");
     for d in OPTIONS {

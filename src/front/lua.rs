@@ -27,7 +27,7 @@ use crate::cancel::Cancel;
 use crate::front::docs;
 use crate::run::request::{Job, Request, Response};
 use crate::run::serialize::{Form, Shaped};
-use crate::settings::options::{self, Def, OptionError, Options};
+use crate::settings::options::{self, Def, Given, OptionError, Options};
 
 /// What a wrapper hands back: a value, or `nil, message`.
 type Answer = (Option<Value>, Option<String>);
@@ -167,52 +167,42 @@ fn answer(lua: &Lua, request: Request) -> LuaResult<Answer> {
     Ok((Some(value), None))
 }
 
-/// The options table (`nil`: every default) read into the engine's
-/// [`Options`] ([`Options::read`] checks each value); a key `allowed`
-/// refuses, a value the engine refuses, or a table that is not one is
-/// misuse. `$PYCACHE_CONF` is the host's.
+/// The options argument read into the engine's [`Options`]
+/// ([`Options::read_given`] checks it); a key `allowed` refuses or a value
+/// the engine refuses is misuse. `$PYCACHE_CONF` is the host's.
 fn read_options(opts: Value, allowed: impl Fn(&Def) -> bool) -> LuaResult<Options> {
-    let mut values = Vec::new();
-    match opts {
-        Value::Nil => {}
-        Value::Table(t) => {
-            for pair in t.pairs::<Value, Value>() {
-                let (key, value) = pair?;
-                let key = match &key {
-                    Value::String(s) => s.to_string_lossy(),
-                    other => return Err(misuse(format!("unknown option {}", other.type_name()))),
-                };
-                values.push((key, option_value(&value)?));
-            }
-        }
-        other => {
-            return Err(misuse(format!(
-                "options must be a table, got {}",
-                other.type_name()
-            )));
-        }
-    }
+    let given = match opts {
+        Value::Nil => Given::Nothing,
+        Value::Table(t) => Given::Table(
+            t.pairs::<Value, Value>()
+                .map(|pair| pair.map(|(k, v)| (option_value(&k, 1), option_value(&v, 1))))
+                .collect::<LuaResult<_>>()?,
+        ),
+        other => Given::Not(option_value(&other, 1)),
+    };
     let mut options =
-        Options::read(values, allowed).map_err(|e: OptionError| misuse(e.to_string()))?;
+        Options::read_given(given, allowed).map_err(|e: OptionError| misuse(e.to_string()))?;
     options.set_environment(|name| std::env::var_os(name));
     Ok(options)
 }
 
 /// A Lua value as the engine's [`options::Value`]: strings as their bytes,
-/// arrays element by element.
-fn option_value(value: &Value) -> LuaResult<options::Value> {
-    Ok(match value {
+/// a table as the array of its sequence. No option takes a table inside a
+/// table, so one at `depth` 2 is only named (which also ends a table that
+/// holds itself).
+fn option_value(value: &Value, depth: usize) -> options::Value {
+    match value {
         Value::Boolean(b) => options::Value::Bool(*b),
         Value::Integer(n) => options::Value::Int(*n),
         Value::Number(n) => options::Value::Num(*n),
         Value::String(s) => options::Value::Str(s.as_bytes().to_vec()),
-        Value::Table(t) => options::Value::List(
+        Value::Table(t) if depth < 2 => options::Value::List(
             (1..=t.raw_len())
-                .map(|i| t.raw_get::<Value>(i).and_then(|v| option_value(&v)))
-                .collect::<LuaResult<_>>()?,
+                .map(|i| option_value(&t.raw_get::<Value>(i).unwrap_or(Value::Nil), depth + 1))
+                .collect(),
         ),
         other => options::Value::Other(other.type_name()),
-    })
+    }
 }
 
 /// Calling a function the wrong way, raised at the caller's line.

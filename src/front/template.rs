@@ -30,6 +30,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
+use crate::run::report::Command;
+use crate::run::trigger::failure_start;
 use crate::settings::flavor::Flavor;
 
 /// The trigger template shipped with pycache, embedded so `gen-triggers`
@@ -409,7 +411,9 @@ impl TriggerSettings {
     }
 
     /// The placeholder values for `flavor`, named as in the ports tree
-    /// (python.mk's `SUB_LIST`, lua.mk), plus `PYCACHE_CMD`.
+    /// (python.mk's `SUB_LIST`, lua.mk), plus `PYCACHE_CMD` and how each
+    /// block's failure line starts (`PYCACHE_NOT_UPDATED`,
+    /// `PYCACHE_NOT_CLEANED`: `pycache: py311 bytecode not updated: `).
     ///
     /// Fails when a path is not absolute (pkg runs triggers from any
     /// directory) or not valid UTF-8.
@@ -441,6 +445,13 @@ impl TriggerSettings {
         values.insert("PYTHON_VER".into(), flavor.version());
         values.insert("PYTHON_SUFFIX".into(), flavor.suffix());
         values.insert("PYTHON_VERSION".into(), flavor.python_name());
+        // How each block's failure line starts (src/run/trigger.rs).
+        for (name, command) in [
+            ("PYCACHE_NOT_UPDATED", Command::Update),
+            ("PYCACHE_NOT_CLEANED", Command::Clean),
+        ] {
+            values.insert(name.into(), failure_start(Some(&flavor.name()), command));
+        }
         Ok(values)
     }
 }

@@ -10,3 +10,5 @@ pub mod report;
 pub mod request;
 pub(crate) mod scan;
 pub mod serialize;
+pub mod trigger;
+pub mod wire;

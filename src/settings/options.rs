@@ -305,7 +305,34 @@ pub enum Value {
     Other(&'static str),
 }
 
+/// The options a Lua module was called with, as a front received them:
+/// `pycache.core` from Lua itself, the program from what `lua/pycache.lua`
+/// sent it (`pycache request`). [`Options::read_given`] reads both alike.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Given {
+    /// No options (`nil`): every default.
+    Nothing,
+    /// A table's key–value pairs, keys as given (a key that is not a
+    /// string names no option).
+    Table(Vec<(Value, Value)>),
+    /// Something that is not a table.
+    Not(Value),
+}
+
 impl Value {
+    /// The name of its type, as Lua's `math.type`/`type` would say it
+    /// (`integer` for a whole number).
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            Value::Int(_) => "integer",
+            Value::Num(_) => "number",
+            Value::Str(_) => "string",
+            Value::Bool(_) => "boolean",
+            Value::List(_) => "table",
+            Value::Other(t) => t,
+        }
+    }
+
     /// The value of a program flag given `texts`, one per occurrence: a
     /// list for globs and directories (an empty list of directories:
     /// nothing was touched), else the last text as [`Value::from_text`]
@@ -367,9 +394,10 @@ impl fmt::Display for Value {
 }
 
 /// A value an option does not take, or an option that does not exist.
-/// Its message names the option by its key and shows the value.
+/// Its message names the option by its key and shows the value; a problem
+/// with the options as a whole has no key.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("{key}: {problem}")]
+#[error("{}{problem}", if key.is_empty() { String::new() } else { format!("{key}: ") })]
 pub struct OptionError {
     /// The option (with `[i]` for an element of a list).
     pub key: String,
@@ -616,6 +644,36 @@ impl Options {
             }
         }
         Ok(options)
+    }
+
+    /// The options a Lua module was called with ([`Given`]): `nil` is every
+    /// default, a table is read as [`Options::read`] reads pairs, and
+    /// anything else, or a key that is not a string, is refused with the
+    /// same words from every front.
+    pub fn read_given(
+        given: Given,
+        allowed: impl Fn(&Def) -> bool,
+    ) -> Result<Options, OptionError> {
+        let pairs = match given {
+            Given::Nothing => Vec::new(),
+            Given::Table(pairs) => pairs,
+            Given::Not(value) => {
+                return Err(OptionError::new(
+                    "",
+                    format!("options must be a table, got {}", value.type_name()),
+                ));
+            }
+        };
+        let mut keyed = Vec::with_capacity(pairs.len());
+        for (key, value) in pairs {
+            match key {
+                Value::Str(name) => {
+                    keyed.push((String::from_utf8_lossy(&name).into_owned(), value))
+                }
+                other => return Err(OptionError::unknown(&other.to_string())),
+            }
+        }
+        Options::read(keyed, allowed)
     }
 
     /// Takes what the engine reads from a front's environment: only

@@ -171,7 +171,7 @@ describe("pycache.lua", function()
   end)
 
   describe("inside pkg", function()
-    it("uses pkg.exec_capture, hands long lists over in a file, never print_msg", function()
+    it("uses pkg.exec_capture, hands long requests over in a file, never print_msg", function()
       local seen, listed = {}, nil
       _G.pkg = {
         stat = function(p) return H.exists(p) and { type = "reg" } or nil end,
@@ -179,7 +179,7 @@ describe("pycache.lua", function()
         exec_capture = function(argv)
           seen = argv
           for i, a in ipairs(argv) do
-            if a == "--dirs-from" then
+            if a == "--from" then
               local f = assert(io.open(argv[i + 1], "rb"))
               listed = f:read("a")
               f:close()
@@ -189,6 +189,13 @@ describe("pycache.lua", function()
                  '"compiled":[{"path":"/a/\\udce9\\u00e9","levels":[0,1,2]}]}', "", 0
         end,
       }
+      -- The directories pkg touched, as the request carries them.
+      local function dirs_of(request)
+        local decoded = assert(pycache._json_decode(request))
+        for _, pair in ipairs(decoded.options) do
+          if pair[1] == "dirs" then return pair[2] end
+        end
+      end
       local dirs = {}
       for i = 1, 20000 do dirs[i] = sp .. "/d" .. i end
       local out, err, r = captured(function()
@@ -199,14 +206,15 @@ describe("pycache.lua", function()
       assert.equal("/a/\xe9\xc3\xa9", r.compiled[1].path)
       assert.is_nil(r.touched)
       assert.equal(program, seen[1])
+      assert.same({ "request", "--json-summary", "--from" }, { seen[2], seen[3], seen[4] })
       assert.truthy(#seen < 30, "the directory list must not be on argv")
-      assert.equal(table.concat(dirs, "\0"), listed)
-      local file
-      for i, a in ipairs(seen) do if a == "--dirs-from" then file = seen[i + 1] end end
-      assert.is_false(H.exists(file), "temporary list left behind")
-      -- a short list goes on argv after "--"
+      assert.same(dirs, dirs_of(listed))
+      assert.is_false(H.exists(seen[5]), "temporary request left behind")
+      -- a short request goes on argv, and a name that looks like a flag
+      -- stays a name
       captured(function() return pycache.trigger(opts{ backend = "exec", arg = { sp .. "/-n" } }) end)
-      assert.same({ "--", sp .. "/-n" }, { seen[#seen - 1], seen[#seen] })
+      assert.equal(4, #seen)
+      assert.same({ sp .. "/-n" }, dirs_of(seen[4]))
     end)
 
     it("reports a program that cannot be spawned in one line", function()
@@ -243,6 +251,42 @@ describe("pycache.lua", function()
       assert.equal("", out .. err)
       assert.same({ printed = true, exit_code = 1 }, r)
     end)
+  end)
+
+  it("sends the program any Lua value as the engine reads it from pycache.core", function()
+    local itself = {}
+    itself[1] = itself
+    local cases = {
+      { key = "timeout", value = math.huge }, { key = "timeout", value = -math.huge },
+      { key = "timeout", value = 0 / 0 }, { key = "jobs", value = 2.5 }, { key = "jobs", value = -3 },
+      { key = "verify", value = print }, { key = "verify", value = io.stdout },
+      { key = "levels", value = { { 0 } } }, { key = "levels", value = itself },
+      { key = "levels", value = { 0, nil, 2 } }, { key = 1, value = "x" }, { key = true, value = 1 },
+      { key = "python", value = "" }, { key = "python", value = "/a\0b" },
+      { key = "prefix", value = "/\xff\xfe/\xc3" }, { key = "exclude", value = { "ok", 5 } },
+      { key = "flavor", value = "py\"3\\11\n" },
+    }
+    for _, case in ipairs(cases) do
+      local got = {}
+      for _, backend in ipairs({ "native", "exec" }) do
+        local o = opts{ backend = backend }
+        o[case.key] = case.value
+        local ok, r, err = pcall(pycache.check, o)
+        got[backend] = ok and (r and "report" or ("nil, " .. tostring(err))) or r:match("pycache%.check: (.*)$")
+      end
+      local label = tostring(case.key) .. " = " .. tostring(case.value)
+      assert.is_string(got.native, label)
+      assert.equal(got.native, got.exec, label)
+    end
+    -- Not a table at all: the engine's words, from pycache.core and from
+    -- the program given the request this module writes.
+    local ok, err = pcall(pycache.check, 5)
+    assert.is_false(ok)
+    assert.truthy(err:find("pycache.check: options must be a table, got integer", 1, true), err)
+    local p = io.popen(H.quote(program) .. " request --json " .. H.quote(pycache._request_json("check", 5)))
+    local answer = assert(pycache._json_decode(p:read("a")))
+    p:close()
+    assert.same({ "options must be a table, got integer", "option" }, { answer.error, answer.kind })
   end)
 
   it("decodes JSON strictly and never with load", function()
