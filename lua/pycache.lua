@@ -232,14 +232,14 @@ end
 -- [key, value] pairs, since a key need not be a string; anything else as
 -- it is, for the engine to refuse).
 local function request_json(command, opts)
-  local options
+  local options = "null" -- nil: every default
   if type(opts) == "table" then
     local items = {}
     for key, value in pairs(opts) do
       items[#items + 1] = "[" .. encode_value(key, 1) .. "," .. encode_value(value, 1) .. "]"
     end
     options = "[" .. concat(items, ",") .. "]"
-  else
+  elseif opts ~= nil then
     options = encode_value(opts, 1)
   end
   return '{"job":' .. encode_string(command) .. ',"options":' .. options .. "}"

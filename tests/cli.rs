@@ -157,7 +157,6 @@ fn a_request_written_as_json_runs_as_its_flags_would() {
     let python = debian_python();
     let tree = Tree::new(&python);
     populate(&tree);
-    let bin = env!("CARGO_BIN_EXE_pycache");
     let request = |options: String| {
         format!(
             r#"{{"job": "check", "options": [["flavor", "{}"], ["prefix", "{}"]{options}]}}"#,

@@ -287,6 +287,16 @@ describe("pycache.lua", function()
     local answer = assert(pycache._json_decode(p:read("a")))
     p:close()
     assert.same({ "options must be a table, got integer", "option" }, { answer.error, answer.kind })
+    -- No options at all: every default (python3 on PATH), as the program
+    -- given no flag, not a refusal.
+    local answers = {}
+    for i, args in ipairs({ "request --json " .. H.quote(pycache._request_json("check", nil)), "check --json" }) do
+      p = io.popen(H.quote(program) .. " " .. args .. " 2>/dev/null")
+      answers[i] = assert(pycache._json_decode(p:read("a")))
+      p:close()
+    end
+    assert.are_not.equal("option", answers[1].kind)
+    assert.same({ answers[2].error, answers[2].python }, { answers[1].error, answers[1].python })
   end)
 
   it("decodes JSON strictly and never with load", function()
