@@ -14,7 +14,6 @@ use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use clap::parser::ValueSource;
 use clap::{Arg, ArgAction, ArgMatches, value_parser};
 use pycache::run::request::{Failed, Job, Output, Request, Response, Text};
 use pycache::run::serialize::Form;
@@ -36,7 +35,10 @@ Examples:
   pycache check --python /usr/local/bin/python3.9 -v
   pycache clean --flavor py39                    remove orphaned 3.9 bytecode (no Python needed)
   pycache update --flavor py311 --root /tmp/image  compile a staged image for /usr/local
-  pycache check --all                            every flavor installed under /usr/local";
+  pycache check --all                            every flavor installed under /usr/local
+  pycache request '{\"job\": \"check\", \"options\": {\"flavor\": \"py311\"}}'
+                                                 one request as JSON, what pycache.lua sends
+                                                 (pycache request --help)";
 
 const ABOUT: &str = "Keep CPython bytecode (__pycache__) in sync with a site-packages.
 
@@ -88,29 +90,6 @@ fn cli() -> clap::Command {
                 .arg(Arg::new("key").value_name("KEY").value_parser(
                     clap::builder::PossibleValuesParser::new(pycache::settings::config::KEYS),
                 )),
-        )
-        .subcommand(
-            clap::Command::new("request")
-                .about(
-                    "Run one request written as JSON, what lua/pycache.lua sends: \
-                     {\"job\": \"update\", \"options\": {\"flavor\": \"py311\"}} (README, \
-                     \"The request\"); its options are a Lua table's, checked as pycache.core \
-                     checks them, and no option flag is taken beside it",
-                )
-                .arg(
-                    Arg::new("request")
-                        .value_name("JSON")
-                        .value_parser(value_parser!(OsString))
-                        .required_unless_present("from")
-                        .conflicts_with("from"),
-                )
-                .arg(
-                    Arg::new("from")
-                        .long("from")
-                        .value_name("FILE")
-                        .value_parser(value_parser!(PathBuf))
-                        .help("Read the request from FILE ('-': stdin)"),
-                ),
         );
     for def in OPTIONS.iter().filter(|d| !d.flag.is_empty()) {
         let mut arg = Arg::new(def.key)
@@ -157,38 +136,63 @@ fn cli() -> clap::Command {
             .conflicts_with_all(["flavor", "python", "site_packages"])
             .help("Every flavor installed under --prefix (PREFIX/bin/python3.X, PREFIX/lib/python3.X/site-packages), one after the other; exit status: the worst of them"),
     )
-    .arg(
+    .args(output_args().map(|arg| arg.global(true)))
+}
+
+/// `pycache request`: one request written as JSON, the engine's options in
+/// it (README, "One request as JSON"). A command of its own, parsed before
+/// the others are built: it takes none of their flags, and what a trigger
+/// runs most parses least.
+fn request_cli() -> clap::Command {
+    clap::Command::new("request")
+        .bin_name("pycache request")
+        .about(
+            "Run one request written as JSON, what lua/pycache.lua sends: \
+             {\"job\": \"update\", \"options\": {\"flavor\": \"py311\"}} (README, \
+             \"One request as JSON\"); its options are a Lua table's, checked as \
+             pycache.core checks them",
+        )
+        .arg(
+            Arg::new("request")
+                .value_name("JSON")
+                .value_parser(value_parser!(OsString))
+                .required_unless_present("from")
+                .conflicts_with("from"),
+        )
+        .arg(
+            Arg::new("from")
+                .long("from")
+                .value_name("FILE")
+                .value_parser(value_parser!(PathBuf))
+                .help("Read the request from FILE ('-': stdin)"),
+        )
+        .args(output_args())
+}
+
+/// How a response is written: the flags every command takes.
+fn output_args() -> [Arg; 4] {
+    [
         Arg::new("json")
             .long("json")
-            .global(true)
             .action(ArgAction::SetTrue)
             .help("Print the report as JSON (schema: see README)"),
-    )
-    .arg(
         Arg::new("json_summary")
             .long("json-summary")
-            .global(true)
             .action(ArgAction::SetTrue)
             .conflicts_with("json")
             .help("Print the report as JSON without its lists of paths (what pkg triggers read)"),
-    )
-    .arg(
         Arg::new("quiet")
             .short('q')
             .long("quiet")
-            .global(true)
             .action(ArgAction::SetTrue)
             .conflicts_with("verbose")
             .help("Print only failures"),
-    )
-    .arg(
         Arg::new("verbose")
             .short('v')
             .long("verbose")
-            .global(true)
             .action(ArgAction::SetTrue)
             .help("Also list every file found or changed, and notes"),
-    )
+    ]
 }
 
 fn capitalized(text: &str) -> String {
@@ -201,8 +205,16 @@ fn capitalized(text: &str) -> String {
 }
 
 fn main() -> ExitCode {
-    let matches = cli().get_matches();
-    let (command, sub) = matches.subcommand().expect("a subcommand is required");
+    let mut args = std::env::args_os().peekable();
+    let program = args.next().unwrap_or_default();
+    let matches;
+    let (command, sub) = if args.peek().is_some_and(|a| a == "request") {
+        matches = request_cli().get_matches_from(args);
+        ("request", &matches)
+    } else {
+        matches = cli().get_matches_from(std::iter::once(program).chain(args));
+        matches.subcommand().expect("a subcommand is required")
+    };
     let cancel = Cancel::new();
     if let Err(e) = catch_signals(&cancel) {
         eprintln!("pycache: cannot catch SIGINT and SIGTERM: {e}");
@@ -316,25 +328,8 @@ fn request(command: &str, m: &ArgMatches, cancel: &Cancel) -> Result<Request, Er
 }
 
 /// `pycache request`: the request as JSON, from the argument or a file,
-/// read by the engine ([`wire::read`]). The flags of options would be a
-/// second source of the same settings, so none is taken.
+/// read by the engine ([`wire::read`]).
 fn written_request(m: &ArgMatches, cancel: &Cancel) -> Result<Request, Error> {
-    let flagged = (OPTIONS.iter().filter(|def| !def.flag.is_empty()))
-        .map(|def| def.key)
-        .chain(["all", "dirs_from"])
-        .find(|key| m.value_source(key) == Some(ValueSource::CommandLine));
-    if let Some(key) = flagged {
-        let flag = (options::def(key).map(|def| def.flag)).unwrap_or(if key == "all" {
-            "all"
-        } else {
-            "dirs-from"
-        });
-        return Err(OptionError {
-            key: "request".into(),
-            problem: format!("--{flag} is an option of the request: write it in the JSON"),
-        }
-        .into());
-    }
     let text = match (
         m.get_one::<OsString>("request"),
         m.get_one::<PathBuf>("from"),
