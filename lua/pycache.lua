@@ -283,7 +283,7 @@ local function backend_choice(own)
   local choice = own.backend or os.getenv("PYCACHE_LUA_BACKEND") or "auto"
   if choice == "" then choice = "auto" end
   if choice ~= "auto" and choice ~= "native" and choice ~= "exec" then
-    return nil, format("unknown backend %q: expected native, exec or auto", choice)
+    return nil, format("unknown backend %q; give native, exec or auto", choice)
   end
   return choice
 end
@@ -309,7 +309,7 @@ end
 -- the engine refused), which M.update/check/clean raise.
 local function run_native(c, command, opts)
   local raw = type(c._raw) == "table" and c._raw[command]
-  if not raw then return nil, "pycache.core is too old: no _raw." .. command end
+  if not raw then return nil, "pycache.core is too old: no _raw." .. command .. "; reinstall pycache" end
   local ok, report, err, bad = pcall(raw, opts)
   if not ok then return nil, tostring(report):match("^[^\n]*") end
   if bad then return nil, bad, true end
@@ -324,14 +324,15 @@ local function write_temporary(text)
   local ok, name = pcall(os.tmpname)
   if not ok or type(name) ~= "string" then
     return nil, "cannot create a temporary file for the request: " .. tostring(name)
+      .. "; make /tmp writable"
   end
   local f, err = io.open(name, "wb")
-  if not f then return nil, "cannot write the request: " .. tostring(err) end
+  if not f then return nil, "cannot write the request: " .. tostring(err) .. "; make /tmp writable" end
   local written, werr = f:write(text)
   local closed, cerr = f:close()
   if not written or not closed then
     os.remove(name)
-    return nil, format("cannot write the request %s: %s", name, tostring(werr or cerr))
+    return nil, format("cannot write the request %s: %s; make /tmp writable", name, tostring(werr or cerr))
   end
   return name
 end
@@ -423,7 +424,9 @@ end
 local EXEC_EXITED_NONZERO = { ["Abnormal termination"] = true, ["Abnormal terminaison"] = true }
 
 local function run_exec(command, program, opts, summary)
-  if find(program, "\0", 1, true) then return nil, "the program's path contains a NUL byte" end
+  if find(program, "\0", 1, true) then
+    return nil, "the program's path contains a NUL byte; give the pycache program's path"
+  end
   if not program_exists(program) then
     return nil, format("%s: program not found; reinstall pycache", program)
   end
@@ -485,7 +488,10 @@ local function run_command(command, own, opts, summary)
   if choice ~= "exec" then
     local c, why = load_core()
     if c then return run_native(c, command, opts) end
-    if choice == "native" then return nil, "pycache.core cannot be loaded: " .. tostring(why) end
+    if choice == "native" then
+      return nil, "pycache.core cannot be loaded: " .. tostring(why)
+        .. "; reinstall pycache, or choose the exec backend"
+    end
   end
   return run_exec(command, own.program or DEFAULT_PROGRAM, opts, summary)
 end
