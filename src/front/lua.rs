@@ -132,8 +132,8 @@ fn raw<A: FromLuaMulti>(
     })
 }
 
-/// `core.options`: the engine's option definitions, from the very text
-/// lua/pycache.lua carries ([`docs::lua_table`]).
+/// `core.options`: the engine's option definitions, as a Lua table
+/// ([`docs::lua_table`]).
 fn definitions(lua: &Lua) -> LuaResult<Table> {
     lua.load(format!("{}\nreturn OPTIONS", docs::lua_table()))
         .set_name("=pycache.core.options")

@@ -5,9 +5,9 @@
 //! [`Options::set`] is the one place a value is checked: the program turns
 //! each flag's text into a [`Value`] ([`Value::from_text`]), `pycache.core`
 //! turns each Lua value into one, and both hand it here, so the same bad
-//! value gives the same message from every front. `lua/pycache.lua` checks
-//! Lua types and maps keys to flags from a table generated from [`OPTIONS`]
-//! ([`crate::front::docs::lua_table`]); a test keeps that table, the
+//! value gives the same message from every front. `lua/pycache.lua` passes
+//! a Lua table on unread, as JSON (`pycache request`), so the program reads
+//! it as `pycache.core` does ([`Options::read_given`]); a test keeps the
 //! program's flags and README's tables equal to this one.
 
 use std::ffi::{OsStr, OsString};
@@ -22,7 +22,7 @@ use crate::bytecode::pyc::InvalidationMode;
 use crate::settings::flavor::Flavor;
 
 /// What kind of value an option takes; decides how a value is checked,
-/// how the program parses a flag and how `lua/pycache.lua` passes it on.
+/// how the program parses a flag and what Lua type a Lua module takes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Kind {
     /// A flavor name such as `py311`.
@@ -48,8 +48,8 @@ pub enum Kind {
 }
 
 impl Kind {
-    /// The Lua type(s) a value of this kind has, as `lua/pycache.lua`
-    /// checks them before running the program.
+    /// The Lua type(s) a value of this kind has, as README and
+    /// `pycache.core.options` name them.
     pub fn lua_type(self) -> &'static str {
         match self {
             Kind::Flavor | Kind::Path | Kind::Mode | Kind::Config => "string",
