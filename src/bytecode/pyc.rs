@@ -295,13 +295,13 @@ pub enum Verdict {
 /// marshal's type byte of a code object, with and without `FLAG_REF`.
 const CODE_TYPES: [u8; 2] = [b'c', b'c' | 0x80];
 
-/// Judges the cache file `pyc` (opened with [`crate::fs::dir`], so known to be
+/// Judges the cache file `pyc` (opened through a directory handle, src/fs/dir.rs, so known to be
 /// a regular file) of a source stamped `stamp` as importlib would.
 /// `source` reads the source's bytes, asked for only by a checked-hash pyc.
 ///
 /// By default only the header and the first byte of the body are read
 /// (the fast path: one short read). With `verify`, a pyc whose header is
-/// fresh has its whole body walked ([`crate::bytecode::marshal`]) and is stale when
+/// fresh has its whole body walked (src/bytecode/marshal.rs) and is stale when
 /// the body would not load.
 pub fn judge(
     pyc: io::Result<File>,
