@@ -7,7 +7,8 @@
 //!   creates `DIR/POINT.paused` and waits until `DIR/POINT.go` exists (at
 //!   most 60 s), so that a test can change the tree at exactly that moment.
 //!   The points are `before-judge` (the walk is done, no pyc has been
-//!   opened) and `before-remove` (the scan is done, nothing removed yet).
+//!   opened), `before-remove` (the scan is done, nothing removed yet) and
+//!   `before-compile` (the tree is judged and cleaned, no worker started).
 //! - `PYCACHE_TEST_FORGET_MAGIC=3.11,3.13`: the magic number table does not
 //!   know these versions, so that tests can run a version it does not know
 //!   with the interpreters at hand.

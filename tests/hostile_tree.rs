@@ -12,61 +12,11 @@ use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::{PermissionsExt, symlink};
 use std::path::Path;
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, SystemTime};
 
-use common::{LEVELS, Run, Tree, cache_of, debian_python, importlib_verdicts, pythons};
-
-/// Runs `pycache ARGS --flavor --prefix` of `tree`, stopping at the pause
-/// `point`, where `during` changes the tree; then lets it go on. Fails
-/// when the program never reaches the point.
-fn paused(tree: &Tree, args: &[&str], point: &str, during: impl FnOnce()) -> Run {
-    let sync = tempfile::tempdir().unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_pycache"))
-        .args(args)
-        .arg("--flavor")
-        .arg(tree.python.flavor())
-        .arg("--prefix")
-        .arg(&tree.prefix)
-        .env(
-            "PYCACHE_TEST_PAUSE",
-            format!("{point}:{}", sync.path().display()),
-        )
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let until = Instant::now() + Duration::from_secs(30);
-    while !sync.path().join(format!("{point}.paused")).exists() {
-        if Instant::now() > until || child.try_wait().unwrap().is_some() {
-            let _ = child.kill();
-            let out = child.wait_with_output().unwrap();
-            panic!(
-                "pycache never paused at {point} (a release build, or the pause point \
-                 is gone): {}",
-                String::from_utf8_lossy(&out.stderr)
-            );
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    }
-    during();
-    fs::write(sync.path().join(format!("{point}.go")), b"").unwrap();
-    Run::of(bounded_output(child, Duration::from_secs(30)))
-}
-
-/// The child's output, killing it (and failing) when it runs past `limit`.
-/// Its pipes are read meanwhile, so a long report never fills them.
-fn bounded_output(child: std::process::Child, limit: Duration) -> std::process::Output {
-    let pid = child.id();
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || tx.send(child.wait_with_output()));
-    match rx.recv_timeout(limit) {
-        Ok(out) => out.unwrap(),
-        Err(_) => {
-            let _ = Command::new("kill").args(["-9", &pid.to_string()]).status();
-            panic!("pycache still running after {limit:?}");
-        }
-    }
-}
+use common::{
+    LEVELS, Run, Tree, bounded_output, cache_of, debian_python, importlib_verdicts, paused, pythons,
+};
 
 /// `pycache ARGS --flavor --prefix`, failing after 30 s instead of hanging.
 fn run(tree: &Tree, args: &[&OsStr]) -> Run {

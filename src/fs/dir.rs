@@ -63,6 +63,29 @@ pub struct Handle {
     fd: OwnedFd,
 }
 
+/// Which file a name led to when it was looked at: its device and inode.
+/// A file opened later is the same file only when these are equal; the
+/// name may have been swapped meanwhile.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FileId {
+    /// `st_dev`.
+    pub dev: u64,
+    /// `st_ino`.
+    pub ino: u64,
+}
+
+impl FileId {
+    /// The identity `stat` gives.
+    // The field types differ between platforms and rustix backends.
+    #[allow(clippy::unnecessary_cast)]
+    pub fn of(stat: &Stat) -> FileId {
+        FileId {
+            dev: stat.st_dev as u64,
+            ino: stat.st_ino as u64,
+        }
+    }
+}
+
 const DIR_FLAGS: OFlags = OFlags::RDONLY
     .union(OFlags::DIRECTORY)
     .union(OFlags::CLOEXEC)
@@ -76,6 +99,26 @@ impl Handle {
     pub fn open_root(path: &Path) -> io::Result<Handle> {
         let fd = rustix::fs::open(path, DIR_FLAGS, Mode::empty())?;
         Ok(Handle { fd })
+    }
+
+    /// Opens the absolute directory `path` from `/`, one component at a
+    /// time, never following a link: a path whose links were resolved
+    /// beforehand (a canonical one) opens only while none of its
+    /// components has been swapped for a link since (`ELOOP`, `EMLINK` or
+    /// `ENOTDIR` otherwise). `.` and `..` are refused.
+    pub fn open_path(path: &Path) -> io::Result<Handle> {
+        if !path.is_absolute() {
+            return Err(io::Error::other("not an absolute path"));
+        }
+        let mut handle = Handle::open_root(Path::new("/"))?;
+        for component in path.components() {
+            match component {
+                Component::Normal(name) => handle = handle.open_dir(name)?,
+                Component::RootDir => {}
+                _ => return Err(io::Error::other("not a plain absolute path")),
+            }
+        }
+        Ok(handle)
     }
 
     /// Opens the subdirectory `name`, failing (`ELOOP` or `ENOTDIR`) when it
@@ -149,6 +192,16 @@ pub fn open_file_path(path: &Path, follow: bool) -> io::Result<(File, Stat)> {
     }
     let fd = rustix::fs::open(path, flags, Mode::empty())?;
     regular(fd)
+}
+
+/// Opens the regular file at the absolute `path` as [`Handle::open_file`]
+/// does, without following a link anywhere on the way
+/// ([`Handle::open_path`]).
+pub fn open_file_nofollow(path: &Path) -> io::Result<(File, Stat)> {
+    let (Some(dir), Some(name)) = (path.parent(), path.file_name()) else {
+        return Err(io::Error::other("not a file path"));
+    };
+    Handle::open_path(dir)?.open_file(name, false)
 }
 
 fn read(mut dir: rustix::fs::Dir) -> io::Result<Vec<(OsString, Kind)>> {

@@ -17,6 +17,9 @@ pub struct Location {
     /// The site-packages path as the running system sees it: what compiled
     /// code objects record and what pkg's touched directories start with.
     pub runtime: PathBuf,
+    /// The root on disk (canonical), when working below one: symlinks
+    /// inside the tree resolve inside it too.
+    pub root: Option<PathBuf>,
     /// Set when `dir` differs from the path given, to say so in verbose output.
     pub note: Option<String>,
 }
@@ -29,10 +32,13 @@ impl Location {
     /// no link can lead outside it.
     pub fn find(site_packages: &Path, root: Option<&Path>) -> Result<Location, Error> {
         let runtime = absolute(site_packages)?;
-        let dir = match root {
+        let root = match root {
+            Some(root) => Some(root.canonicalize().map_err(|e| Error::io(root, e))?),
+            None => None,
+        };
+        let dir = match &root {
             Some(root) => {
-                let root = root.canonicalize().map_err(|e| Error::io(root, e))?;
-                path::resolve_in_root(&root, &runtime).map_err(|(path, e)| Error::io(path, e))?
+                path::resolve_in_root(root, &runtime).map_err(|(path, e)| Error::io(path, e))?
             }
             None => match runtime.canonicalize() {
                 Ok(dir) => dir,
@@ -52,7 +58,26 @@ impl Location {
         }
         let note = (dir != runtime)
             .then(|| format!("working on {} for {}", dir.display(), runtime.display()));
-        Ok(Location { dir, runtime, note })
+        Ok(Location {
+            dir,
+            runtime,
+            root,
+            note,
+        })
+    }
+
+    /// Where the symlink at `path` (on disk, below [`Location::dir`])
+    /// leads: below a root, its target resolved inside the root as the
+    /// image will see it (an absolute target names a path of the image);
+    /// else resolved on this system. `None` when it cannot be resolved.
+    pub fn resolve_link(&self, path: &Path) -> Option<PathBuf> {
+        match &self.root {
+            Some(root) => {
+                let image = Path::new("/").join(path.strip_prefix(root).ok()?);
+                path::resolve_in_root(root, &image).ok()
+            }
+            None => path.canonicalize().ok(),
+        }
     }
 
     /// Whether `dir` (absolute, or taken from the working directory) is

@@ -25,7 +25,7 @@ use std::ffi::OsString;
 use std::io::{self, Read, Write};
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::process::CommandExt;
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -484,6 +484,13 @@ impl Worker {
             frame.push(0);
         };
         field(task.source.as_os_str().as_bytes());
+        field(
+            task.target
+                .as_deref()
+                .map_or(b"", |t| t.as_os_str().as_bytes()),
+        );
+        field(task.id.dev.to_string().as_bytes());
+        field(task.id.ino.to_string().as_bytes());
         field(task.dfile.as_os_str().as_bytes());
         for level in &task.levels {
             field(level.level.to_string().as_bytes());
@@ -656,7 +663,7 @@ fn remove_temporaries(pid: u32, task: &ToCompile) {
     let Some(dir) = task.levels.first().and_then(|l| l.cfile.parent()) else {
         return;
     };
-    let Ok(dir) = open_directory(dir) else {
+    let Ok(dir) = Handle::open_path(dir) else {
         return; // never made, or not a directory now: nothing of ours there
     };
     for level in &task.levels {
@@ -674,20 +681,6 @@ fn remove_temporaries(pid: u32, task: &ToCompile) {
             }
         }
     }
-}
-
-/// The absolute directory `path`, each component opened relative to the
-/// one before without following a link.
-fn open_directory(path: &Path) -> io::Result<Handle> {
-    let mut handle = Handle::open_root(Path::new("/"))?;
-    for component in path.components() {
-        match component {
-            Component::Normal(name) => handle = handle.open_dir(name)?,
-            Component::RootDir => {}
-            _ => return Err(io::ErrorKind::InvalidInput.into()),
-        }
-    }
-    Ok(handle)
 }
 
 /// Reads NUL-framed messages from a worker and groups them: a greeting has

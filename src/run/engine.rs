@@ -279,6 +279,7 @@ impl Engine {
             cancel: self.cancel.clone(),
         };
         let mut magic = prepared.magic;
+        crate::testing::pause("before-compile");
         loop {
             let expect = Expect {
                 tag: self.target.tag(),

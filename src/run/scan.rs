@@ -29,7 +29,7 @@ use glob::Pattern;
 use crate::bytecode::pyc::{self, Magic, SourceStamp, Verdict};
 use crate::error::Error;
 use crate::error::Failure;
-use crate::fs::dir::{self, Cursor, Handle};
+use crate::fs::dir::{self, Cursor, FileId, Handle};
 use crate::fs::path;
 use crate::fs::walk::{self, Cache, Entry, Listing, PYCACHE};
 use crate::python::location::Location;
@@ -64,6 +64,13 @@ pub struct Plan {
 pub struct ToCompile {
     /// The source on disk.
     pub source: PathBuf,
+    /// For a source that is a symlink, the file it led to when it was
+    /// judged (canonical, inside the tree): that file is compiled, never
+    /// whatever the link leads to later.
+    pub target: Option<PathBuf>,
+    /// The file judged (the source, or its target): the one compiled must
+    /// be this very file.
+    pub id: FileId,
     /// The path compiled code records: the source's path on the running
     /// system (differs from `source` under a root).
     pub dfile: PathBuf,
@@ -478,25 +485,12 @@ impl<'s, 'a> Scanner<'s, 'a> {
             return None;
         }
         // A source entry is a regular file or a symlink (walk::Listing).
-        let stamp = if !entry.regular {
-            // A link is followed by path (to learn where it leads); what it
-            // leads to is only read, never changed.
-            match (source.canonicalize(), fs::metadata(&source)) {
-                (Ok(real), Ok(meta)) if real.starts_with(self.root) && meta.is_file() => {
-                    SourceStamp::from_metadata(&meta)
-                }
-                _ => {
-                    self.plan.notes.push(format!(
-                        "{}: symlink to outside the tree or to nothing; not compiled",
-                        source.display()
-                    ));
-                    return None;
-                }
-            }
-        } else {
+        // Either way the file judged is recorded by identity, so that the
+        // one compiled (or hashed) can be checked to be it.
+        let (stat, target) = if entry.regular {
             match handle.stat(&entry.name) {
                 Ok(stat) if rustix::fs::FileType::from_raw_mode(stat.st_mode as _).is_file() => {
-                    SourceStamp::from_stat(&stat)
+                    (stat, None)
                 }
                 Ok(_) => {
                     self.plan.problems.push(Failure::new(
@@ -514,7 +508,27 @@ impl<'s, 'a> Scanner<'s, 'a> {
                     return None;
                 }
             }
+        } else {
+            // A link is resolved by path (inside the root, under one) to
+            // learn where it leads; its target, a regular file inside the
+            // tree, is what is read and compiled from then on.
+            let resolved = self.scan.location.resolve_link(&source).and_then(|real| {
+                let stat = rustix::fs::lstat(&real).ok()?;
+                let file = rustix::fs::FileType::from_raw_mode(stat.st_mode as _).is_file();
+                (file && real.starts_with(self.root)).then_some((stat, Some(real)))
+            });
+            match resolved {
+                Some(found) => found,
+                None => {
+                    self.plan.notes.push(format!(
+                        "{}: symlink to outside the tree or to nothing; not compiled",
+                        source.display()
+                    ));
+                    return None;
+                }
+            }
         };
+        let stamp = SourceStamp::from_stat(&stat);
         let stem = source_stem(&entry.name);
         let cache_dir = path::join_name(dir, OsStr::new(PYCACHE));
         let levels = self
@@ -530,7 +544,8 @@ impl<'s, 'a> Scanner<'s, 'a> {
         Some(Candidate {
             dfile: self.scan.location.runtime.join(rel),
             source,
-            symlink: !entry.regular,
+            target,
+            id: FileId::of(&stat),
             stamp,
             size: stamp.size,
             writable,
@@ -592,8 +607,10 @@ impl<'s, 'a> Scanner<'s, 'a> {
 /// A source found by the walk, before its cache files are judged.
 struct Candidate {
     source: PathBuf,
-    /// The source entry is a symlink (inside the tree).
-    symlink: bool,
+    /// For a symlink (inside the tree), the file it led to when judged.
+    target: Option<PathBuf>,
+    /// The file judged: the source, or the target of a symlink.
+    id: FileId,
     dfile: PathBuf,
     stamp: SourceStamp,
     size: u64,
@@ -665,6 +682,8 @@ fn judge_all(candidates: Vec<Candidate>, scan: &Scan<'_>, plan: &mut Plan, root:
                 .collect();
             plan.to_compile.push(ToCompile {
                 source: candidate.source,
+                target: candidate.target,
+                id: candidate.id,
                 dfile: candidate.dfile,
                 size: candidate.size,
                 levels,
@@ -722,10 +741,18 @@ fn judge_dir(
 }
 
 /// The bytes of a candidate's source, read through its directory's handle
-/// (a source symlink inside the tree is followed; nothing else is).
+/// (a symlink's checked target from `/`), never following a link, and
+/// only from the very file judged.
 fn read_source(dir: &Handle, c: &Candidate) -> io::Result<Vec<u8>> {
-    let name = c.source.file_name().unwrap_or_default();
-    let (mut file, stat) = dir.open_file(name, c.symlink)?;
+    let (mut file, stat) = match &c.target {
+        None => dir.open_file(c.source.file_name().unwrap_or_default(), false)?,
+        Some(target) => dir::open_file_nofollow(target)?,
+    };
+    if FileId::of(&stat) != c.id {
+        return Err(io::Error::other(
+            "another file since it was judged (device and inode differ)",
+        ));
+    }
     let mut bytes = Vec::with_capacity(stat.st_size as usize);
     file.read_to_end(&mut bytes)?;
     Ok(bytes)

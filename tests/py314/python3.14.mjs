@@ -132,6 +132,20 @@ py.setStdin({ read: readSome, isatty: false });
 py.setStdout({ write: (b) => writeAll(1, b), isatty: false });
 py.setStderr({ write: (b) => writeAll(2, b), isatty: false });
 
+// Emscripten numbers the inodes of its own file nodes; a native CPython
+// reports the kernel's, which the engine records for each source it judges
+// and the compile worker compares with what it opened (src/run/compile/
+// worker.py, read_judged). The host's inode number is given instead.
+// NODEFS.getattr(statFunction, node) serves stat, lstat and fstat alike.
+const NODEFS = py.FS.filesystems.NODEFS;
+const getattr = NODEFS.getattr;
+NODEFS.getattr = function (func, node) {
+    let host;
+    const attr = getattr.call(this, () => (host = func()), node);
+    attr.ino = host.ino;
+    return attr;
+};
+
 const own = new Set(["dev", "proc", "sys", "lib"]);
 for (const name of fs.readdirSync("/")) {
     const host = "/" + name;

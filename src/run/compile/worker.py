@@ -4,12 +4,15 @@
 # Framing (stdin and stdout are bytes, every field ends with NUL, so any
 # file name works):
 #   start:    worker writes  GREETING TAG MAGIC_HEX PID
-#   request:  engine writes  SOURCE DFILE (LEVEL CFILE)... b""
+#   request:  engine writes  SOURCE TARGET DEV INO DFILE (LEVEL CFILE)... b""
 #   reply:    worker writes  SOURCE b"ok"  |  SOURCE b"error" MESSAGE
 # GREETING is a marker the engine looks for, skipping whatever a wrapper or
 # the interpreter printed before it; after it, file descriptor 1 points at
 # stderr and replies go to a private copy of the original stdout, so nothing
 # else can write into the protocol.
+# TARGET is empty for a source that is a regular file, else the file the
+# source (a symlink) led to when the engine judged it; DEV and INO identify
+# the file judged, in decimal: the file read must be that very file.
 # argv[1] is the invalidation mode (timestamp, checked-hash, unchecked-hash).
 # Run with -I -S (no site, no .pth). Runs on CPython 3.6 and later.
 import codecs
@@ -47,17 +50,19 @@ def fields(stream):
 def requests(stream):
     it = fields(stream)
     for source in it:
-        dfile = next(it)
+        target, dev, ino, dfile = next(it), int(next(it)), int(next(it)), next(it)
         levels = []
         while True:
             level = next(it)
             if not level:
                 break
             levels.append((int(level), next(it)))
-        yield source, dfile, levels
+        yield source, target, (dev, ino), dfile, levels
 
 
 def describe(exc):
+    if isinstance(exc, NotJudged):
+        return str(exc)
     if isinstance(exc, py_compile.PyCompileError):
         exc = exc.exc_value
     if isinstance(exc, SyntaxError):
@@ -280,6 +285,45 @@ def open_pycache(dir_fd, parent, name):
     return fd
 
 
+class NotJudged(Exception):
+    """The file at a source's name is not the file the engine judged."""
+
+
+def read_judged(dir_fd, name, target, identity):
+    """(fstat, bytes) of the file the engine judged: the source `name` in
+    `dir_fd`, or for a symlink its checked `target`, opened without
+    following a link and without blocking (a FIFO never hangs the worker),
+    and refused unless it is a regular file with the judged device and
+    inode (`identity`). A name swapped since the scan, for a link or
+    another file, is never read: as root, that could put a file its owner
+    cannot read into a pyc everyone can."""
+    read_dir = dir_fd
+    if target:
+        try:
+            read_dir = open_directory(os.path.dirname(target))
+        except OSError:
+            raise NotJudged("its target %s moved since it was judged; not compiled" % target)
+        name = os.path.basename(target)
+    try:
+        fd = os.open(name, FILE_FLAGS | os.O_NOFOLLOW, dir_fd=read_dir)
+    except OSError as err:
+        if err.errno in (errno.ELOOP, errno.EMLINK):
+            raise NotJudged("replaced by a symlink since it was judged; not compiled")
+        raise
+    finally:
+        if read_dir != dir_fd:
+            os.close(read_dir)
+    with open(fd, "rb") as f:  # as SourceFileLoader.get_data
+        st = os.fstat(f.fileno())
+        if not stat.S_ISREG(st.st_mode):
+            raise NotJudged("not a regular file since it was judged; not compiled")
+        if (st.st_dev, st.st_ino) != identity:
+            raise NotJudged(
+                "another file since it was judged (device and inode differ); not compiled"
+            )
+        return st, f.read()
+
+
 def fix_mode(fd, mode):
     """Gives the new directory `fd` the permission bits `mode` where
     something other than the umask (a default ACL) gave it others. The
@@ -294,11 +338,12 @@ def fix_mode(fd, mode):
         os.fchmod(fd, mode)
 
 
-def compile_levels(source, dfile, levels, mode):
+def compile_levels(source, target, identity, dfile, levels, mode):
     """py_compile.compile(source, cfile, dfile, doraise=True, optimize=level,
     invalidation_mode=mode) for each level, reading the source once,
     compiling it once per distinct code (distinct_codes) and writing each
-    distinct pyc once (write_linked). Every file is made relative to a
+    distinct pyc once (write_linked). The bytes read are those of the file
+    the engine judged (read_judged). Every file is made relative to a
     descriptor of its `__pycache__` opened without following links. Nothing
     is written unless every level compiled."""
     src_dir, src_name = os.path.split(source)
@@ -309,14 +354,7 @@ def compile_levels(source, dfile, levels, mode):
         raise ValueError("cache files of %s are not in one __pycache__ beside it" % source)
     dir_fd = open_directory(src_dir)
     try:
-        # Non-blocking and type-checked, so a FIFO never hangs the worker;
-        # the source itself may be a link (the walk lists those).
-        fd = os.open(src_name, FILE_FLAGS, dir_fd=dir_fd)
-        with open(fd, "rb") as f:  # as SourceFileLoader.get_data
-            st = os.fstat(f.fileno())
-            if not stat.S_ISREG(st.st_mode):
-                raise OSError("%s is not a regular file" % source)
-            data = f.read()
+        st, data = read_judged(dir_fd, src_name, target, identity)
         if mode is None or mode == py_compile.PycInvalidationMode.TIMESTAMP:
 
             def to_pyc(code):
@@ -476,10 +514,12 @@ def main():
     pid = str(os.getpid())  # names its temporary files, whoever started it
     out.write(GREETING + b"".join(f.encode() + b"\0" for f in (tag, magic, pid)))
     out.flush()
-    for source, dfile, levels in requests(sys.stdin.buffer):
+    for source, target, identity, dfile, levels in requests(sys.stdin.buffer):
         try:
             compile_levels(
                 os.fsdecode(source),
+                os.fsdecode(target),
+                identity,
                 os.fsdecode(dfile),
                 [(level, os.fsdecode(cfile)) for level, cfile in levels],
                 mode,
