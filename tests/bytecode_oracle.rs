@@ -156,7 +156,7 @@ fn freshness_agrees_with_importlib_for_every_kind_of_damage() {
 }
 
 #[test]
-fn hash_based_pycs_are_judged_as_importlib_does() {
+fn hash_based_pycs_are_compared_with_their_source() {
     for python in oracle_pythons().into_iter().filter(|p| p.minor >= 7) {
         for mode in ["checked-hash", "unchecked-hash"] {
             let tree = Tree::new(&python);
@@ -178,13 +178,63 @@ fn hash_based_pycs_are_judged_as_importlib_does() {
             let ours = tree.pycache(&["check", "-O", "0", "--json"]).json();
             let theirs = importlib_verdicts(&python, 0, std::slice::from_ref(&source));
             let stale = !ours["to_compile"].as_array().unwrap().is_empty();
+            // importlib checks a checked-hash pyc and trusts an unchecked
+            // one; pycache, the tool that keeps the tree, checks both.
+            assert!(stale, "{python:?} {mode}: {ours}");
+            let importlib_checks = mode == "checked-hash";
             assert_eq!(
-                stale,
                 theirs == ["stale"],
-                "{python:?} {mode}: ours {ours} vs importlib {theirs:?}"
+                importlib_checks,
+                "{python:?} {mode}: importlib {theirs:?}"
             );
-            assert_eq!(stale, mode == "checked-hash", "{python:?} {mode}");
         }
+    }
+}
+
+/// Defect 2 of the hostile review: an upgrade that changes a source leaves
+/// its unchecked-hash pycs in use for good, since importlib never compares
+/// them; pycache does, and switching the mode back repairs them.
+#[test]
+fn unchecked_hash_pycs_follow_their_source() {
+    for python in oracle_pythons().into_iter().filter(|p| p.minor >= 7) {
+        let tree = Tree::new(&python);
+        let source = tree.write("m.py", "VERSION = 1\n");
+        let unchecked = ["--invalidation-mode", "unchecked-hash"];
+        tree.pycache(&[&["update"][..], &unchecked].concat())
+            .expect(0);
+        fs::write(&source, "VERSION = 22\n").unwrap();
+        let import = || {
+            let out = std::process::Command::new(&python.path)
+                .args([
+                    "-I",
+                    "-c",
+                    "import sys; sys.path.insert(0, sys.argv[1]); import m; print(m.VERSION)",
+                ])
+                .arg(&tree.site)
+                .output()
+                .unwrap();
+            String::from_utf8_lossy(&out.stdout).trim().to_string()
+        };
+        assert_eq!(import(), "1", "{python:?}: importlib used the old bytecode");
+        for args in [&["check", "--json"][..], &["check", "--verify", "--json"]] {
+            let report = tree.pycache(&[args, &unchecked].concat()).expect(1).json();
+            let levels = &report["to_compile"][0]["levels"];
+            assert_eq!(levels.as_array().unwrap().len(), 3, "{python:?} {report}");
+            for level in levels.as_array().unwrap() {
+                assert_eq!(level["reason"], "source hash changed", "{python:?}");
+            }
+        }
+        // Back to the default mode: the stale pycs are written again.
+        tree.pycache(&["update"]).expect(0);
+        for level in LEVELS {
+            assert_eq!(
+                fs::read(tree.cache("m.py", level)).unwrap()[4],
+                0,
+                "{python:?}"
+            );
+        }
+        assert_eq!(import(), "22", "{python:?}");
+        tree.pycache(&["check"]).expect(0);
     }
 }
 

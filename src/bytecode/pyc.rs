@@ -12,7 +12,11 @@
 //! - unchecked-hash pyc (flags 0b01): always (it is never revalidated).
 //!
 //! Anything else (short file, garbage, wrong magic) makes importlib compile
-//! the source again, so it is stale here.
+//! the source again, so it is stale here. One deliberate difference: an
+//! unchecked-hash pyc is judged as a checked-hash one. importlib leaves it
+//! unchecked because the tool that updates the tree is to check it, and
+//! pycache is that tool: otherwise a package upgrade that changes a source
+//! leaves the old bytecode in use for good.
 
 use std::ffi::{OsStr, OsString};
 use std::fmt;
@@ -297,7 +301,7 @@ const CODE_TYPES: [u8; 2] = [b'c', b'c' | 0x80];
 
 /// Judges the cache file `pyc` (opened through a directory handle, src/fs/dir.rs, so known to be
 /// a regular file) of a source stamped `stamp` as importlib would.
-/// `source` reads the source's bytes, asked for only by a checked-hash pyc.
+/// `source` reads the source's bytes, asked for only by a hash-based pyc.
 ///
 /// By default only the header and the first byte of the body are read
 /// (the fast path: one short read). With `verify`, a pyc whose header is
@@ -378,9 +382,8 @@ pub(crate) fn judge_header(
         } else {
             Verdict::Fresh
         }
-    } else if flags & 0b10 == 0 {
-        Verdict::Fresh
     } else {
+        // Checked or not (bit 1): see the module documentation.
         match source() {
             Ok(bytes) if magic.source_hash(&bytes) == buf[8..16] => Verdict::Fresh,
             Ok(_) => Verdict::Stale(Stale::Hash),
