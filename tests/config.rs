@@ -222,6 +222,7 @@ fn config_shows_each_setting_in_effect_and_where_it_comes_from() {
          invalidation_mode = \"timestamp\"; # default\n\
          jobs = 3;                        # command line\n\
          timeout = 2.5;                   # line 4, section py311\n\
+         memory_limit = 2048;             # default\n\
          exclude = [\"*/t/*\"];             # line 5, section py311\n",
         file.display()
     );

@@ -1,13 +1,50 @@
 //! Running an interpreter as a child: the error for one that cannot be
-//! started, reading its pipes without ever blocking the run, and killing
-//! its whole process group (what a wrapper script started goes too).
+//! started, bounding its memory, reading its pipes without ever blocking the
+//! run, and killing its whole process group (what a wrapper script started
+//! goes too).
 
 use std::io::Read;
+use std::os::unix::process::CommandExt;
 use std::path::Path;
-use std::process::Child;
+use std::process::{Child, Command};
 use std::sync::mpsc::{self, Receiver};
 
-use rustix::process::{Pid, Signal};
+use rustix::process::{Pid, Resource, Rlimit, Signal};
+
+/// The limit that bounds what a child can allocate. FreeBSD enforces
+/// `RLIMIT_AS` (`RLIMIT_VMEM`) on every mapping, while its `RLIMIT_DATA`
+/// bounds only `brk(2)`, which its malloc does not use. Linux counts every
+/// private writable mapping against `RLIMIT_DATA` (since 4.7), whereas its
+/// `RLIMIT_AS` also counts address space that is only reserved, which some
+/// runtimes reserve by the gigabyte (V8 reserves over 16 GiB for
+/// WebAssembly memory).
+#[cfg(target_os = "linux")]
+const MEMORY: Resource = Resource::Data;
+#[cfg(not(target_os = "linux"))]
+const MEMORY: Resource = Resource::As;
+
+/// Makes `command`'s process unable to use more than `mib` MiB (see
+/// [`MEMORY`]); an allocation beyond fails in the child, which CPython
+/// raises as `MemoryError`. Lowers the soft and the hard limit, never
+/// raises either, so the child cannot undo it.
+pub fn limit_memory(command: &mut Command, mib: u64) {
+    let bytes = mib.saturating_mul(1 << 20);
+    let lower = move |limit: Option<u64>| Some(limit.map_or(bytes, |l| l.min(bytes)));
+    let limit = move || {
+        let now = rustix::process::getrlimit(MEMORY);
+        let new = Rlimit {
+            current: lower(now.current),
+            maximum: lower(now.maximum),
+        };
+        rustix::process::setrlimit(MEMORY, new).map_err(std::io::Error::from)
+    };
+    // SAFETY: the closure runs in the child between fork and exec, where
+    // only async-signal-safe calls are allowed: it makes two system calls
+    // (getrlimit, setrlimit), allocates nothing and takes no lock.
+    unsafe {
+        command.pre_exec(limit);
+    }
+}
 
 use crate::error::Error;
 

@@ -37,7 +37,7 @@ use crate::bytecode::pyc::InvalidationMode;
 use crate::cancel::Cancel;
 use crate::error::{Error, Failure};
 use crate::fs::dir::Handle;
-use crate::python::child::{kill_group, spawn_error};
+use crate::python::child::{kill_group, limit_memory, spawn_error};
 use crate::run::scan::ToCompile;
 
 /// The worker program, run with `python FLAGS WORKER_PY MODE`.
@@ -69,6 +69,8 @@ pub struct CompileOptions {
     pub timeout: Duration,
     /// Longest time a worker may take to start (to send its greeting).
     pub startup_timeout: Duration,
+    /// Most memory a worker may use, in MiB; `None`: no limit.
+    pub memory_limit: Option<u64>,
     /// Stops the feeding of work when set.
     pub cancel: Cancel,
 }
@@ -294,6 +296,7 @@ impl Pool<'_> {
                         self.record(|r| r.compiled.push((task.source.clone(), levels)));
                     }
                     Reply::Error(reason) => {
+                        let reason = self.explained(reason);
                         self.record(|r| r.failures.push(Failure::new(&task.source, reason)))
                     }
                     Reply::Lost(reason) => {
@@ -319,6 +322,18 @@ impl Pool<'_> {
                     }
                 }
             }
+        }
+    }
+
+    /// A worker's reason for a file that did not compile, with what to do
+    /// when the memory limit stopped it (CPython raises `MemoryError`).
+    fn explained(&self, reason: String) -> String {
+        match self.options.memory_limit {
+            Some(mib) if reason.starts_with("MemoryError") => format!(
+                "needs more memory than a compile worker may use (memory_limit {mib} MiB); \
+                 raise memory_limit to compile it"
+            ),
+            _ => reason,
         }
     }
 
@@ -386,7 +401,11 @@ struct Worker {
 impl Worker {
     fn start(python: &Path, options: &CompileOptions) -> Result<(Worker, Hello), Error> {
         let mode = options.mode.as_str();
-        let mut child = Command::new(python)
+        let mut command = Command::new(python);
+        if let Some(mib) = options.memory_limit {
+            limit_memory(&mut command, mib);
+        }
+        let mut child = command
             .args(FLAGS)
             .args([WORKER_PY, mode])
             .env_clear()

@@ -276,6 +276,7 @@ impl Engine {
             mode: self.options.invalidation_mode,
             timeout: self.options.timeout,
             startup_timeout: self.options.timeout,
+            memory_limit: self.options.memory_limit,
             cancel: self.cancel.clone(),
         };
         let mut magic = prepared.magic;

@@ -30,6 +30,7 @@ pub const KEYS: &[&str] = &[
     "invalidation_mode",
     "jobs",
     "timeout",
+    "memory_limit",
     "exclude",
 ];
 
@@ -505,6 +506,7 @@ fn current(options: &Options, key: &str) -> Ucl {
                 Ucl::Float(secs)
             }
         }
+        "memory_limit" => Ucl::Int(options.memory_limit.map_or(0, |n| n as i64)),
         "exclude" => Ucl::Array(
             options
                 .exclude
@@ -587,12 +589,12 @@ mod tests {
         assert_eq!(
             parse("levels = [0]\nlevles = [1]").unwrap_err(),
             "/etc/pycache.conf:2: levles: unknown key; expected one of levels, prune_levels, \
-             invalidation_mode, jobs, timeout, exclude"
+             invalidation_mode, jobs, timeout, memory_limit, exclude"
         );
         assert_eq!(
             parse("py311 {\n  flavor = py39\n}").unwrap_err(),
             "/etc/pycache.conf:2: flavor: unknown key (in section py311); expected one of levels, \
-             prune_levels, invalidation_mode, jobs, timeout, exclude"
+             prune_levels, invalidation_mode, jobs, timeout, memory_limit, exclude"
         );
         assert!(parse("python311 { }").unwrap_err().starts_with(
             "/etc/pycache.conf:1: python311: a section must be named for a flavor (invalid flavor"
