@@ -85,6 +85,11 @@ pub enum Error {
         expected: String,
         found: String,
     },
+
+    /// The interpreter, or a directory above it, could have been changed by
+    /// a user other than root or the one running pycache (src/fs/trust.rs):
+    /// it is not run.
+    Untrusted { interpreter: PathBuf, why: String },
 }
 
 impl Error {
@@ -107,7 +112,8 @@ impl Error {
             | Error::InterpreterBadAnswer { interpreter, .. }
             | Error::Interrupted { interpreter, .. }
             | Error::StartupTimeout { interpreter, .. }
-            | Error::InterpreterMismatch { interpreter, .. } => Some(interpreter),
+            | Error::InterpreterMismatch { interpreter, .. }
+            | Error::Untrusted { interpreter, .. } => Some(interpreter),
             _ => None,
         }
     }
@@ -127,7 +133,7 @@ impl Error {
     /// `not_a_directory`, `io`, `interpreter_not_found`,
     /// `interpreter_not_runnable`, `interpreter_exited`,
     /// `interpreter_bad_answer`, `interrupted`, `startup_timeout`,
-    /// `interpreter_mismatch`.
+    /// `interpreter_mismatch`, `untrusted`.
     pub fn kind(&self) -> &'static str {
         match self {
             Error::InvalidFlavor(_) => "flavor",
@@ -143,6 +149,7 @@ impl Error {
             Error::Interrupted { .. } => "interrupted",
             Error::StartupTimeout { .. } => "startup_timeout",
             Error::InterpreterMismatch { .. } => "interpreter_mismatch",
+            Error::Untrusted { .. } => "untrusted",
         }
     }
 }
@@ -164,6 +171,7 @@ impl Error {
         "interrupted",
         "startup_timeout",
         "interpreter_mismatch",
+        "untrusted",
     ];
 
     /// What went wrong, naming the path, value or interpreter: the message
@@ -210,6 +218,9 @@ impl Error {
                 "{}: is {found}, but {expected} was asked for",
                 interpreter.display()
             ),
+            Error::Untrusted { interpreter, why } => {
+                format!("{}: not run: {why}", interpreter.display())
+            }
         }
     }
 
@@ -243,6 +254,11 @@ impl Error {
             }
             Error::InterpreterMismatch { .. } => {
                 "give the interpreter of that version, or its flavor"
+            }
+            Error::Untrusted { .. } => {
+                "pycache runs no interpreter that a user other than root, or the one running \
+                 it, could have changed: make it and every directory above it root's and \
+                 writable by root alone (chown root, chmod go-w), or give another"
             }
         }))
     }
@@ -357,6 +373,10 @@ mod tests {
                 interpreter: python(),
                 expected: "3.11".into(),
                 found: "3.12".into(),
+            },
+            Error::Untrusted {
+                interpreter: python(),
+                why: "/usr/local/bin: writable by group or others (mode 777)".into(),
             },
         ]
     }

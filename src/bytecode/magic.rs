@@ -30,13 +30,12 @@
 use std::ffi::OsStr;
 use std::fs::File;
 use std::io::{self, Read};
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 
-use rustix::fs::{FileType, Stat};
 use serde::Serialize;
 
 use crate::bytecode::pyc::{self, Magic, SourceStamp, Verdict};
-use crate::fs::dir::Handle;
+use crate::fs::trust;
 
 /// Where a target's magic number came from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -151,17 +150,19 @@ pub fn from_stdlib(
     minor: u8,
 ) -> Result<Learned, String> {
     let dir = on_disk(stdlib, root)?;
-    let lib = open_trusted(&dir)?;
+    let lib = trust::open_dir(&dir)?;
     let cache_dir = dir.join(crate::fs::walk::PYCACHE);
     let cache = match lib.open_dir(OsStr::new(crate::fs::walk::PYCACHE)) {
         Ok(cache) => cache,
         Err(e) if e.kind() == io::ErrorKind::NotFound => {
             return Err(format!("{}: no such directory", cache_dir.display()));
         }
-        Err(e) => return Err(refused(&cache_dir, &e)),
+        Err(e) => return Err(trust::refused(&cache_dir, &e)),
     };
-    let stat = cache.metadata().map_err(|e| refused(&cache_dir, &e))?;
-    owned_by_root(&cache_dir, &stat, false)?;
+    let stat = cache
+        .metadata()
+        .map_err(|e| trust::refused(&cache_dir, &e))?;
+    trust::check(&cache_dir, &stat, false)?;
     let mut agreed: Option<[u8; 4]> = None;
     let mut probes = Vec::new();
     for probe in PROBES {
@@ -172,19 +173,20 @@ pub fn from_stdlib(
         let (source, source_stat) = match lib.open_file(OsStr::new(&source_name), false) {
             Ok(opened) => opened,
             Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
-            Err(e) => return Err(refused(&source_path, &e)),
+            Err(e) => return Err(trust::refused(&source_path, &e)),
         };
         let (mut file, stat) = match cache.open_file(&pyc_name, false) {
             Ok(opened) => opened,
             Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
-            Err(e) => return Err(refused(&pyc_path, &e)),
+            Err(e) => return Err(trust::refused(&pyc_path, &e)),
         };
-        owned_by_root(&source_path, &source_stat, false)?;
-        owned_by_root(&pyc_path, &stat, false)?;
+        trust::check(&source_path, &source_stat, false)?;
+        trust::check(&pyc_path, &stat, false)?;
         // The header and the body's first byte, read once: the number,
         // then the judgement under it.
         let mut buf = [0u8; 17];
-        let got = pyc::read_up_to(&mut file, &mut buf).map_err(|e| refused(&pyc_path, &e))?;
+        let got =
+            pyc::read_up_to(&mut file, &mut buf).map_err(|e| trust::refused(&pyc_path, &e))?;
         let bytes = header_number(&buf[..got], &pyc_path, minor)?;
         let magic = Magic { bytes, minor };
         let verdict = pyc::judge_header(
@@ -262,71 +264,6 @@ fn on_disk(stdlib: &Path, root: Option<&Path>) -> Result<PathBuf, String> {
             .map_err(|e| format!("{}: {e}", stdlib.display())),
     }?;
     Ok(resolved)
-}
-
-/// Opens the absolute directory `path` from `/`, one component at a time
-/// without following a link, each directory owned by root and writable by
-/// no one else (a sticky one excepted on the way).
-fn open_trusted(path: &Path) -> Result<Handle, String> {
-    let mut at = PathBuf::from("/");
-    let mut handle = Handle::open_root(&at).map_err(|e| refused(&at, &e))?;
-    let names: Vec<&OsStr> = path
-        .components()
-        .filter_map(|c| match c {
-            Component::Normal(name) => Some(name),
-            _ => None,
-        })
-        .collect();
-    for (i, name) in names.iter().enumerate() {
-        let stat = handle.metadata().map_err(|e| refused(&at, &e))?;
-        owned_by_root(&at, &stat, true)?;
-        at.push(name);
-        handle = handle.open_dir(name).map_err(|e| refused(&at, &e))?;
-        if i + 1 == names.len() {
-            let stat = handle.metadata().map_err(|e| refused(&at, &e))?;
-            owned_by_root(&at, &stat, false)?;
-        }
-    }
-    Ok(handle)
-}
-
-/// Whether `stat` (of `path`) is owned by root and writable by no one
-/// else; `sticky_ok`: a sticky directory (`/tmp`) may be writable by all,
-/// since only root may rename or remove root's entries there.
-fn owned_by_root(path: &Path, stat: &Stat, sticky_ok: bool) -> Result<(), String> {
-    // The field types differ between platforms and rustix backends.
-    #[allow(clippy::unnecessary_cast)]
-    let (uid, mode) = (stat.st_uid as u32, stat.st_mode as u32);
-    if uid != 0 {
-        return Err(format!("{}: owned by uid {uid}, not root", path.display()));
-    }
-    let sticky = mode & 0o1000 != 0
-        && FileType::from_raw_mode(mode as _) == FileType::Directory
-        && sticky_ok;
-    if mode & 0o022 != 0 && !sticky {
-        return Err(format!(
-            "{}: writable by group or others (mode {:o})",
-            path.display(),
-            mode & 0o7777
-        ));
-    }
-    Ok(())
-}
-
-/// Why an entry could not be opened: a symlink (`O_NOFOLLOW` fails with
-/// `ELOOP` on Linux, `EMLINK` on FreeBSD), a symlink or not a directory
-/// (`ENOTDIR`), not a regular file, or the error itself.
-fn refused(path: &Path, e: &io::Error) -> String {
-    use rustix::io::Errno;
-    let is = |errno: Errno| e.raw_os_error() == Some(errno.raw_os_error());
-    if is(Errno::LOOP) || is(Errno::MLINK) {
-        format!("{}: a symlink", path.display())
-    } else if is(Errno::NOTDIR) {
-        // Linux's answer for a symlink opened with `O_DIRECTORY` too.
-        format!("{}: a symlink or not a directory", path.display())
-    } else {
-        format!("{}: {e}", path.display())
-    }
 }
 
 fn read_all(mut file: File) -> io::Result<Vec<u8>> {

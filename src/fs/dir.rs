@@ -170,6 +170,12 @@ impl Handle {
         regular(fd)
     }
 
+    /// The target of the symlink `name` of this directory (`readlinkat`).
+    pub fn read_link(&self, name: &OsStr) -> io::Result<OsString> {
+        let target = rustix::fs::readlinkat(&self.fd, name, Vec::new())?;
+        Ok(OsString::from_vec(target.into_bytes()))
+    }
+
     /// Removes the file (or symlink) `name` of this directory; never
     /// follows a link.
     pub fn remove_file(&self, name: &OsStr) -> io::Result<()> {

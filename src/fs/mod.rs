@@ -3,4 +3,5 @@
 
 pub(crate) mod dir;
 pub(crate) mod path;
+pub(crate) mod trust;
 pub(crate) mod walk;

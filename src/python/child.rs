@@ -75,6 +75,21 @@ pub fn kill_group(child: &mut Child) {
     }
 }
 
+/// Whether `python` may be run (src/fs/trust.rs): the file it leads to,
+/// every directory and link the lookup passes through, owned by root or
+/// the user running pycache and writable by no one else. One that is not
+/// there, or cannot be looked up, is left for starting it to report
+/// (cleaning needs no interpreter).
+pub fn trusted(python: &Path) -> Result<(), Error> {
+    match crate::fs::trust::resolve(python) {
+        Err(crate::fs::trust::Refusal::Untrusted(why)) => Err(Error::Untrusted {
+            interpreter: python.to_path_buf(),
+            why,
+        }),
+        _ => Ok(()),
+    }
+}
+
 /// The error for an interpreter that could not be started.
 pub fn spawn_error(python: &Path, e: std::io::Error) -> Error {
     if e.kind() == std::io::ErrorKind::NotFound {

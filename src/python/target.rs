@@ -12,7 +12,7 @@ use crate::bytecode::magic::MagicFrom;
 use crate::bytecode::pyc::Magic;
 use crate::cancel::Cancel;
 use crate::error::Error;
-use crate::python::child::{kill_group, read_in_background, spawn_error};
+use crate::python::child::{kill_group, read_in_background, spawn_error, trusted};
 use crate::python::location::Location;
 use crate::python::path_search::{self, Found};
 use crate::settings::flavor::Flavor;
@@ -237,10 +237,12 @@ impl Target {
 
     /// The interpreter to start, or why there is none: a bare name that
     /// `PATH` does not have is never handed to a worker, whose empty
-    /// environment would search the C library's default path instead.
+    /// environment would search the C library's default path instead, and
+    /// an interpreter another user could have changed is never run
+    /// ([`trusted`]).
     pub fn runnable(&self) -> Result<&Path, Error> {
         match &self.missing {
-            None => Ok(&self.interpreter),
+            None => trusted(&self.interpreter).map(|()| self.interpreter.as_path()),
             Some(hint) => Err(Error::InterpreterNotFound {
                 interpreter: self.interpreter.clone(),
                 hint: Some(hint.clone()),
@@ -351,6 +353,7 @@ w(os.fsencode(sys.executable or ''))
 /// PATH (a pyenv shim) works; `-I` keeps PYTHON* variables from changing
 /// the answer and `-S` keeps every `.pth` file from running.
 fn ask(python: &Path, cancel: &Cancel) -> Result<Vec<u8>, Error> {
+    trusted(python)?;
     let mut child = Command::new(python)
         .args(["-I", "-S", "-c", ASK])
         // As the compile workers: killing it kills what it started.

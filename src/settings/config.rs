@@ -146,18 +146,30 @@ impl Config {
             line: None,
             problem,
         };
-        // Opened without blocking and judged through its descriptor: a
-        // name that is (or is swapped for) a FIFO or a directory is refused,
-        // never waited on. Links are followed: the admin chose the path.
-        let mut file = match crate::fs::dir::open_file_path(path, true) {
-            Ok((file, _)) => file,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound && !named => return Ok(None),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+        // Links are followed: the admin chose the path. The file they lead
+        // to is opened without blocking and judged through its descriptor
+        // (a FIFO or a directory is refused, never waited on), and it and
+        // every directory above it must be trusted (src/fs/trust.rs): a
+        // setting such as prune_levels, read as root from a file another
+        // user can write, would let that user remove root's bytecode.
+        use crate::fs::trust::Refusal;
+        let mut file = match crate::fs::trust::open_file(path) {
+            Ok(Some((file, _))) => file,
+            Ok(None) if !named => return Ok(None),
+            Ok(None) => {
                 return Err(fail(format!(
                     "no such file (named by --config or ${ENV}); create it or name another"
                 )));
             }
-            Err(e) => return Err(fail(format!("cannot read: {e}"))),
+            Err(Refusal::Unreadable(e)) => return Err(fail(format!("cannot read: {e}"))),
+            Err(Refusal::Untrusted(why)) => {
+                return Err(fail(format!(
+                    "not trusted ({why}): pycache reads no configuration that a user other \
+                     than root, or the one running it, could have written; make the file \
+                     and the directories above it root's and writable by root alone \
+                     (chown root, chmod go-w)"
+                )));
+            }
         };
         let mut bytes = Vec::new();
         file.by_ref()
