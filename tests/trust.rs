@@ -23,6 +23,9 @@ fn chmod(path: &Path, mode: u32) {
     fs::set_permissions(path, fs::Permissions::from_mode(mode)).unwrap();
 }
 
+/// A way to spoil a file (the second path) or its directory (the first).
+type Spoil = fn(&Path, &Path);
+
 fn need_root() {
     assert!(
         running_as_root(),
@@ -56,7 +59,7 @@ fn assert_levels_kept(tree: &Tree) {
 #[test]
 fn a_configuration_another_user_can_write_is_ignored() {
     need_root();
-    let cases: [(&str, fn(&Path, &Path)); 3] = [
+    let cases: [(&str, Spoil); 3] = [
         ("owned by another user", |_, file| chown(file, NOBODY)),
         ("writable by all", |_, file| chmod(file, 0o666)),
         ("in a directory anyone can write", |dir, _| {
@@ -133,7 +136,7 @@ fn an_interpreter_another_user_could_have_planted_is_not_run() {
     )
     .unwrap();
     chmod(&python, 0o755);
-    let cases: [(&str, fn(&Path, &Path)); 3] = [
+    let cases: [(&str, Spoil); 3] = [
         ("a PATH directory anyone can write", |bin, _| {
             chmod(bin, 0o777)
         }),
