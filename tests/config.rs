@@ -219,6 +219,7 @@ fn config_shows_each_setting_in_effect_and_where_it_comes_from() {
         "# {}, flavor py311\n\
          levels = [0, 1];                 # line 1\n\
          prune_levels = true;             # line 2\n\
+         stdlib = false;                  # default\n\
          invalidation_mode = \"timestamp\"; # default\n\
          jobs = 3;                        # command line\n\
          timeout = 2.5;                   # line 4, section py311\n\

@@ -1,22 +1,30 @@
-//! Where a site-packages is on this machine: below `--root` (every
-//! symlink resolved inside the root, so none leads out of it), or behind a
-//! symlink on the running system.
+//! Where the tree a run works on is on this machine: a site-packages, or
+//! with `stdlib` the whole `lib/python3.X` that holds it; below `--root`
+//! (every symlink resolved inside the root, so none leads out of it), or
+//! behind a symlink on the running system.
 
 use std::path::{Component, Path, PathBuf};
 
 use crate::error::Error;
 use crate::fs::path;
 
-/// Where the site-packages of a [`Target`](crate::Target) is on this
-/// machine, resolved.
+/// Where the tree of a [`Target`](crate::Target) is on this machine,
+/// resolved.
 #[derive(Clone, Debug)]
 pub struct Location {
     /// The directory the engine reads and writes (symlinks resolved, inside
     /// the root when there is one).
     pub dir: PathBuf,
-    /// The site-packages path as the running system sees it: what compiled
-    /// code objects record and what pkg's touched directories start with.
+    /// The tree's path as the running system sees it: what compiled code
+    /// objects record and what pkg's touched directories start with.
     pub runtime: PathBuf,
+    /// The site-packages path as the running system sees it (the tree's,
+    /// unless the tree is the standard library).
+    pub site_runtime: PathBuf,
+    /// With the standard library: the site-packages inside the tree, on
+    /// disk. It is never removed, and CPython's own exclusions
+    /// ([`crate::python::stdlib`]) stop at it.
+    pub site_packages: Option<PathBuf>,
     /// The root on disk (canonical), when working below one: symlinks
     /// inside the tree resolve inside it too.
     pub root: Option<PathBuf>,
@@ -60,10 +68,42 @@ impl Location {
             .then(|| format!("working on {} for {}", dir.display(), runtime.display()));
         Ok(Location {
             dir,
+            site_runtime: runtime.clone(),
             runtime,
+            site_packages: None,
             root,
             note,
         })
+    }
+
+    /// Resolves the standard library `stdlib` as [`Location::find`] does
+    /// a site-packages: the tree is the whole directory, and
+    /// `site_packages` must be inside it, as it is on FreeBSD and in every
+    /// CPython built from source (`lib/python3.X/site-packages`); not in
+    /// Debian's layout (`dist-packages` elsewhere), which is refused.
+    pub fn find_with_stdlib(
+        stdlib: &Path,
+        site_packages: &Path,
+        root: Option<&Path>,
+    ) -> Result<Location, Error> {
+        let mut tree = Location::find(stdlib, root)?;
+        let site = Location::find(site_packages, root)?;
+        if path::below(&site.dir, &tree.dir).is_none() {
+            return Err(crate::settings::options::OptionError {
+                key: "stdlib".into(),
+                problem: format!(
+                    "the site-packages {} is not inside the standard library {}: the standard \
+                     library is kept only where it holds the site-packages \
+                     (lib/pythonX.Y/site-packages); leave stdlib off here",
+                    site.runtime.display(),
+                    tree.runtime.display()
+                ),
+            }
+            .into());
+        }
+        tree.site_packages = Some(site.dir);
+        tree.site_runtime = site.runtime;
+        Ok(tree)
     }
 
     /// Where the symlink at `path` (on disk, below [`Location::dir`])

@@ -6,4 +6,5 @@ pub(crate) mod child;
 pub(crate) mod installed;
 pub(crate) mod location;
 pub(crate) mod path_search;
+pub(crate) mod stdlib;
 pub(crate) mod target;

@@ -44,9 +44,11 @@ pub struct Target {
     /// Set when the interpreter was named by a bare name that `PATH` does
     /// not have: the error's hint. Nothing is started then.
     missing: Option<String>,
-    /// The standard library of a flavor, `PREFIX/lib/python3.X` as the
-    /// running system spells it, whose own bytecode tells the magic number
-    /// of a version the table does not know ([`crate::bytecode::magic`]).
+    /// The standard library, `PREFIX/lib/python3.X` as the running system
+    /// spells it (an asked interpreter's `sysconfig` `stdlib`): the tree
+    /// with `stdlib` on, and for a flavor of a version the table does not
+    /// know, the bytecode that tells its magic number
+    /// ([`crate::bytecode::magic`]).
     stdlib: Option<PathBuf>,
     site_packages: PathBuf,
     root: Option<PathBuf>,
@@ -91,8 +93,16 @@ impl Target {
         let answer = ask(python, cancel)?;
         let mut fields = answer.split(|&b| b == 0);
         let mut next = || fields.next().unwrap_or_default().to_vec();
-        let (major, minor, tag, magic, gil_disabled, purelib, executable) =
-            (next(), next(), next(), next(), next(), next(), next());
+        let (major, minor, tag, magic, gil_disabled, purelib, executable, stdlib) = (
+            next(),
+            next(),
+            next(),
+            next(),
+            next(),
+            next(),
+            next(),
+            next(),
+        );
         let failed = |detail: &str| Error::InterpreterBadAnswer {
             interpreter: python.to_path_buf(),
             detail: detail.to_string(),
@@ -142,7 +152,7 @@ impl Target {
             },
             named,
             missing: None,
-            stdlib: None,
+            stdlib: (!stdlib.is_empty()).then(|| PathBuf::from(OsString::from_vec(stdlib))),
             site_packages: PathBuf::from(OsString::from_vec(purelib)),
             root: None,
         })
@@ -257,9 +267,8 @@ impl Target {
         path_search::note(given, found, how)
     }
 
-    /// The flavor's standard library (`PREFIX/lib/python3.X`), as the
-    /// running system spells it; `None` for a target made from an
-    /// interpreter.
+    /// The standard library (`PREFIX/lib/python3.X`), as the running
+    /// system spells it.
     pub(crate) fn stdlib(&self) -> Option<&Path> {
         self.stdlib.as_deref()
     }
@@ -277,6 +286,25 @@ impl Target {
     /// Where the site-packages is on disk ([`Location::find`]).
     pub fn locate(&self) -> Result<Location, Error> {
         Location::find(&self.site_packages, self.root.as_deref())
+    }
+
+    /// Where the tree is on disk: the site-packages, or with `stdlib` the
+    /// standard library that holds it ([`Location::find_with_stdlib`]).
+    pub fn locate_tree(&self, stdlib: bool) -> Result<Location, Error> {
+        match (&self.stdlib, stdlib) {
+            (Some(lib), true) => {
+                Location::find_with_stdlib(lib, &self.site_packages, self.root.as_deref())
+            }
+            (None, true) => Err(crate::settings::options::OptionError {
+                key: "stdlib".into(),
+                problem: format!(
+                    "{} did not say where its standard library is; leave stdlib off",
+                    self.interpreter.display()
+                ),
+            }
+            .into()),
+            (_, false) => self.locate(),
+        }
     }
 
     /// Resolves what a front selected. With neither a flavor nor an
@@ -328,8 +356,8 @@ const ASK_MARKER: &[u8] = b"\0pycache-ask\0";
 
 /// What the interpreter prints about itself after [`ASK_MARKER`]:
 /// NUL-separated major, minor, cache tag, magic (hex), `1` for a
-/// free-threaded build (`Py_GIL_DISABLED`) else `0`, purelib and
-/// executable (file system bytes). It runs without `site` (`-S`), so a
+/// free-threaded build (`Py_GIL_DISABLED`) else `0`, purelib, executable
+/// and the standard library (file system bytes). It runs without `site` (`-S`), so a
 /// venv's `pyvenv.cfg` is looked for as `site` would (beside the
 /// executable or one directory up) before `sysconfig` reads `sys.prefix`.
 const ASK: &str = "import sys, os
@@ -345,7 +373,8 @@ ft = '1' if sysconfig.get_config_var('Py_GIL_DISABLED') else '0'
 for f in (str(sys.version_info[0]), str(sys.version_info[1]), str(sys.implementation.cache_tag), u.MAGIC_NUMBER.hex(), ft):
     w(f.encode() + b'\\0')
 w(os.fsencode(sysconfig.get_paths()['purelib']) + b'\\0')
-w(os.fsencode(sys.executable or ''))
+w(os.fsencode(sys.executable or '') + b'\\0')
+w(os.fsencode(sysconfig.get_paths()['stdlib']))
 ";
 
 /// Runs `python -I -S -c ASK` with a time limit ([`ASK_TIMEOUT`], also for

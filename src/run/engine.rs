@@ -353,7 +353,7 @@ impl Engine {
     /// fails the error is returned for the report (cleaning needs no
     /// interpreter). `judge`: a number is needed at all.
     fn prepare(&self, judge: bool) -> Result<Prepared, Error> {
-        let location = self.target.locate()?;
+        let location = self.target.locate_tree(self.options.stdlib)?;
         let mut prepared = Prepared {
             location,
             magic: None,
@@ -429,6 +429,10 @@ impl Engine {
         };
         let mut plan = Scan {
             location,
+            uncompiled: match location.site_packages {
+                Some(_) => crate::python::stdlib::uncompiled(self.target.minor()),
+                None => &[],
+            },
             tag: self.target.tag(),
             magic,
             levels: &self.options.levels,
@@ -509,18 +513,7 @@ impl Engine {
             schema: 1,
             command,
             dry_run: self.options.dry_run,
-            python: PythonInfo {
-                version: self.target.version(),
-                tag: self.target.tag().to_string(),
-                interpreter: self.target.interpreter().to_path_buf(),
-                site_packages: location.runtime.clone(),
-                directory: location.dir.clone(),
-                root: self.target.root().map(Path::to_path_buf),
-                magic: prepared
-                    .magic
-                    .map(|(m, _)| crate::bytecode::magic::hex(&m.bytes)),
-                magic_from: prepared.magic.map(|(_, from)| from),
-            },
+            python: python_info(&self.target, location, prepared.magic),
             touched: self.options.dirs.clone(),
             sources: plan.sources,
             fresh: plan.fresh,
@@ -620,18 +613,30 @@ impl Engine {
     /// ([`Job::Info`](crate::run::request::Job::Info)).
     pub fn info(&self) -> Result<PythonInfo, Error> {
         let target = self.target();
-        let location = target.locate()?;
-        Ok(PythonInfo {
-            version: target.version(),
-            tag: target.tag().to_string(),
-            interpreter: target.interpreter().to_path_buf(),
-            site_packages: location.runtime,
-            directory: location.dir,
-            root: target.root().map(Path::to_path_buf),
-            magic: target
-                .magic()
-                .map(|m| crate::bytecode::magic::hex(&m.bytes)),
-            magic_from: target.magic().map(|_| target.magic_from()),
-        })
+        let location = target.locate_tree(self.options.stdlib)?;
+        let magic = target.magic().map(|m| (m, target.magic_from()));
+        Ok(python_info(target, &location, magic))
+    }
+}
+
+/// The interpreter and tree a report is about.
+fn python_info(
+    target: &Target,
+    location: &Location,
+    magic: Option<(Magic, MagicFrom)>,
+) -> PythonInfo {
+    PythonInfo {
+        version: target.version(),
+        tag: target.tag().to_string(),
+        interpreter: target.interpreter().to_path_buf(),
+        site_packages: location.site_runtime.clone(),
+        stdlib: location
+            .site_packages
+            .as_ref()
+            .map(|_| location.runtime.clone()),
+        directory: location.dir.clone(),
+        root: target.root().map(Path::to_path_buf),
+        magic: magic.map(|(m, _)| crate::bytecode::magic::hex(&m.bytes)),
+        magic_from: magic.map(|(_, from)| from),
     }
 }

@@ -12,8 +12,9 @@
 //! command        "check" | "update" | "clean" | "compile"
 //! dry_run        bool
 //! python         {version "3.11", tag "cpython-311", interpreter PATH,
-//!                 site_packages PATH (running system), directory PATH (on disk),
-//!                 root PATH|null, magic "a70d0d0a"|null,
+//!                 site_packages PATH (running system), stdlib PATH|null (the standard
+//!                 library on the running system when the run covers it), directory PATH
+//!                 (the tree on disk), root PATH|null, magic "a70d0d0a"|null,
 //!                 magic_from "table"|"stdlib"|"interpreter"|null}
 //! config         PATH | null            the configuration file whose settings count
 //! touched        [PATH] | null           null: the whole tree was scanned  *
@@ -85,7 +86,11 @@ pub struct PythonInfo {
     pub interpreter: PathBuf,
     /// site-packages on the running system.
     pub site_packages: PathBuf,
-    /// site-packages on disk (below the root, symlinks resolved).
+    /// The standard library on the running system, when the run covers it
+    /// (`stdlib`): then it is the tree, site-packages included.
+    pub stdlib: Option<PathBuf>,
+    /// The tree on disk (below the root, symlinks resolved): site-packages,
+    /// or the standard library.
     pub directory: PathBuf,
     /// The root, if any.
     pub root: Option<PathBuf>,

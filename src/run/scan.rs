@@ -95,6 +95,10 @@ pub struct Level {
 pub struct Scan<'a> {
     /// Where the tree is.
     pub location: &'a Location,
+    /// With the standard library: what a path outside its site-packages
+    /// contains when CPython's own install leaves it uncompiled
+    /// ([`crate::python::stdlib`]); such sources are not judged.
+    pub uncompiled: &'a [&'static str],
     /// Cache tag whose files are this interpreter's.
     pub tag: &'a str,
     /// Magic number current pycs carry (`None`: every pyc is stale).
@@ -374,6 +378,7 @@ impl<'s, 'a> Scanner<'s, 'a> {
     fn settle(&mut self, dir: &Path, listing: &Listing, subdirs_go: bool) -> bool {
         let cache_empties = self.sort_cache(dir, listing);
         let removable = dir != self.root
+            && self.scan.location.site_packages.as_deref() != Some(dir)
             && listing.holds_no_files()
             && cache_empties
             && subdirs_go
@@ -482,6 +487,25 @@ impl<'s, 'a> Scanner<'s, 'a> {
             self.plan
                 .notes
                 .push(format!("{}: excluded", source.display()));
+            return None;
+        }
+        let in_stdlib = |site: &Path| path::below(&source, site).is_none();
+        if !self.scan.uncompiled.is_empty()
+            && self
+                .scan
+                .location
+                .site_packages
+                .as_deref()
+                .is_some_and(in_stdlib)
+            && crate::python::stdlib::is_uncompiled(
+                self.scan.uncompiled,
+                rel.as_os_str().as_bytes(),
+            )
+        {
+            self.plan.notes.push(format!(
+                "{}: excluded: CPython's own install leaves it uncompiled",
+                source.display()
+            ));
             return None;
         }
         // A source entry is a regular file or a symlink (walk::Listing).

@@ -152,11 +152,12 @@ impl Serialize for Shaped<'_, Compiled> {
 impl Serialize for Shaped<'_, PythonInfo> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let p = self.value;
-        let mut st = s.serialize_struct("PythonInfo", 8)?;
+        let mut st = s.serialize_struct("PythonInfo", 9)?;
         st.serialize_field("version", &p.version)?;
         st.serialize_field("tag", &p.tag)?;
         st.serialize_field("interpreter", &self.of(p.interpreter.as_path()))?;
         st.serialize_field("site_packages", &self.of(p.site_packages.as_path()))?;
+        st.serialize_field("stdlib", &self.of(&p.stdlib))?;
         st.serialize_field("directory", &self.of(p.directory.as_path()))?;
         st.serialize_field("root", &self.of(&p.root))?;
         st.serialize_field("magic", &p.magic)?;

@@ -27,6 +27,7 @@ use crate::settings::ucl::{self, Node, Ucl};
 pub const KEYS: &[&str] = &[
     "levels",
     "prune_levels",
+    "stdlib",
     "invalidation_mode",
     "jobs",
     "timeout",
@@ -508,6 +509,7 @@ fn current(options: &Options, key: &str) -> Ucl {
                 .collect(),
         ),
         "prune_levels" => Ucl::Bool(options.prune_levels),
+        "stdlib" => Ucl::Bool(options.stdlib),
         "invalidation_mode" => Ucl::Str(options.invalidation_mode.as_str().into()),
         "jobs" => Ucl::Int(options.workers.try_into().unwrap_or(i64::MAX)),
         "timeout" => {
@@ -601,12 +603,12 @@ mod tests {
         assert_eq!(
             parse("levels = [0]\nlevles = [1]").unwrap_err(),
             "/etc/pycache.conf:2: levles: unknown key; expected one of levels, prune_levels, \
-             invalidation_mode, jobs, timeout, memory_limit, exclude"
+             stdlib, invalidation_mode, jobs, timeout, memory_limit, exclude"
         );
         assert_eq!(
             parse("py311 {\n  flavor = py39\n}").unwrap_err(),
             "/etc/pycache.conf:2: flavor: unknown key (in section py311); expected one of levels, \
-             prune_levels, invalidation_mode, jobs, timeout, memory_limit, exclude"
+             prune_levels, stdlib, invalidation_mode, jobs, timeout, memory_limit, exclude"
         );
         assert!(parse("python311 { }").unwrap_err().starts_with(
             "/etc/pycache.conf:1: python311: a section must be named for a flavor (invalid flavor"

@@ -262,6 +262,18 @@ pub const OPTIONS: &[Def] = &[
                see [Pruning levels](#pruning-levels))",
     },
     Def {
+        key: "stdlib",
+        flag: "stdlib",
+        short: None,
+        value_name: "",
+        kind: Kind::Switch,
+        expected: "true or false",
+        default: "off (triggers: on)",
+        help: "also the standard library: work on the flavor's whole `PREFIX/lib/pythonX.Y`, \
+               site-packages included, except the files CPython's own install leaves \
+               uncompiled (its test data with bad syntax or encodings)",
+    },
+    Def {
         key: "config",
         flag: "config",
         short: None,
@@ -497,6 +509,8 @@ pub struct Options {
     pub(crate) verify: bool,
     /// Remove this tag's bytecode of levels not kept.
     pub(crate) prune_levels: bool,
+    /// Work on the standard library too (site-packages included).
+    pub(crate) stdlib: bool,
     /// The configuration file named by the front (`--config`).
     pub(crate) config: Option<PathBuf>,
     /// Read no configuration file.
@@ -521,6 +535,7 @@ impl Default for Options {
             dry_run: false,
             verify: false,
             prune_levels: false,
+            stdlib: false,
             config: None,
             no_config: false,
             config_env: None,
@@ -625,6 +640,7 @@ impl Options {
                 "dry_run" => self.dry_run = *b,
                 "verify" => self.verify = *b,
                 "prune_levels" => self.prune_levels = *b,
+                "stdlib" => self.stdlib = *b,
                 "no_config" => self.no_config = *b,
                 _ => unreachable!("every switch is handled: {key}"),
             },

@@ -194,6 +194,62 @@ def distinct_codes(data, levels, compile_at):
         del code
 
 
+# CPython 3.12 (alone among 3.6 to 3.14) makes a module's equal constants
+# one object while compiling, then replaces a frozenset of strings by a new
+# one in each code object when any of its strings was already interned: a
+# frozenset used in two functions is then one object (marshalled once, then
+# referenced) when its strings are new to the process and two otherwise.
+# Interned strings live as long as the process, so a second compile of a
+# source (another level, or another file sharing the strings) marshals to
+# other bytes than py_compile in a fresh interpreter: 3.12's ftplib.py at
+# level 2 after level 0. Such a code is compiled again by a new interpreter
+# (fresh_body): a handful of files in a standard library.
+UNMERGES = VERSION == (3, 12)
+EMPTY_CODE = compile(b"", "", "exec", dont_inherit=True)
+FRESH = (
+    "import sys, marshal, py_compile\n"
+    "data = sys.stdin.buffer.read()\n"
+    "code = compile(data, sys.argv[1], 'exec', dont_inherit=True, optimize=int(sys.argv[2]))\n"
+    "sys.stdout.buffer.write(marshal.dumps(code))\n"
+)
+
+
+def unmerged(code):
+    """Whether equal frozensets of `code`'s tree are distinct objects (see
+    UNMERGES). Keeps no reference once it returns."""
+    seen = {}
+    stack = [code]
+    while stack:
+        for const in stack.pop().co_consts:
+            if type(const) is frozenset:
+                if seen.setdefault(const, id(const)) != id(const):
+                    return True
+            elif isinstance(const, types.CodeType):
+                stack.append(const)
+    return False
+
+
+def fresh_body(data, dfile, level):
+    """marshal.dumps of the code of `data` at `level`, compiled by a new
+    interpreter as py_compile would in a fresh one (`-I -S`, like this
+    worker; it inherits the worker's memory limit and process group)."""
+    import subprocess
+
+    child = subprocess.run(
+        [sys.executable, "-I", "-S", "-c", FRESH, dfile, str(level)],
+        input=data,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env={},
+    )
+    if child.returncode != 0:
+        raise OSError(
+            "a fresh interpreter failed to compile it (exit %d): %s"
+            % (child.returncode, child.stderr.decode("utf-8", "replace").strip()[-200:])
+        )
+    return child.stdout
+
+
 class Terminated(BaseException):
     """SIGTERM: the worker stops where it is, removing what it half wrote."""
 
@@ -378,7 +434,14 @@ def compile_levels(source, target, identity, dfile, levels, mode):
         for level, code in distinct_codes(data, cfiles, compile_at):
             # A shared code object is marshalled once; each is dropped at
             # once (see distinct_codes).
-            pyc = groups[-1][0] if code is None else to_pyc(code)
+            if code is None:
+                pyc = groups[-1][0]
+            elif UNMERGES and unmerged(code):
+                # The header is this source's, whatever the code (16 bytes
+                # from 3.7 on).
+                pyc = to_pyc(EMPTY_CODE)[:16] + fresh_body(data, dfile, level)
+            else:
+                pyc = to_pyc(code)
             del code
             name = os.path.basename(cfiles[level])
             if groups and groups[-1][0] == pyc:
