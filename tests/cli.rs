@@ -214,3 +214,43 @@ fn a_request_written_as_json_runs_as_its_flags_would() {
         "{error}"
     );
 }
+
+/// Issue 27, defect 4: every number an option takes has a range. A
+/// timeout of 1e19 s made a deadline the clock cannot hold: the program
+/// panicked (exit 101) after writing pycs, through pycache.conf as well,
+/// and `pycache config` showed it as 9223372036854775807.
+#[test]
+fn a_number_out_of_range_is_refused_before_anything_is_done() {
+    let python = debian_python();
+    let tree = Tree::new(&python);
+    let sources = populate(&tree);
+    let message = "timeout: must be a number of seconds > 0 and <= 86400, got 1e19";
+    let out = tree.pycache(&["update", "--timeout", "1e19"]).expect(2);
+    assert_eq!(out.stderr, format!("pycache: {message} (--timeout)\n"));
+    assert!(!tree.cache("top.py", 0).exists(), "nothing is written");
+    let out = tree.pycache(&["config", "--timeout", "1e19"]).expect(2);
+    assert_eq!(out.stderr, format!("pycache: {message} (--timeout)\n"));
+    let request = format!(
+        r#"{{"job": "update", "options": {{"flavor": "py311", "prefix": "{}", "timeout": 1e19}}}}"#,
+        tree.prefix.display()
+    );
+    let out = common::pycache(["request", &request]).expect(2);
+    assert_eq!(out.stderr, format!("pycache: {message}\n"));
+    // The file: ignored whole with a warning, as any value it cannot hold.
+    let conf = tree.tmp.path().join("pycache.conf");
+    std::fs::write(&conf, "timeout = 1e19\n").unwrap();
+    let conf = conf.to_str().unwrap();
+    let out = tree.pycache(&["update", "--config", conf]).expect(0);
+    let warning = format!("pycache: warning: {conf}:1: {message}; the file is ignored");
+    assert!(out.stdout.contains(&warning), "{}", out.stdout);
+    assert!(sources.iter().all(|s| s.exists()) && tree.cache("top.py", 2).exists());
+    // The longest timeout, and the shortest the clock can tell, read back
+    // as `pycache config` shows them.
+    for (given, shown) in [("86400", "86400"), ("1e-12", "1e-9"), ("0.25", "0.25")] {
+        let out = tree.pycache(&["config", "--timeout", given, "timeout"]);
+        assert_eq!(out.expect(0).stdout, format!("{shown}\n"), "{given}");
+        std::fs::write(conf, format!("timeout = {shown}\n")).unwrap();
+        let out = tree.pycache(&["config", "--config", conf, "timeout"]);
+        assert_eq!(out.expect(0).stdout, format!("{shown}\n"), "{given}");
+    }
+}

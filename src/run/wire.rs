@@ -270,7 +270,7 @@ mod tests {
             ),
             (
                 r#"[["timeout", {"number": "-inf"}]]"#,
-                "timeout: must be a number of seconds > 0, got -inf",
+                "timeout: must be a number of seconds > 0 and <= 86400, got -inf",
             ),
             (r#""x""#, "options must be a table, got string"),
             (r#"5"#, "options must be a table, got integer"),

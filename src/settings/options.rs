@@ -35,7 +35,7 @@ pub enum Kind {
     Mode,
     /// A whole number of workers, 0 for one per core.
     Workers,
-    /// A number of seconds, fractions allowed.
+    /// A number of seconds, fractions allowed, up to [`TIMEOUT_MAX`].
     Seconds,
     /// On or off; a flag without a value on the command line.
     Switch,
@@ -99,6 +99,11 @@ pub struct Def {
     /// What the option does.
     pub help: &'static str,
 }
+
+/// The longest `timeout`: a day. A file that takes longer to compile is
+/// not compiling; the bound keeps every deadline (now + timeout) a time the
+/// clock can hold, so no timeout given can overflow one.
+pub const TIMEOUT_MAX: Duration = Duration::from_secs(86_400);
 
 /// The environment variable naming the configuration file to read when
 /// no `config` option is given.
@@ -221,9 +226,10 @@ pub const OPTIONS: &[Def] = &[
         short: None,
         value_name: "SECS",
         kind: Kind::Seconds,
-        expected: "a number of seconds > 0",
+        expected: "a number of seconds > 0 and <= 86400",
         default: "120",
-        help: "longest time one file may take to compile, and a compile worker to start (to greet)",
+        help: "longest time one file may take to compile, and a compile worker to start \
+               (to greet); at most a day",
     },
     Def {
         key: "verify",
@@ -384,6 +390,10 @@ impl fmt::Display for Value {
         match self {
             Value::Int(n) => write!(f, "{n}"),
             Value::Num(n) if n.fract() == 0.0 && n.abs() < 1e15 => write!(f, "{n:.1}"),
+            // As it was most likely written: `1e19`, not twenty digits.
+            Value::Num(n) if n.is_finite() && (n.abs() >= 1e15 || n.abs() < 1e-4) => {
+                write!(f, "{n:e}")
+            }
             Value::Num(n) => write!(f, "{n}"),
             Value::Str(s) => write!(f, "{:?}", String::from_utf8_lossy(s)),
             Value::Bool(b) => write!(f, "{b}"),
@@ -585,10 +595,12 @@ impl Options {
                     Value::Num(n) => n,
                     _ => unreachable!("matched above"),
                 };
-                self.timeout = Duration::try_from_secs_f64(secs)
-                    .ok()
-                    .filter(|d| !d.is_zero())
-                    .ok_or_else(bad)?;
+                // NaN fails both comparisons. A positive time too short for
+                // the clock is its shortest, never zero.
+                if !(secs > 0.0 && secs <= TIMEOUT_MAX.as_secs_f64()) {
+                    return Err(bad());
+                }
+                self.timeout = Duration::from_secs_f64(secs).max(Duration::from_nanos(1));
             }
             (Kind::Switch, Value::Bool(b)) => match key {
                 "dry_run" => self.dry_run = *b,
@@ -695,11 +707,13 @@ impl Options {
     }
 }
 
-/// A number with no fraction, as Lua's `math.tointeger` sees it.
+/// A number with no fraction, as Lua's `math.tointeger` sees it: a float
+/// only within an integer's range (-2^63 to 2^63, the last excluded).
 fn whole(value: &Value) -> Option<i64> {
+    const LIMIT: f64 = 9_223_372_036_854_775_808.0; // 2^63
     match *value {
         Value::Int(n) => Some(n),
-        Value::Num(n) if n.fract() == 0.0 && n.abs() < 9.0e15 => Some(n as i64),
+        Value::Num(n) if n.fract() == 0.0 && (-LIMIT..LIMIT).contains(&n) => Some(n as i64),
         _ => None,
     }
 }
@@ -755,7 +769,7 @@ mod tests {
         );
         assert_eq!(
             set("timeout", Value::Int(0)).unwrap_err(),
-            "timeout: must be a number of seconds > 0, got 0"
+            "timeout: must be a number of seconds > 0 and <= 86400, got 0"
         );
         assert_eq!(
             set("levels", Value::List(vec![Value::Int(0), Value::Int(3)])).unwrap_err(),
@@ -768,6 +782,48 @@ mod tests {
         assert_eq!(
             set("prefix", Value::Str(Vec::new())).unwrap_err(),
             "prefix: must be a path, got \"\""
+        );
+    }
+
+    #[test]
+    fn every_number_has_a_range() {
+        let refused = |key: &str, value: Value| set(key, value).unwrap_err();
+        // Instant + 1e19 s overflows: no such timeout gets in.
+        for (value, shown) in [
+            (Value::Num(1e19), "1e19"),
+            (Value::Num(86_400.5), "86400.5"),
+            (Value::Int(i64::MAX), "9223372036854775807"),
+            (Value::Num(f64::INFINITY), "inf"),
+            (Value::Num(f64::NAN), "NaN"),
+            (Value::Num(-1e-9), "-1e-9"),
+        ] {
+            assert_eq!(
+                refused("timeout", value),
+                format!("timeout: must be a number of seconds > 0 and <= 86400, got {shown}")
+            );
+        }
+        let expected = &def("timeout").unwrap().expected;
+        assert!(expected.ends_with(&format!("<= {}", TIMEOUT_MAX.as_secs())));
+        assert_eq!(
+            set("timeout", Value::Int(86_400)).unwrap().timeout,
+            TIMEOUT_MAX
+        );
+        // Shorter than the clock can tell is its shortest time, never none.
+        assert_eq!(
+            set("timeout", Value::Num(1e-12)).unwrap().timeout,
+            Duration::from_nanos(1)
+        );
+        assert_eq!(
+            refused("jobs", Value::Num(1e19)),
+            "jobs: must be a whole number >= 0 (0: one per core), got 1e19"
+        );
+        assert_eq!(
+            refused("jobs", Value::Int(i64::MIN)),
+            "jobs: must be a whole number >= 0 (0: one per core), got -9223372036854775808"
+        );
+        assert_eq!(
+            refused("levels", Value::List(vec![Value::Int(i64::MAX)])),
+            "levels[1]: must be 0, 1 or 2, got 9223372036854775807"
         );
     }
 

@@ -267,7 +267,8 @@ class Scenarios:
         self.assert_ok(runs)
         out = plain(runs)
         lines = [l for l in out.splitlines() if "pycache.conf" in l]
-        self.assertEqual(lines, [f"pycache: warning: {conf}:3: timeout: must be a number of seconds > 0, "
+        self.assertEqual(lines, [f"pycache: warning: {conf}:3: timeout: must be a number of seconds > 0 "
+                                 f"and <= 86400, "
                                  f"got \"soon\"; the file is ignored"], out)
         self.assertNotIn("bytecode not updated", out)
         for pyc in self.env.pycs("demo/old.py"):
