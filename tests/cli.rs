@@ -254,3 +254,38 @@ fn a_number_out_of_range_is_refused_before_anything_is_done() {
         assert_eq!(out.expect(0).stdout, format!("{shown}\n"), "{given}");
     }
 }
+
+/// Issue 27, defect 5: `--jobs 100000` started one interpreter per file.
+/// Workers are bounded by the cores pycache may use, and verbose output
+/// says the number was lowered; the setting stays as given.
+#[test]
+fn jobs_start_no_more_interpreters_than_cores() {
+    let cores = std::thread::available_parallelism().unwrap().get();
+    let python = debian_python();
+    let tree = Tree::new(&python);
+    for i in 0..4 * cores + 4 {
+        tree.write(format!("m{i}.py"), "X = 1\n");
+    }
+    let out = tree
+        .pycache(&["update", "--json", "--jobs", "100000"])
+        .expect(0);
+    let report = out.json();
+    assert_eq!(report["compiled"].as_array().unwrap().len(), 4 * cores + 4);
+    let started = report["interpreters_started"].as_u64().unwrap() as usize;
+    assert!(
+        (1..=cores).contains(&started),
+        "{started} interpreters for {cores} cores"
+    );
+    let note = format!("jobs: 100000 lowered to {cores}, the cores pycache may use");
+    assert_eq!(report["notes"], serde_json::json!([note]), "{report}");
+    // Verbose output says so; `config` shows the setting as given.
+    tree.write("m0.py", "X = 22\n");
+    let out = tree.pycache(&["update", "-v", "-j", "100000"]).expect(0);
+    assert!(
+        out.stdout.contains(&format!("  note: {note}\n")),
+        "{}",
+        out.stdout
+    );
+    let out = tree.pycache(&["config", "-j", "100000", "jobs"]).expect(0);
+    assert_eq!(out.stdout, "100000\n");
+}

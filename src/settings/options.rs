@@ -33,7 +33,8 @@ pub enum Kind {
     Levels,
     /// An invalidation mode name.
     Mode,
-    /// A whole number of workers, 0 for one per core.
+    /// A whole number of workers, 0 for one per core; more than the
+    /// cores count as the cores ([`Options::workers`]).
     Workers,
     /// A number of seconds, fractions allowed, up to [`TIMEOUT_MAX`].
     Seconds,
@@ -195,7 +196,8 @@ pub const OPTIONS: &[Def] = &[
         kind: Kind::Workers,
         expected: "a whole number >= 0 (0: one per core)",
         default: "cores",
-        help: "compile workers (never more than files)",
+        help: "compile workers: at most one per file and one per core pycache may use (CPU \
+               affinity, cpusets and cgroup quotas count); a larger number is lowered to that",
     },
     Def {
         key: "exclude",
@@ -478,7 +480,8 @@ pub struct Options {
     pub(crate) levels: Vec<u8>,
     /// How written pycs are validated.
     pub(crate) invalidation_mode: InvalidationMode,
-    /// Compile workers at most.
+    /// Compile workers at most, as given (0: the cores); a run starts no
+    /// more than the cores ([`Options::workers`]).
     pub(crate) workers: usize,
     /// Sources never compiled.
     pub(crate) exclude: Vec<Pattern>,
@@ -523,6 +526,9 @@ impl Default for Options {
     }
 }
 
+/// The cores this process may run on: std asks the system for the CPU
+/// affinity mask and, on Linux, the cgroup quota too (`cpuset_getaffinity`
+/// on FreeBSD); more workers than these only wait for one another.
 fn cores() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get())
 }
@@ -696,6 +702,22 @@ impl Options {
         self.config_env = var(CONFIG_ENV).map(PathBuf::from);
     }
 
+    /// The compile workers a run may start: `jobs`, but no more than the
+    /// cores (more only wait for one another, each an interpreter in
+    /// memory); with the note verbose output gives when `jobs` was lowered.
+    /// The setting itself stays as given, as `pycache config` shows it.
+    pub(crate) fn workers(&self) -> (usize, Option<String>) {
+        let cores = cores();
+        if self.workers <= cores {
+            return (self.workers, None);
+        }
+        let note = format!(
+            "jobs: {} lowered to {cores}, the cores pycache may use",
+            self.workers
+        );
+        (cores, Some(note))
+    }
+
     /// The directories to look at, when only some are (`dirs`).
     pub fn dirs(&self) -> Option<&[PathBuf]> {
         self.dirs.as_deref()
@@ -813,6 +835,18 @@ mod tests {
             set("timeout", Value::Num(1e-12)).unwrap().timeout,
             Duration::from_nanos(1)
         );
+        // More workers than cores only wait for one another: the cores.
+        let cores = cores();
+        for n in [i64::MAX, 100_000, cores as i64 + 1] {
+            let note = format!("jobs: {n} lowered to {cores}, the cores pycache may use");
+            let o = set("jobs", Value::Int(n)).unwrap();
+            assert_eq!(o.workers(), (cores, Some(note)));
+        }
+        for n in [0, cores as i64] {
+            assert_eq!(set("jobs", Value::Int(n)).unwrap().workers(), (cores, None));
+        }
+        let o = set("jobs", Value::Num(2f64.powi(62))).unwrap();
+        assert_eq!(o.workers().0, cores);
         assert_eq!(
             refused("jobs", Value::Num(1e19)),
             "jobs: must be a whole number >= 0 (0: one per core), got 1e19"
