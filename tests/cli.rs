@@ -289,3 +289,30 @@ fn jobs_start_no_more_interpreters_than_cores() {
     let out = tree.pycache(&["config", "-j", "100000", "jobs"]).expect(0);
     assert_eq!(out.stdout, "100000\n");
 }
+
+/// Issue 27, defect 7: a request nested 30,000 levels deep took time
+/// quadratic in its depth and then overflowed the stack (the program
+/// aborted). No request is deeper than 5 levels; a deeper one is the
+/// request's error, after one pass over it.
+#[test]
+fn a_request_deeper_than_any_is_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let refused = "pycache: request: nested deeper than 5 levels, which no request is; \
+                   the pycache program and lua/pycache.lua must come from the same pycache: \
+                   reinstall pycache\n";
+    for depth in [30_000, 1_000_000] {
+        let file = tmp.path().join(format!("{depth}.json"));
+        let nested = format!("{}{}", "[".repeat(depth), "]".repeat(depth));
+        let request = format!(r#"{{"job": "check", "options": [["levels", {nested}]]}}"#);
+        std::fs::write(&file, request).unwrap();
+        let out = common::pycache(["request", "--from", file.to_str().unwrap()]).expect(2);
+        assert_eq!(out.stderr, refused, "{depth} levels");
+        let out = common::pycache(["request", "--json", "--from", file.to_str().unwrap()]);
+        let error = out.expect(2).json();
+        assert_eq!(error["kind"], "option", "{error}");
+        assert_eq!(
+            format!("pycache: {}\n", error["error"].as_str().unwrap()),
+            refused
+        );
+    }
+}
