@@ -483,9 +483,9 @@ impl Engine {
             n => format!(" and {} more", n - 1),
         };
         Some(format!(
-            "no touched directory is in {} (got {:?}{more}); updating the whole site-packages",
+            "no touched directory is in {} (got \"{}\"{more}); updating the whole site-packages",
             location.runtime.display(),
-            dirs[0]
+            dirs[0].display()
         ))
     }
 

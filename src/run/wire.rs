@@ -52,7 +52,7 @@ pub fn read(text: &[u8], cancel: &Cancel) -> Result<Request, OptionError> {
     let job = Job::named(wire.job).ok_or_else(|| {
         let names: Vec<&str> = Job::NAMED.iter().map(|(name, _)| *name).collect();
         bad(format!(
-            "unknown job {:?}; one of {}",
+            "unknown job \"{}\"; one of {}",
             wire.job,
             names.join(", ")
         ))

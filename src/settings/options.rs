@@ -34,7 +34,7 @@ pub enum Kind {
     /// An invalidation mode name.
     Mode,
     /// A whole number of workers, 0 for one per core; more than the
-    /// cores count as the cores ([`Options::workers`]).
+    /// cores count as the cores (`Options::workers`).
     Workers,
     /// A number of seconds, fractions allowed, up to [`TIMEOUT_MAX`].
     Seconds,
@@ -386,7 +386,10 @@ fn number(text: &[u8]) -> Value {
 }
 
 /// How a message shows a value: as Lua's `tostring` would for numbers and
-/// booleans, quoted for strings, by type for anything else.
+/// booleans, between quotes for strings, by type for anything else. A
+/// string is shown as it is: the line it ends up in is escaped for the
+/// terminal as a whole (src/text.rs), and a message given as data (JSON,
+/// a Lua error) keeps the value as given.
 impl fmt::Display for Value {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -397,7 +400,7 @@ impl fmt::Display for Value {
                 write!(f, "{n:e}")
             }
             Value::Num(n) => write!(f, "{n}"),
-            Value::Str(s) => write!(f, "{:?}", String::from_utf8_lossy(s)),
+            Value::Str(s) => write!(f, "\"{}\"", String::from_utf8_lossy(s)),
             Value::Bool(b) => write!(f, "{b}"),
             Value::List(_) => f.write_str("a table"),
             Value::Other(t) => write!(f, "a {t}"),
@@ -765,8 +768,12 @@ pub(crate) fn checked_glob(def: &Def, i: usize, value: &Value) -> Result<Pattern
         _ => None,
     };
     let text = text.ok_or_else(|| OptionError::element(def, i, value))?;
-    Pattern::new(text)
-        .map_err(|e| OptionError::new(def.key, format!("{text:?} is not a valid glob: {}", e.msg)))
+    Pattern::new(text).map_err(|e| {
+        OptionError::new(
+            def.key,
+            format!("\"{text}\" is not a valid glob: {}", e.msg),
+        )
+    })
 }
 
 #[cfg(test)]
