@@ -259,7 +259,7 @@ fn errors_warnings_and_settings_show_paths_escaped() {
     let tree = Tree::new(&debian_python());
     let conf = odd(b"conf\x1b]0;x\x07");
     let file = conf.to_str().unwrap();
-    fs::write(&conf, "exclude = [\"*/t\u{9b}\u{202e}\\\\*\"];\n").unwrap();
+    fs::write(&conf, "exclude = [\"*/t\u{9b}\u{202e}\\\\*\\r\"];\n").unwrap();
     let (code, out, _) = run(&mut tree.command(&["config", "--config", file]));
     assert_eq!(code, 0, "{out}");
     assert!(
@@ -269,11 +269,11 @@ fn errors_warnings_and_settings_show_paths_escaped() {
         "{out}"
     );
     assert!(
-        out.contains("exclude = [\"*/t\\u009b\\u202e\\\\*\"];"),
+        out.contains("exclude = [\"*/t\\u009b\\u202e\\\\*\\r\"];"),
         "{out}"
     );
     let (code, out, _) = run(&mut tree.command(&["config", "exclude", "--config", file]));
-    assert_eq!((code, out.as_str()), (0, "*/t\\u{9b}\\u{202e}\\*\n"));
+    assert_eq!((code, out.as_str()), (0, "*/t\\u{9b}\\u{202e}\\*\\r\n"));
     fs::write(&conf, "jobs = \"\u{1b}[2J\";\n").unwrap();
     let (code, out, _) = run(&mut tree.command(&["check", "--config", file]));
     assert_eq!(code, 0, "{out}");

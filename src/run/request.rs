@@ -351,7 +351,7 @@ impl Response {
                         Some(key) => (effective.value(key)).expect("checked in answer"),
                         None => effective.render(),
                     };
-                    for line in text.lines() {
+                    for line in text.split_terminator('\n') {
                         writeln!(out, "{}", shown_in_format(line))?;
                     }
                 }
