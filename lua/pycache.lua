@@ -25,7 +25,11 @@
 -- goes through io.stdout/io.stderr, never pkg.print_msg (fd 0 in triggers):
 -- the report's lines on stdout, and whatever kept the job from being done
 -- as one line on stderr, "pycache: FLAVOR bytecode not updated: WHAT; WHAT
--- TO DO" (README, "Messages"; its start is FAILURE_START below).
+-- TO DO" (README, "Messages"; its start is FAILURE_START below). The
+-- report's lines come escaped for a terminal from the engine; this module
+-- escapes its own line the same way (`shown`, src/text.rs), since what it
+-- quotes (the engine's error, the program's path and stderr) may hold a
+-- file name's control characters.
 
 local M = { _VERSION = "0.1.0" }
 
@@ -37,7 +41,7 @@ local format, byte, char, sub, find, gsub, match =
   string.format, string.byte, string.char, string.sub, string.find, string.gsub, string.match
 local concat = table.concat
 local io, os = io, os
-local utf8_char, utf8_len = utf8.char, utf8.len
+local utf8_char, utf8_len, utf8_codes = utf8.char, utf8.len, utf8.codes
 
 local DEFAULT_PROGRAM = "/usr/local/bin/pycache"
 -- Inside pkg, a request longer than this goes to the program in a file
@@ -55,6 +59,56 @@ local FAILURE_START = {
 -- This module's own options, and the Lua type each must have; every other
 -- key is the engine's.
 local OWN = { program = "string", backend = "string" }
+
+---------------------------------------------------------------------------
+-- Text for a terminal, as src/text.rs shows the program's lines: a
+-- backslash and every character of ESCAPED as an escape (\\, \t, \n, \r,
+-- \x1b, \u{9b}, \u{202e}); a byte that is not UTF-8 as U+FFFD.
+
+-- BEGIN escaped: generated from src/text.rs (tests/definitions.rs keeps it equal)
+local ESCAPED = {
+  { 0x0, 0x1f },
+  { 0x7f, 0x9f },
+  { 0x61c, 0x61c },
+  { 0x200e, 0x200f },
+  { 0x2028, 0x202e },
+  { 0x2066, 0x2069 },
+}
+-- END escaped
+
+local SHORT = { [0x5c] = "\\\\", [0x09] = "\\t", [0x0a] = "\\n", [0x0d] = "\\r" }
+local REPLACEMENT = utf8_char(0xFFFD)
+
+local function escape_char(cp)
+  local short = SHORT[cp]
+  if short then return short end
+  for i = 1, #ESCAPED do
+    local range = ESCAPED[i]
+    if cp >= range[1] and cp <= range[2] then
+      return cp < 0x80 and format("\\x%02x", cp) or format("\\u{%x}", cp)
+    end
+  end
+  return nil
+end
+
+local function shown(s)
+  if not find(s, "[\0-\31\127-\255\\]") then return s end
+  local out, i, n = {}, 1, #s
+  while i <= n do
+    local valid, bad = utf8_len(s, i)
+    local stop = valid and n or bad - 1
+    if stop >= i then
+      for _, cp in utf8_codes(sub(s, i, stop)) do
+        out[#out + 1] = escape_char(cp) or utf8_char(cp)
+      end
+    end
+    if valid then break end
+    out[#out + 1] = REPLACEMENT
+    i = bad + 1
+  end
+  return concat(out)
+end
+M._shown = shown -- for the specs
 
 ---------------------------------------------------------------------------
 -- JSON in (the program's --json report): objects, arrays, strings, numbers,
@@ -561,11 +615,12 @@ local function run_trigger(kind, opts)
 end
 
 -- The trigger's failure line (README, "Messages"; FAILURE_START): what was
--- done still goes to stdout as the report's summary line.
+-- done still goes to stdout as the report's summary line. The message is
+-- one line whatever it holds: a newline in it (a file name's) is escaped.
 local function failure_line(kind, opts, message)
   local who = type(opts) == "table" and (opts.flavor or opts.python) or nil
-  return format(FAILURE_START[TRIGGER_COMMANDS[kind]], who and (tostring(who) .. " ") or "")
-    .. first_line(tostring(message))
+  return shown(format(FAILURE_START[TRIGGER_COMMANDS[kind]], who and (tostring(who) .. " ") or "")
+    .. tostring(message))
 end
 
 -- Prints a trigger's outcome: the report's lines on stdout, except its

@@ -208,7 +208,8 @@ impl Error {
             Error::StartupTimeout { interpreter, after } => format!(
                 "{}: compile worker did not start within {}s",
                 interpreter.display(),
-                after.as_secs()
+                // `0.5s` for half a second, not `0s`.
+                after.as_secs_f64()
             ),
             Error::InterpreterMismatch {
                 interpreter,

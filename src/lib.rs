@@ -62,6 +62,7 @@ mod python;
 pub mod run;
 pub mod settings;
 mod testing;
+pub mod text;
 
 pub use crate::bytecode::magic::MagicFrom;
 pub use crate::bytecode::pyc::InvalidationMode;

@@ -214,3 +214,105 @@ fn a_request_written_as_json_runs_as_its_flags_would() {
         "{error}"
     );
 }
+
+/// Issue 27, defect 4: every number an option takes has a range. A
+/// timeout of 1e19 s made a deadline the clock cannot hold: the program
+/// panicked (exit 101) after writing pycs, through pycache.conf as well,
+/// and `pycache config` showed it as 9223372036854775807.
+#[test]
+fn a_number_out_of_range_is_refused_before_anything_is_done() {
+    let python = debian_python();
+    let tree = Tree::new(&python);
+    let sources = populate(&tree);
+    let message = "timeout: must be a number of seconds > 0 and <= 86400, got 1e19";
+    let out = tree.pycache(&["update", "--timeout", "1e19"]).expect(2);
+    assert_eq!(out.stderr, format!("pycache: {message} (--timeout)\n"));
+    assert!(!tree.cache("top.py", 0).exists(), "nothing is written");
+    let out = tree.pycache(&["config", "--timeout", "1e19"]).expect(2);
+    assert_eq!(out.stderr, format!("pycache: {message} (--timeout)\n"));
+    let request = format!(
+        r#"{{"job": "update", "options": {{"flavor": "py311", "prefix": "{}", "timeout": 1e19}}}}"#,
+        tree.prefix.display()
+    );
+    let out = common::pycache(["request", &request]).expect(2);
+    assert_eq!(out.stderr, format!("pycache: {message}\n"));
+    // The file: ignored whole with a warning, as any value it cannot hold.
+    let conf = tree.tmp.path().join("pycache.conf");
+    std::fs::write(&conf, "timeout = 1e19\n").unwrap();
+    let conf = conf.to_str().unwrap();
+    let out = tree.pycache(&["update", "--config", conf]).expect(0);
+    let warning = format!("pycache: warning: {conf}:1: {message}; the file is ignored");
+    assert!(out.stdout.contains(&warning), "{}", out.stdout);
+    assert!(sources.iter().all(|s| s.exists()) && tree.cache("top.py", 2).exists());
+    // The longest timeout, and the shortest the clock can tell, read back
+    // as `pycache config` shows them.
+    for (given, shown) in [("86400", "86400"), ("1e-12", "1e-9"), ("0.25", "0.25")] {
+        let out = tree.pycache(&["config", "--timeout", given, "timeout"]);
+        assert_eq!(out.expect(0).stdout, format!("{shown}\n"), "{given}");
+        std::fs::write(conf, format!("timeout = {shown}\n")).unwrap();
+        let out = tree.pycache(&["config", "--config", conf, "timeout"]);
+        assert_eq!(out.expect(0).stdout, format!("{shown}\n"), "{given}");
+    }
+}
+
+/// Issue 27, defect 5: `--jobs 100000` started one interpreter per file.
+/// Workers are bounded by the cores pycache may use, and verbose output
+/// says the number was lowered; the setting stays as given.
+#[test]
+fn jobs_start_no_more_interpreters_than_cores() {
+    let cores = std::thread::available_parallelism().unwrap().get();
+    let python = debian_python();
+    let tree = Tree::new(&python);
+    for i in 0..4 * cores + 4 {
+        tree.write(format!("m{i}.py"), "X = 1\n");
+    }
+    let out = tree
+        .pycache(&["update", "--json", "--jobs", "100000"])
+        .expect(0);
+    let report = out.json();
+    assert_eq!(report["compiled"].as_array().unwrap().len(), 4 * cores + 4);
+    let started = report["interpreters_started"].as_u64().unwrap() as usize;
+    assert!(
+        (1..=cores).contains(&started),
+        "{started} interpreters for {cores} cores"
+    );
+    let note = format!("jobs: 100000 lowered to {cores}, the cores pycache may use");
+    assert_eq!(report["notes"], serde_json::json!([note]), "{report}");
+    // Verbose output says so; `config` shows the setting as given.
+    tree.write("m0.py", "X = 22\n");
+    let out = tree.pycache(&["update", "-v", "-j", "100000"]).expect(0);
+    assert!(
+        out.stdout.contains(&format!("  note: {note}\n")),
+        "{}",
+        out.stdout
+    );
+    let out = tree.pycache(&["config", "-j", "100000", "jobs"]).expect(0);
+    assert_eq!(out.stdout, "100000\n");
+}
+
+/// Issue 27, defect 7: a request nested 30,000 levels deep took time
+/// quadratic in its depth and then overflowed the stack (the program
+/// aborted). No request is deeper than 5 levels; a deeper one is the
+/// request's error, after one pass over it.
+#[test]
+fn a_request_deeper_than_any_is_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let refused = "pycache: request: nested deeper than 5 levels, which no request is; \
+                   the pycache program and lua/pycache.lua must come from the same pycache: \
+                   reinstall pycache\n";
+    for depth in [30_000, 1_000_000] {
+        let file = tmp.path().join(format!("{depth}.json"));
+        let nested = format!("{}{}", "[".repeat(depth), "]".repeat(depth));
+        let request = format!(r#"{{"job": "check", "options": [["levels", {nested}]]}}"#);
+        std::fs::write(&file, request).unwrap();
+        let out = common::pycache(["request", "--from", file.to_str().unwrap()]).expect(2);
+        assert_eq!(out.stderr, refused, "{depth} levels");
+        let out = common::pycache(["request", "--json", "--from", file.to_str().unwrap()]);
+        let error = out.expect(2).json();
+        assert_eq!(error["kind"], "option", "{error}");
+        assert_eq!(
+            format!("pycache: {}\n", error["error"].as_str().unwrap()),
+            refused
+        );
+    }
+}

@@ -57,6 +57,16 @@ fn pycache_lua_starts_failure_lines_as_the_engine_does() {
 }
 
 #[test]
+fn pycache_lua_escapes_its_lines_as_the_engine_does() {
+    generated_block(
+        "lua/pycache.lua",
+        "-- BEGIN escaped",
+        "-- END escaped",
+        &pycache::text::lua_table(),
+    );
+}
+
+#[test]
 fn pycache_lua_leaves_options_to_the_engine() {
     // It passes the engine's options on as they are: no key of the engine
     // and none of its messages is written in it.

@@ -95,8 +95,8 @@ impl Engine {
         self.set("invalidation_mode", Value::Str(mode.as_str().into()))
     }
 
-    /// Compile workers at most. By default the number of cores; 0 means
-    /// the default.
+    /// Compile workers at most. By default the number of cores pycache may
+    /// use; 0 means the default, and more than the cores count as the cores.
     pub fn jobs(self, jobs: usize) -> Result<Engine, Error> {
         self.set("jobs", Value::Int(i64::try_from(jobs).unwrap_or(i64::MAX)))
     }
@@ -271,8 +271,10 @@ impl Engine {
                 return Ok(report.finish(started.elapsed()));
             }
         };
+        let (workers, lowered) = self.options.workers();
+        report.notes.extend(lowered);
         let options = CompileOptions {
-            workers: self.options.workers,
+            workers,
             mode: self.options.invalidation_mode,
             timeout: self.options.timeout,
             startup_timeout: self.options.timeout,
@@ -487,9 +489,9 @@ impl Engine {
             n => format!(" and {} more", n - 1),
         };
         Some(format!(
-            "no touched directory is in {} (got {:?}{more}); updating the whole site-packages",
+            "no touched directory is in {} (got \"{}\"{more}); updating the whole site-packages",
             location.runtime.display(),
-            dirs[0]
+            dirs[0].display()
         ))
     }
 

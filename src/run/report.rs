@@ -38,11 +38,13 @@
 //!                                        for its magic number by this command
 //! elapsed_ms     int
 //! levels         [int]                   the optimization levels kept
-//! lines          [string]                the human summary, as printed; with an error,
-//!                                        its line is the last
+//! lines          [string]                the human summary, as printed (control
+//!                                        characters escaped: src/text.rs); with an
+//!                                        error, its line is the last
 //! exit_code      0 | 1 | 3 (130 | 143 from the program when interrupted)
 //! ```
 
+use std::borrow::Cow;
 use std::fmt::{self, Write as _};
 use std::path::PathBuf;
 use std::time::Duration;
@@ -51,6 +53,7 @@ use serde::Serialize;
 
 use crate::bytecode::magic::MagicFrom;
 use crate::error::{Error, Failure};
+use crate::text::shown;
 
 /// The exit code when everything went well.
 pub const EXIT_OK: i32 = 0;
@@ -302,8 +305,21 @@ impl Report {
     }
 
     /// The human output: a summary line, then one line per failure; with
-    /// `verbose`, what was found or done file by file and the notes.
+    /// `verbose`, what was found or done file by file and the notes. Each
+    /// line is text for a terminal ([`crate::text::shown`]): file names,
+    /// compiler messages and interpreter output have their control
+    /// characters escaped.
     pub fn render(&self, verbose: bool) -> Vec<String> {
+        let mut lines = self.lines(verbose);
+        for line in &mut lines {
+            if let Cow::Owned(escaped) = shown(line) {
+                *line = escaped;
+            }
+        }
+        lines
+    }
+
+    fn lines(&self, verbose: bool) -> Vec<String> {
         let mut lines = vec![format!(
             ">=> Python {}: {}",
             self.python.version,

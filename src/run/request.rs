@@ -22,6 +22,7 @@ use crate::run::serialize::{Form, Shaped};
 use crate::settings::config::{Effective, KEYS};
 use crate::settings::flavor::Flavor;
 use crate::settings::options::{OptionError, Options, Selection, Value};
+use crate::text::{shown, shown_in_format};
 
 /// What a front asks for.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -314,7 +315,10 @@ impl Response {
 
     /// Writes the response as a program does: reports and settings on
     /// `out` (as text, or as JSON in a JSON form), and every error as a
-    /// line on `err` (with JSON, the error is on `out` too).
+    /// line on `err` (with JSON, the error is on `out` too). Every line of
+    /// text is shown as [`crate::text`] says: a report's lines are
+    /// ([`Report::render`]), error lines here, and the settings' UCL with
+    /// its own quoting.
     pub fn write(
         &self,
         output: Output,
@@ -330,16 +334,13 @@ impl Response {
             Response::Report(report) => write_report(report, text, out),
             Response::Each { prefix, each, .. } => {
                 if each.is_empty() {
-                    writeln!(
-                        out,
-                        ">=> no Python flavor installed under {}",
-                        prefix.display()
-                    )?;
+                    let line = format!(">=> no Python flavor installed under {}", prefix.display());
+                    writeln!(out, "{}", shown(&line))?;
                 }
                 for (_, result) in each {
                     match result {
                         Ok(report) => write_report(report, text, out)?,
-                        Err(failed) => writeln!(err, "pycache: {}", failed.error)?,
+                        Err(failed) => error_line(err, &failed.error, "")?,
                     }
                 }
                 Ok(())
@@ -350,7 +351,9 @@ impl Response {
                         Some(key) => (effective.value(key)).expect("checked in answer"),
                         None => effective.render(),
                     };
-                    out.write_all(text.as_bytes())?;
+                    for line in text.split_terminator('\n') {
+                        writeln!(out, "{}", shown_in_format(line))?;
+                    }
                 }
                 Ok(())
             }
@@ -369,12 +372,12 @@ impl Response {
                     _ => None,
                 };
                 let flag = flag.map(|f| format!(" ({f})")).unwrap_or_default();
-                writeln!(err, "pycache: {}{flag}", failed.error)
+                error_line(err, &failed.error, &flag)
             }
             Response::Each { each, .. } => {
                 for (_, result) in each {
                     if let Err(failed) = result {
-                        writeln!(err, "pycache: {}", failed.error)?;
+                        error_line(err, &failed.error, "")?;
                     }
                 }
                 Ok(())
@@ -410,6 +413,11 @@ impl Response {
             _ => Shaped::new(self, form).to_json() + "\n",
         }
     }
+}
+
+/// `pycache: ERROR` and what follows it, as one line of text.
+fn error_line(err: &mut dyn Write, error: &Error, after: &str) -> io::Result<()> {
+    writeln!(err, "{}", shown(&format!("pycache: {error}{after}")))
 }
 
 fn write_report(report: &Report, text: Text, out: &mut dyn Write) -> io::Result<()> {

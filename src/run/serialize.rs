@@ -14,6 +14,7 @@ use serde_json::value::RawValue;
 
 use crate::error::Failure;
 use crate::run::report::{Compiled, Pending, PythonInfo, Report};
+use crate::text::is_escaped;
 
 /// How a response is written.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -48,12 +49,19 @@ impl<'a, T: ?Sized> Shaped<'a, T> {
         Shaped { value, form }
     }
 
-    /// One line of JSON (in a JSON form).
+    /// One line of JSON (in a JSON form), strings written as
+    /// `TerminalSafe` says (DEL, C1 and the bidirectional overrides escaped).
     pub fn to_json(&self) -> String
     where
         Self: Serialize,
     {
-        serde_json::to_string(self).expect("a response always serializes")
+        let mut out = Vec::new();
+        self.serialize(&mut serde_json::Serializer::with_formatter(
+            &mut out,
+            TerminalSafe,
+        ))
+        .expect("a response always serializes");
+        String::from_utf8(out).expect("serde_json writes UTF-8")
     }
 
     fn of<U: ?Sized>(&self, value: &'a U) -> Shaped<'a, U> {
@@ -61,6 +69,31 @@ impl<'a, T: ?Sized> Shaped<'a, T> {
             value,
             form: self.form,
         }
+    }
+}
+
+/// serde_json's compact JSON, with every character of
+/// [`crate::text::ESCAPED`] in a string written as `\uXXXX`: serde_json
+/// escapes C0 only, and leaves DEL, C1 and the bidirectional overrides raw,
+/// which a terminal showing the JSON would act on. A reader gets the same
+/// string back either way.
+struct TerminalSafe;
+
+impl serde_json::ser::Formatter for TerminalSafe {
+    fn write_string_fragment<W: ?Sized + std::io::Write>(
+        &mut self,
+        writer: &mut W,
+        fragment: &str,
+    ) -> std::io::Result<()> {
+        let mut start = 0;
+        for (at, c) in fragment.char_indices() {
+            if is_escaped(c) {
+                writer.write_all(&fragment.as_bytes()[start..at])?;
+                write!(writer, "\\u{:04x}", c as u32)?;
+                start = at + c.len_utf8();
+            }
+        }
+        writer.write_all(&fragment.as_bytes()[start..])
     }
 }
 
@@ -230,7 +263,8 @@ impl Report {
     }
 }
 
-/// A path as a JSON string, non-UTF-8 bytes as `\udcXX`.
+/// A path as a JSON string, non-UTF-8 bytes as `\udcXX`, every character
+/// of [`crate::text::ESCAPED`] as `\uXXXX`.
 fn json_string(path: &Path) -> String {
     let mut out = String::with_capacity(path.as_os_str().len() + 2);
     out.push('"');
@@ -239,7 +273,7 @@ fn json_string(path: &Path) -> String {
             match c {
                 '"' => out.push_str("\\\""),
                 '\\' => out.push_str("\\\\"),
-                c if (c as u32) < 0x20 => {
+                c if is_escaped(c) => {
                     let _ = write!(out, "\\u{:04x}", c as u32);
                 }
                 c => out.push(c),
@@ -262,5 +296,18 @@ mod tests {
     fn json_paths_keep_every_byte() {
         let p = Path::new(OsStr::from_bytes(b"/a\"b\\c\nd\xff\xc3\xa9"));
         assert_eq!(json_string(p), r#""/a\"b\\c\u000ad\udcffé""#);
+    }
+
+    #[test]
+    fn json_shows_a_terminal_nothing_it_acts_on() {
+        let odd = "\u{1b}[2J\u{7f}\u{9b}\u{202e}é\u{2069}";
+        let written = r#""\u001b[2J\u007f\u009b\u202eé\u2069""#;
+        assert_eq!(json_string(Path::new(odd)), written);
+        let failure = Failure::new(Path::new(odd), odd.into());
+        assert_eq!(
+            Shaped::new(&failure, Form::Json).to_json(),
+            format!(r#"{{"path":{written},"reason":{written}}}"#)
+        );
+        assert_eq!(serde_json::from_str::<String>(written).unwrap(), odd);
     }
 }

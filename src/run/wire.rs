@@ -19,6 +19,11 @@
 //! word for is an object: `{"number": "inf"}` (also `-inf`, `nan`), and
 //! `{"type": "function"}` for a Lua value no option takes, shown by its
 //! type in the message.
+//!
+//! A request is at most [`DEPTH_MAX`] arrays and objects deep; a deeper
+//! one is refused after one pass over its bytes, before it is parsed (each
+//! level is parsed again as a value of its own: a request 30,000 levels
+//! deep cost time quadratic in its depth and then overflowed the stack).
 
 use serde::Deserialize;
 use serde::de::{Deserializer, Visitor};
@@ -37,12 +42,17 @@ pub fn read(text: &[u8], cancel: &Cancel) -> Result<Request, OptionError> {
             "{what}; the pycache program and lua/pycache.lua must come from the same pycache: reinstall pycache"
         ),
     };
+    if too_deep(text) {
+        return Err(bad(format!(
+            "nested deeper than {DEPTH_MAX} levels, which no request is"
+        )));
+    }
     let wire: Wire =
         serde_json::from_slice(text).map_err(|e| bad(format!("not a request: {e}")))?;
     let job = Job::named(wire.job).ok_or_else(|| {
         let names: Vec<&str> = Job::NAMED.iter().map(|(name, _)| *name).collect();
         bad(format!(
-            "unknown job {:?}; one of {}",
+            "unknown job \"{}\"; one of {}",
             wire.job,
             names.join(", ")
         ))
@@ -55,6 +65,43 @@ pub fn read(text: &[u8], cancel: &Cancel) -> Result<Request, OptionError> {
     let mut request = Request::new(job, options, cancel.clone());
     request.all = wire.all;
     Ok(request)
+}
+
+/// The deepest a request can be: the request, its options (an array of
+/// pairs), a pair, a value's array, and an object naming what JSON cannot
+/// say inside it (`[{"number": "inf"}]`). lua/pycache.lua writes no deeper
+/// (a table inside an option's table is only named), and neither does any
+/// request the module documentation describes.
+pub const DEPTH_MAX: usize = 5;
+
+/// Whether arrays and objects nest deeper than [`DEPTH_MAX`] in `text`:
+/// brackets counted outside strings, in one pass that stops at the first
+/// level too deep. Text that is not JSON is left to the parser.
+fn too_deep(text: &[u8]) -> bool {
+    let (mut depth, mut in_string, mut escaped) = (0usize, false, false);
+    for &b in text {
+        if in_string {
+            match b {
+                _ if escaped => escaped = false,
+                b'\\' => escaped = true,
+                b'"' => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match b {
+            b'"' => in_string = true,
+            b'[' | b'{' => {
+                depth += 1;
+                if depth > DEPTH_MAX {
+                    return true;
+                }
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    false
 }
 
 #[derive(Deserialize)]
@@ -270,7 +317,7 @@ mod tests {
             ),
             (
                 r#"[["timeout", {"number": "-inf"}]]"#,
-                "timeout: must be a number of seconds > 0, got -inf",
+                "timeout: must be a number of seconds > 0 and <= 86400, got -inf",
             ),
             (r#""x""#, "options must be a table, got string"),
             (r#"5"#, "options must be a table, got integer"),
@@ -285,6 +332,44 @@ mod tests {
             o.selection().site_packages.as_deref(),
             Some(std::path::Path::new("/sp"))
         );
+    }
+
+    #[test]
+    fn a_request_deeper_than_any_is_refused_before_it_is_parsed() {
+        let request = |options: &str| format!(r#"{{"job":"check","options":{options}}}"#);
+        let deep = |n: usize| {
+            request(&format!(
+                r#"[["levels",{}{}]]"#,
+                "[".repeat(n),
+                "]".repeat(n)
+            ))
+        };
+        let refused = "request: nested deeper than 5 levels, which no request is; \
+                       the pycache program and lua/pycache.lua must come from the same pycache: \
+                       reinstall pycache";
+        for text in [
+            deep(3),
+            deep(30_000),
+            deep(1_000_000),
+            "[".repeat(1_000_000),
+        ] {
+            let e = read(text.as_bytes(), &Cancel::new()).unwrap_err();
+            assert_eq!(e.to_string(), refused, "{}", &text[..40]);
+        }
+        // The deepest a request is: read, and its value judged by the engine.
+        let e = read(
+            request(r#"[["levels",[{"number":"inf"}]]]"#).as_bytes(),
+            &Cancel::new(),
+        );
+        assert_eq!(
+            e.unwrap_err().to_string(),
+            "levels[1]: must be 0, 1 or 2, got inf"
+        );
+        let e = read(deep(2).as_bytes(), &Cancel::new()).unwrap_err();
+        assert_eq!(e.to_string(), "levels[1]: must be 0, 1 or 2, got a table");
+        // Brackets in a string are no level, an escaped quote ends none.
+        let o = options(r#"{"dirs":["[[[[[[", "\"[[[[[[\\", "{{{{{{"]}"#).unwrap();
+        assert_eq!(o.dirs().unwrap().len(), 3);
     }
 
     #[test]

@@ -660,7 +660,7 @@ mod tests {
         assert_eq!(
             applied.warning().unwrap(),
             format!(
-                "{}:2: timeout: must be a number of seconds > 0, got 0; the file is ignored",
+                "{}:2: timeout: must be a number of seconds > 0 and <= 86400, got 0; the file is ignored",
                 path.display()
             )
         );

@@ -19,7 +19,7 @@ pub const OLDEST_FREE_THREADED_MINOR: u8 = 13;
 /// pycache does not serve.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[error(
-    "invalid flavor {flavor:?}: {reason}; expected pyXY such as py39 or py311, or py313t for a free-threaded build"
+    "invalid flavor \"{flavor}\": {reason}; expected pyXY such as py39 or py311, or py313t for a free-threaded build"
 )]
 pub struct FlavorError {
     /// The name as given.

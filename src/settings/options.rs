@@ -33,9 +33,10 @@ pub enum Kind {
     Levels,
     /// An invalidation mode name.
     Mode,
-    /// A whole number of workers, 0 for one per core.
+    /// A whole number of workers, 0 for one per core; more than the
+    /// cores count as the cores (`Options::workers`).
     Workers,
-    /// A number of seconds, fractions allowed.
+    /// A number of seconds, fractions allowed, up to [`TIMEOUT_MAX`].
     Seconds,
     /// A whole number of mebibytes, 0 for no limit.
     Mebibytes,
@@ -101,6 +102,11 @@ pub struct Def {
     /// What the option does.
     pub help: &'static str,
 }
+
+/// The longest `timeout`: a day. A file that takes longer to compile is
+/// not compiling; the bound keeps every deadline (now + timeout) a time the
+/// clock can hold, so no timeout given can overflow one.
+pub const TIMEOUT_MAX: Duration = Duration::from_secs(86_400);
 
 /// The environment variable naming the configuration file to read when
 /// no `config` option is given.
@@ -192,7 +198,8 @@ pub const OPTIONS: &[Def] = &[
         kind: Kind::Workers,
         expected: "a whole number >= 0 (0: one per core)",
         default: "cores",
-        help: "compile workers (never more than files)",
+        help: "compile workers: at most one per file and one per core pycache may use (CPU \
+               affinity, cpusets and cgroup quotas count); a larger number is lowered to that",
     },
     Def {
         key: "exclude",
@@ -223,9 +230,10 @@ pub const OPTIONS: &[Def] = &[
         short: None,
         value_name: "SECS",
         kind: Kind::Seconds,
-        expected: "a number of seconds > 0",
+        expected: "a number of seconds > 0 and <= 86400",
         default: "120",
-        help: "longest time one file may take to compile, and a compile worker to start (to greet)",
+        help: "longest time one file may take to compile, and a compile worker to start \
+               (to greet); at most a day",
     },
     Def {
         key: "memory_limit",
@@ -403,14 +411,21 @@ fn number(text: &[u8]) -> Value {
 }
 
 /// How a message shows a value: as Lua's `tostring` would for numbers and
-/// booleans, quoted for strings, by type for anything else.
+/// booleans, between quotes for strings, by type for anything else. A
+/// string is shown as it is: the line it ends up in is escaped for the
+/// terminal as a whole (src/text.rs), and a message given as data (JSON,
+/// a Lua error) keeps the value as given.
 impl fmt::Display for Value {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Value::Int(n) => write!(f, "{n}"),
             Value::Num(n) if n.fract() == 0.0 && n.abs() < 1e15 => write!(f, "{n:.1}"),
+            // As it was most likely written: `1e19`, not twenty digits.
+            Value::Num(n) if n.is_finite() && (n.abs() >= 1e15 || n.abs() < 1e-4) => {
+                write!(f, "{n:e}")
+            }
             Value::Num(n) => write!(f, "{n}"),
-            Value::Str(s) => write!(f, "{:?}", String::from_utf8_lossy(s)),
+            Value::Str(s) => write!(f, "\"{}\"", String::from_utf8_lossy(s)),
             Value::Bool(b) => write!(f, "{b}"),
             Value::List(_) => f.write_str("a table"),
             Value::Other(t) => write!(f, "a {t}"),
@@ -493,7 +508,8 @@ pub struct Options {
     pub(crate) levels: Vec<u8>,
     /// How written pycs are validated.
     pub(crate) invalidation_mode: InvalidationMode,
-    /// Compile workers at most.
+    /// Compile workers at most, as given (0: the cores); a run starts no
+    /// more than the cores ([`Options::workers`]).
     pub(crate) workers: usize,
     /// Sources never compiled.
     pub(crate) exclude: Vec<Pattern>,
@@ -554,6 +570,9 @@ const MIN_MEMORY_LIMIT: i64 = 64;
 /// The most a limit may be, 1 TiB, so that the bytes fit every `rlim_t`.
 const MAX_MEMORY_LIMIT: i64 = 1 << 20;
 
+/// The cores this process may run on: std asks the system for the CPU
+/// affinity mask and, on Linux, the cgroup quota too (`cpuset_getaffinity`
+/// on FreeBSD); more workers than these only wait for one another.
 fn cores() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get())
 }
@@ -626,10 +645,12 @@ impl Options {
                     Value::Num(n) => n,
                     _ => unreachable!("matched above"),
                 };
-                self.timeout = Duration::try_from_secs_f64(secs)
-                    .ok()
-                    .filter(|d| !d.is_zero())
-                    .ok_or_else(bad)?;
+                // NaN fails both comparisons. A positive time too short for
+                // the clock is its shortest, never zero.
+                if !(secs > 0.0 && secs <= TIMEOUT_MAX.as_secs_f64()) {
+                    return Err(bad());
+                }
+                self.timeout = Duration::from_secs_f64(secs).max(Duration::from_nanos(1));
             }
             (Kind::Mebibytes, _) => match whole(&value) {
                 Some(0) => self.memory_limit = None,
@@ -731,6 +752,22 @@ impl Options {
         self.config_env = var(CONFIG_ENV).map(PathBuf::from);
     }
 
+    /// The compile workers a run may start: `jobs`, but no more than the
+    /// cores (more only wait for one another, each an interpreter in
+    /// memory); with the note verbose output gives when `jobs` was lowered.
+    /// The setting itself stays as given, as `pycache config` shows it.
+    pub(crate) fn workers(&self) -> (usize, Option<String>) {
+        let cores = cores();
+        if self.workers <= cores {
+            return (self.workers, None);
+        }
+        let note = format!(
+            "jobs: {} lowered to {cores}, the cores pycache may use",
+            self.workers
+        );
+        (cores, Some(note))
+    }
+
     /// The directories to look at, when only some are (`dirs`).
     pub fn dirs(&self) -> Option<&[PathBuf]> {
         self.dirs.as_deref()
@@ -742,11 +779,13 @@ impl Options {
     }
 }
 
-/// A number with no fraction, as Lua's `math.tointeger` sees it.
+/// A number with no fraction, as Lua's `math.tointeger` sees it: a float
+/// only within an integer's range (-2^63 to 2^63, the last excluded).
 fn whole(value: &Value) -> Option<i64> {
+    const LIMIT: f64 = 9_223_372_036_854_775_808.0; // 2^63
     match *value {
         Value::Int(n) => Some(n),
-        Value::Num(n) if n.fract() == 0.0 && n.abs() < 9.0e15 => Some(n as i64),
+        Value::Num(n) if n.fract() == 0.0 && (-LIMIT..LIMIT).contains(&n) => Some(n as i64),
         _ => None,
     }
 }
@@ -776,8 +815,12 @@ pub(crate) fn checked_glob(def: &Def, i: usize, value: &Value) -> Result<Pattern
         _ => None,
     };
     let text = text.ok_or_else(|| OptionError::element(def, i, value))?;
-    Pattern::new(text)
-        .map_err(|e| OptionError::new(def.key, format!("{text:?} is not a valid glob: {}", e.msg)))
+    Pattern::new(text).map_err(|e| {
+        OptionError::new(
+            def.key,
+            format!("\"{text}\" is not a valid glob: {}", e.msg),
+        )
+    })
 }
 
 #[cfg(test)]
@@ -802,7 +845,7 @@ mod tests {
         );
         assert_eq!(
             set("timeout", Value::Int(0)).unwrap_err(),
-            "timeout: must be a number of seconds > 0, got 0"
+            "timeout: must be a number of seconds > 0 and <= 86400, got 0"
         );
         assert_eq!(
             set("levels", Value::List(vec![Value::Int(0), Value::Int(3)])).unwrap_err(),
@@ -815,6 +858,60 @@ mod tests {
         assert_eq!(
             set("prefix", Value::Str(Vec::new())).unwrap_err(),
             "prefix: must be a path, got \"\""
+        );
+    }
+
+    #[test]
+    fn every_number_has_a_range() {
+        let refused = |key: &str, value: Value| set(key, value).unwrap_err();
+        // Instant + 1e19 s overflows: no such timeout gets in.
+        for (value, shown) in [
+            (Value::Num(1e19), "1e19"),
+            (Value::Num(86_400.5), "86400.5"),
+            (Value::Int(i64::MAX), "9223372036854775807"),
+            (Value::Num(f64::INFINITY), "inf"),
+            (Value::Num(f64::NAN), "NaN"),
+            (Value::Num(-1e-9), "-1e-9"),
+        ] {
+            assert_eq!(
+                refused("timeout", value),
+                format!("timeout: must be a number of seconds > 0 and <= 86400, got {shown}")
+            );
+        }
+        let expected = &def("timeout").unwrap().expected;
+        assert!(expected.ends_with(&format!("<= {}", TIMEOUT_MAX.as_secs())));
+        assert_eq!(
+            set("timeout", Value::Int(86_400)).unwrap().timeout,
+            TIMEOUT_MAX
+        );
+        // Shorter than the clock can tell is its shortest time, never none.
+        assert_eq!(
+            set("timeout", Value::Num(1e-12)).unwrap().timeout,
+            Duration::from_nanos(1)
+        );
+        // More workers than cores only wait for one another: the cores.
+        let cores = cores();
+        for n in [i64::MAX, 100_000, cores as i64 + 1] {
+            let note = format!("jobs: {n} lowered to {cores}, the cores pycache may use");
+            let o = set("jobs", Value::Int(n)).unwrap();
+            assert_eq!(o.workers(), (cores, Some(note)));
+        }
+        for n in [0, cores as i64] {
+            assert_eq!(set("jobs", Value::Int(n)).unwrap().workers(), (cores, None));
+        }
+        let o = set("jobs", Value::Num(2f64.powi(62))).unwrap();
+        assert_eq!(o.workers().0, cores);
+        assert_eq!(
+            refused("jobs", Value::Num(1e19)),
+            "jobs: must be a whole number >= 0 (0: one per core), got 1e19"
+        );
+        assert_eq!(
+            refused("jobs", Value::Int(i64::MIN)),
+            "jobs: must be a whole number >= 0 (0: one per core), got -9223372036854775808"
+        );
+        assert_eq!(
+            refused("levels", Value::List(vec![Value::Int(i64::MAX)])),
+            "levels[1]: must be 0, 1 or 2, got 9223372036854775807"
         );
     }
 

@@ -555,9 +555,9 @@ fn quote(s: &str) -> String {
             '\n' => out.push_str("\\n"),
             '\r' => out.push_str("\\r"),
             '\t' => out.push_str("\\t"),
-            c if (c as u32) < 0x20 || c == '\u{7f}' => {
-                out.push_str(&format!("\\u{:04x}", c as u32))
-            }
+            // Also C1 and the bidirectional overrides: `pycache config`
+            // prints this, and the escape reads back as the character.
+            c if crate::text::is_escaped(c) => out.push_str(&format!("\\u{:04x}", c as u32)),
             c => out.push(c),
         }
     }
@@ -579,6 +579,17 @@ mod tests {
 
     fn error(text: &str) -> String {
         parse(text).expect_err(text).to_string()
+    }
+
+    #[test]
+    fn a_string_is_written_with_nothing_a_terminal_acts_on() {
+        let odd = "\u{1b}[2J\u{7f}\u{9b}\u{202e}\u{2066}é\\";
+        let written = write_value(&Ucl::Str(odd.into()));
+        assert_eq!(written, r#""\u001b[2J\u007f\u009b\u202e\u2066é\\""#);
+        assert_eq!(
+            values(&format!("k = {written}")),
+            [("k".into(), Ucl::Str(odd.into()))]
+        );
     }
 
     #[test]

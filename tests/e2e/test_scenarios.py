@@ -267,7 +267,8 @@ class Scenarios:
         self.assert_ok(runs)
         out = plain(runs)
         lines = [l for l in out.splitlines() if "pycache.conf" in l]
-        self.assertEqual(lines, [f"pycache: warning: {conf}:3: timeout: must be a number of seconds > 0, "
+        self.assertEqual(lines, [f"pycache: warning: {conf}:3: timeout: must be a number of seconds > 0 "
+                                 f"and <= 86400, "
                                  f"got \"soon\"; the file is ignored"], out)
         self.assertNotIn("bytecode not updated", out)
         for pyc in self.env.pycs("demo/old.py"):
@@ -307,6 +308,24 @@ class Scenarios:
         self.env.verify(["py2/__init__.py", "py2/good.py"])
         for pyc in self.env.pycs("py2/bad.py"):
             self.assertFalse(pyc.exists(), pyc)
+
+    def test_5b_file_names_reach_no_terminal_raw(self):
+        # Issue 27: a package names its files to act on root's terminal (a
+        # title, a cleared screen, a line printed over, C1, a name read
+        # backwards); the trigger shows each as an escape.
+        evil = "evil\x1b]2;title\x07"
+        hostile = {f"{evil}/__init__.py": b"", f"{evil}/clear\x1b[2J.py": b"X = 1\n",
+                   f"{evil}/cr\rFAKE\n>=> fake.py": b"print 'x'\n", f"{evil}/c1\x9b\u202eyp.py": b"Y = 2\n"}
+        runs = self.env.system.install(self.env.files(hostile), mtime=T1)
+        self.assert_ok(runs)
+        out = plain(runs)
+        acts = [c for c in out if c != "\n" and (ord(c) < 0x20 or 0x7f <= ord(c) <= 0x9f
+                                                  or c in "\u061c\u200e\u200f"
+                                                  or 0x2028 <= ord(c) <= 0x202e or 0x2066 <= ord(c) <= 0x2069)]
+        self.assertEqual(acts, [], repr(out))
+        self.assertIn(f"\npycache: {self.env.sp}/evil\\x1b]2;title\\x07/cr\\rFAKE\\n>=> fake.py: SyntaxError", out)
+        self.assertEqual(len(out.splitlines()), 2, out)
+        self.assertIn("wrote 9 pycs (3 .pyc, 3 .opt-1.pyc, 3 .opt-2.pyc) for 3 sources", out)
 
     def test_6_interpreter_gone_still_cleans_with_one_plain_message(self):
         self.assert_ok(self.env.system.install(self.env.files(DEMO_1), mtime=T1))

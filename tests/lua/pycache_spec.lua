@@ -19,6 +19,18 @@ local function captured(f)
   return table.concat(out), table.concat(err), a, b
 end
 
+-- Fails on what a terminal would act on (issue 27): output must be UTF-8
+-- and hold no control character but the newline ending a line, no C1, no
+-- bidirectional mark or override.
+local function terminal_safe(s)
+  assert.truthy(utf8.len(s), "not UTF-8: " .. s)
+  local body = s:gsub("\n", "")
+  for _, raw in ipairs({ "[\0-\31\127]", "\194[\128-\159]", "\216\156", "\226\128[\142\143\168-\174]",
+      "\226\129[\166-\169]" }) do
+    assert.is_nil(body:find(raw), s)
+  end
+end
+
 -- Compares reports of the two backends, without timings.
 local function comparable(r)
   local c = {}
@@ -125,6 +137,43 @@ describe("pycache.lua", function()
         end
       end)
     end
+
+    for _, backend in ipairs({ "native", "exec" }) do
+      it("prints nothing a file name holds unescaped (" .. backend .. ")", function()
+        local dir = sp .. "/pkg\27]2;title\7"
+        for _, name in ipairs({ "clear\27[2J.py", "cr\rFAKE.py", "nl\n>=> fake.py", "del\127.py", "c1\194\155.py",
+            "raw\155.py", "bidi\226\128\174yp.py", "back\\x1b.py" }) do
+          H.write(dir .. "/" .. name, "X = 1\n")
+        end
+        H.write(dir .. "/bad\27[31m\r.py", "print 'x'\n")
+        local out, err = captured(function() return pycache.trigger(opts{ backend = backend }) end)
+        assert.equal("", err)
+        terminal_safe(out)
+        assert.equal(2, select(2, out:gsub("\n", "")), out)
+        assert.truthy(out:find("\npycache: " .. sp .. "/pkg\\x1b]2;title\\x07/bad\\x1b[31m\\r.py: SyntaxError", 1, true), out)
+        -- pycache.lua's own line quotes the engine's error as the program
+        -- prints it.
+        local gone = tmp .. "/gone\27[2J\r\n\226\128\174\155\\"
+        out, err = captured(function() return pycache.trigger(opts{ backend = backend, site_packages = gone }) end)
+        terminal_safe(err)
+        local p = io.popen(H.quote(program) .. " check --no-config --python " .. H.python .. " --site-packages "
+          .. H.quote(gone) .. " 2>&1")
+        local line = p:read("a")
+        p:close()
+        assert.truthy(line:find(tmp .. "/gone\\x1b[2J\\r\\n\\u{202e}\239\191\189\\\\: site-packages directory", 1, true), line)
+        assert.equal("pycache: py311 bytecode not updated: " .. line:sub(#"pycache: " + 1), err)
+      end)
+    end
+
+    it("escapes what it quotes in its own line", function()
+      local program_odd = tmp .. "/nope\27]0;x\7\r\155"
+      local _, err = captured(function() return pycache.trigger(opts{ backend = "exec", program = program_odd }) end)
+      terminal_safe(err)
+      assert.equal("pycache: py311 bytecode not updated: " .. tmp
+        .. "/nope\\x1b]0;x\\x07\\r\239\191\189: program not found; reinstall pycache\n", err)
+      assert.equal("a\\\\b\\x1b\\u{9b}\\u{202e}\239\191\189\\n", pycache._shown("a\\b\27\194\155\226\128\174\255\n"))
+      assert.equal("caf\195\169 \226\128\175", pycache._shown("caf\195\169 \226\128\175"))
+    end)
 
     it("never raises and prints one plain line", function()
       local cases = {
