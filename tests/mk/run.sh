@@ -187,11 +187,13 @@ check "example port: pkg-install and the periodic script are substituted" "pkg-i
 check "example port: installs every manual page of man/" \
 	"$(cd "$root/man" && ls | sed -E 's!^(.*)\.([0-9])$!share/man/man\2/\1.\2.gz!' | sort)" \
 	"$(ex -V '${PLIST_FILES}' | tr ' ' '\n' | grep '^share/man/' | sort)"
+# SUB_LIST: python.mk's entries, then pycache.mk's.
+pysub=$(mk USES=python:env -V '${SUB_LIST}')
 check "SUB_LIST carries the flavors and the program for pkg-install" \
-	'PYCACHE_FLAVORS="py310 py311 py312 py313 py39" PYCACHE_CMD=/usr/local/bin/pycache' \
+	"$pysub"' PYCACHE_FLAVORS="py310 py311 py312 py313 py39" PYCACHE_CMD=/usr/local/bin/pycache' \
 	"$(mk -V '${SUB_LIST}')"
 check "SUB_LIST with free-threaded flavors and knobs" \
-	'PYCACHE_FLAVORS="py313 py313t" PYCACHE_CMD=/opt/pc/bin/pycache' \
+	"$pysub"' PYCACHE_FLAVORS="py313 py313t" PYCACHE_CMD=/opt/pc/bin/pycache' \
 	"$(mk 'PYCACHE_FLAVORS=py313t py313' PYCACHE_PREFIX=/opt/pc -V '${SUB_LIST}')"
 # pkg-install.in as the ports tree renders it (SUB_LIST through sed): every
 # placeholder filled, and valid sh.
