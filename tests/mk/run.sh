@@ -1,8 +1,18 @@
 #!/bin/sh
-# bmake tests of Mk/Uses/pycache.mk against the framework stand-in in this
-# directory (framework.mk, Uses/, sys/), and of the example port in
-# Mk/examples/lang/python-pycache.  The last test runs the fragment's real
-# commands with a gen-triggers built by cargo (or $GEN_TRIGGERS when set).
+# bmake tests of the ports glue against the framework stand-in in this
+# directory (framework.mk, Uses/, Scripts/, sys/):
+#
+# - Mk/Uses/pycache.mk, and the example port Mk/examples/lang/python-pycache;
+# - Mk/Uses/python-nobytecode.mk and its tree-wide switch Mk/bsd.overlay.mk,
+#   on the example port Mk/examples/devel/py-example (USE_PYTHON=pep517) and
+#   the test ports in ports/ (distutils, a hand-written pkg-plist, a port
+#   using Python at build time only).  Their stage phase runs for real, with
+#   and without the knob: PyPI's installer on a wheel built from example/,
+#   setuptools' setup.py install, compileall, into a real STAGEDIR, with
+#   CPython 3.11 (Debian's, in a venv under target/ that this script makes);
+#   then the pycache program compiles the staged tree as the trigger would;
+# - last, pycache.mk's real commands with a gen-triggers built by cargo (or
+#   $GEN_TRIGGERS when set).
 #
 # Usage: tests/mk/run.sh      Last line: "mk: N passed, N failed"; exit 1 on failure.
 
@@ -213,6 +223,202 @@ check "example port: 411.pycache.in has only SUB_LIST placeholders" "" \
 	"$(printf '%s\n' "$periodic" | grep -o '%%[A-Z_]*%%' | sort -u)"
 check "example port: rendered 411.pycache is valid sh" "ok" \
 	"$(printf '%s\n' "$periodic" | sh -n && echo ok)"
+
+# --- USES=python-nobytecode and WITHOUT_PYTHON_BYTECODE ---------------------
+# port DIR ARGS...: bmake on a port directory with the stand-in framework.
+port() { d=$1; shift; env -i PATH="$PATH" bmake -C "$d" -m "$here/sys" "$@" 2>&1; }
+PEX=$root/Mk/examples/devel/py-example
+PDU=$here/ports/devel/py-example-distutils
+PPL=$here/ports/devel/py-example-plist
+PBT=$here/ports/devel/buildtool
+TDEP=$T/pycache-py311.ucl:lang/python-pycache
+TREE="OVERLAYS=$root"
+INSTALLER="/usr/local/bin/python3.11 -m installer --destdir $S --prefix /usr/local $W/example-1.0/dist/example-1.0*.whl"
+SETUPARGS="--record $W/.PLIST.pymodtmp"
+
+check "nobytecode: the example port depends on its flavor's trigger" "no $TDEP" \
+	"$(port "$PEX" -V '${PYTHON_BYTECODE} ${RUN_DEPENDS}${IGNORE}')"
+check "nobytecode: py313t depends on its own trigger" "$T/pycache-py313t.ucl:lang/python-pycache" \
+	"$(port "$PEX" FLAVOR=py313t -V '${RUN_DEPENDS}')"
+check "nobytecode: py314t depends on its own trigger" "$T/pycache-py314t.ucl:lang/python-pycache" \
+	"$(port "$PEX" FLAVOR=py314t -V '${RUN_DEPENDS}')"
+check "nobytecode: PYCACHE_PORT names the trigger's port" "$T/pycache-py311.ucl:sysutils/pycache" \
+	"$(port "$PEX" PYCACHE_PORT=sysutils/pycache -V '${RUN_DEPENDS}')"
+check "nobytecode: a Python 2.7 flavor (no trigger) keeps its bytecode" "yes ||$INSTALLER|" \
+	"$(port "$PEX" FLAVOR=py27 -V '${PYTHON_BYTECODE} |${RUN_DEPENDS}|${PEP517_INSTALL_CMD:S/2.7/3.11/}|${IGNORE}')"
+check "nobytecode: installer compiles nothing" "$INSTALLER --no-compile-bytecode" \
+	"$(port "$PEX" -V '${PEP517_INSTALL_CMD}')"
+check "nobytecode: without the line, installer compiles (python.mk's default)" "$INSTALLER" \
+	"$(port "$PEX" USES=python -V '${PEP517_INSTALL_CMD}')"
+check "nobytecode: without the line, setup.py install -c -O1 (python.mk's default)" \
+	"$SETUPARGS -c -O1 --prefix=/usr/local --single-version-externally-managed --root=$S" \
+	"$(port "$PDU" -V '${PYDISTUTILS_INSTALLARGS}')"
+check "nobytecode: setup.py install --no-compile, without -c -O1" \
+	"$SETUPARGS --prefix=/usr/local --single-version-externally-managed --root=$S --no-compile" \
+	"$(port "$PDU" 'USES=python python-nobytecode' -V '${PYDISTUTILS_INSTALLARGS}')"
+check "nobytecode: the same with USES=python listed after it" \
+	"$(port "$PDU" 'USES=python python-nobytecode' -V '${PYDISTUTILS_INSTALLARGS} ${RUN_DEPENDS}')" \
+	"$(port "$PDU" 'USES=python-nobytecode python' -V '${PYDISTUTILS_INSTALLARGS} ${RUN_DEPENDS}')"
+check "nobytecode: after python.mk's plist steps" "934:add-plist-pymod 936:python-nobytecode-post-stage" \
+	"$(port "$PEX" -V '${_USES_stage}')"
+check "nobytecode: arguments are rejected" "USES=python-nobytecode takes no arguments, got: foo" \
+	"$(port "$PEX" 'USES=python python-nobytecode:foo' -V '${IGNORE}')"
+check "nobytecode: needs USES=python" "USES=python-nobytecode needs USES=python" \
+	"$(port "$PBT" 'USES=python-nobytecode' -V '${IGNORE}')"
+check "nobytecode: WITH_PYTHON_BYTECODE_PORTS keeps a port's bytecode" "yes ||$INSTALLER" \
+	"$(port "$PEX" WITH_PYTHON_BYTECODE_PORTS='devel/py-other devel/py-example' \
+		-V '${PYTHON_BYTECODE} |${RUN_DEPENDS}|${PEP517_INSTALL_CMD}')"
+# The tree-wide switch: Mk/bsd.overlay.mk, through OVERLAYS.
+check "tree: WITHOUT_PYTHON_BYTECODE gives a distutils port the USES" \
+	"python python-nobytecode|$SETUPARGS --prefix=/usr/local --single-version-externally-managed --root=$S --no-compile|$TDEP" \
+	"$(port "$PDU" "$TREE" WITHOUT_PYTHON_BYTECODE=yes -V '${USES}|${PYDISTUTILS_INSTALLARGS}|${RUN_DEPENDS}')"
+check "tree: and a port whose hand-written plist lists bytecode" "python python-nobytecode|$TDEP" \
+	"$(port "$PPL" "$TREE" WITHOUT_PYTHON_BYTECODE=yes -V '${USES}|${RUN_DEPENDS}')"
+check "tree: a port using Python at build time only is left alone" "python:build||" \
+	"$(port "$PBT" "$TREE" WITHOUT_PYTHON_BYTECODE=yes -V '${USES}|${RUN_DEPENDS}|${IGNORE}')"
+check "tree: a port listing the USES gets it once" "python python-nobytecode|$TDEP" \
+	"$(port "$PEX" "$TREE" WITHOUT_PYTHON_BYTECODE=yes -V '${USES}|${RUN_DEPENDS}')"
+check "tree: WITHOUT_PYTHON_BYTECODE_PORTS picks origins" "python python-nobytecode|python" \
+	"$(port "$PDU" "$TREE" WITHOUT_PYTHON_BYTECODE_PORTS=devel/py-example-distutils -V '${USES}')|$(port "$PPL" "$TREE" WITHOUT_PYTHON_BYTECODE_PORTS=devel/py-example-distutils -V '${USES}')"
+check "tree: WITH_PYTHON_BYTECODE_PORTS wins over the switch" "yes |" \
+	"$(port "$PDU" "$TREE" WITHOUT_PYTHON_BYTECODE=yes WITH_PYTHON_BYTECODE_PORTS=devel/py-example-distutils \
+		-V '${PYTHON_BYTECODE} |${RUN_DEPENDS}')"
+check "tree: nothing changes without the switch" "python|" \
+	"$(port "$PDU" "$TREE" -V '${USES}|${RUN_DEPENDS}')"
+
+# --- the knob's real stage commands on a real staged tree --------------------
+# CPython 3.11 (Debian's, with its setuptools and wheel) in a venv with
+# PyPI's installer, kept under target/ between runs.
+INSTALLER_VERSION=0.7.0
+venv=${CARGO_TARGET_DIR:-$root/target}/mk-venv-py311
+vpy=$venv/bin/python
+venv_ok() {
+	"$vpy" -c "import installer, setuptools, wheel, sys; sys.exit(installer.__version__ != '$INSTALLER_VERSION')" 2>/dev/null
+}
+if ! venv_ok; then
+	miss=""
+	for p in python3.11 python3.11-venv python3-pip python3-setuptools python3-wheel; do
+		dpkg -s "$p" >/dev/null 2>&1 || miss="$miss $p"
+	done
+	if [ -n "$miss" ]; then
+		echo "mk: installing$miss with apt-get"
+		{ apt-get update && apt-get install -y $miss; } >/dev/null 2>&1
+	fi
+	rm -rf "$venv"
+	echo "mk: creating $venv with installer $INSTALLER_VERSION from PyPI"
+	/usr/bin/python3.11 -m venv --system-site-packages --without-pip "$venv" >/dev/null 2>&1 &&
+		"$vpy" -m pip install -q --disable-pip-version-check "installer==$INSTALLER_VERSION" >/dev/null 2>&1
+fi
+if ! venv_ok; then
+	failed=$((failed + 1))
+	echo "FAIL: staged runs: need /usr/bin/python3.11 with setuptools and wheel (apt-get install python3.11 python3.11-venv python3-pip python3-setuptools python3-wheel) and PyPI's installer $INSTALLER_VERSION in $venv ($vpy -m pip install installer==$INSTALLER_VERSION)"
+else
+	stmp=$(mktemp -d)
+	# A wheel built once from tests/mk/example by its PEP 517 backend
+	# (do-build is not what the knob changes).
+	cp -R "$here/example" "$stmp/wheelsrc"
+	if ! (cd "$stmp/wheelsrc" && "$vpy" -c 'from setuptools import build_meta; build_meta.build_wheel("dist")' >"$stmp/wheel.log" 2>&1); then
+		sed 's/^/  | /' "$stmp/wheel.log"
+	fi
+	SP=/usr/local/lib/python3.11/site-packages
+	SOURCES="$SP/example/__init__.py $SP/example/sub/__init__.py $SP/example/sub/mod.py $SP/example_util.py"
+	PYCS01="$SP/__pycache__/example_util.cpython-311.opt-1.pyc $SP/__pycache__/example_util.cpython-311.pyc
+$SP/example/__pycache__/__init__.cpython-311.opt-1.pyc $SP/example/__pycache__/__init__.cpython-311.pyc
+$SP/example/sub/__pycache__/__init__.cpython-311.opt-1.pyc $SP/example/sub/__pycache__/__init__.cpython-311.pyc
+$SP/example/sub/__pycache__/mod.cpython-311.opt-1.pyc $SP/example/sub/__pycache__/mod.cpython-311.pyc"
+	lines() { printf '%s\n' $1 | sort; }
+
+	# staged CASE PORTDIR ARGS...: bmake stage of a port on a fresh copy
+	# of the project (and the wheel), into $stmp/CASE/stage.
+	staged() {
+		c=$stmp/$1
+		d=$2
+		shift 2
+		mkdir -p "$c"
+		cp -R "$here/example" "$c/src"
+		cp -R "$stmp/wheelsrc/dist" "$c/src/dist" 2>/dev/null
+		if port "$d" PYTHON_CMD="$vpy" WRKDIR="$c/work" WRKSRC="$c/src" STAGEDIR="$c/stage" "$@" stage \
+			>"$c/log" 2>&1; then
+			: > "$c/ok"
+		else
+			sed 's/^/  | /' "$c/log"
+		fi
+	}
+	# What a case staged (or that its stage failed): .py sources, bytecode
+	# (a .pyc, or a __pycache__ directory), the plist's bytecode lines,
+	# and whether the plist names exactly the staged files (its @dir
+	# lines apart).
+	ran() { [ -f "$stmp/$1/ok" ] || { echo "bmake stage failed"; false; }; }
+	sources_of() { ran $1 && (cd "$stmp/$1/stage" && find . -name '*.py' -type f) | sed 's/^\.//' | sort; }
+	bytecode_of() { ran $1 && (cd "$stmp/$1/stage" && find . \( -name '*.pyc' -o -name __pycache__ -type d \)) | sed 's/^\.//' | sort; }
+	plist_matches() {
+		ran $1 || return
+		p=$(grep -v '^@' "$stmp/$1/work/.PLIST.mktmp" 2>/dev/null | sed 's!^\([^/]\)!/usr/local/\1!' | sort)
+		s=$( (cd "$stmp/$1/stage" 2>/dev/null && find . -type f) | sed 's/^\.//' | sort)
+		if [ -n "$s" ] && [ "$p" = "$s" ]; then echo same; else printf 'plist:\n%s\nstaged:\n%s\n' "$p" "$s"; fi
+	}
+	plist_bytecode() { ran $1 && grep -E '__pycache__|\.pyc$' "$stmp/$1/work/.PLIST.mktmp" | sort; }
+	DIRS="$SP/__pycache__ $SP/example/__pycache__ $SP/example/sub/__pycache__"
+
+	staged pep517-before "$PEX" USES=python
+	staged pep517 "$PEX"
+	staged distutils-before "$PDU"
+	staged distutils "$PDU" "$TREE" WITHOUT_PYTHON_BYTECODE=yes
+	staged plist-before "$PPL"
+	staged plist "$PPL" "$TREE" WITHOUT_PYTHON_BYTECODE=yes
+
+	for c in pep517 distutils plist; do
+		check "staged $c: every source staged, as without the knob" "$(lines "$SOURCES")" "$(sources_of $c)"
+		check "staged $c, without the knob: levels 0 and 1 staged (the baseline)" \
+			"$(lines "$DIRS $PYCS01 $([ $c = plist ] && echo $SP/example_legacy.pyc)")" "$(bytecode_of $c-before)"
+		check "staged $c, without the knob: the plist is the staged files" same "$(plist_matches $c-before)"
+		check "staged $c: no bytecode staged" "$([ $c = plist ] && echo $SP/example_legacy.pyc)" \
+			"$(bytecode_of $c)"
+		check "staged $c: no bytecode in the plist" \
+			"$([ $c = plist ] && echo '%%PYTHON_SITELIBDIR%%/example_legacy.pyc' | sed 's!%%PYTHON_SITELIBDIR%%!lib/python3.11/site-packages!')" \
+			"$(plist_bytecode $c)"
+		check "staged $c: the plist is the staged files" same "$(plist_matches $c)"
+	done
+	check "staged plist: @dir of a __pycache__ dropped, before kept" \
+		"@dir lib/python3.11/site-packages/example/sub/__pycache__|" \
+		"$(grep '^@dir' "$stmp/plist-before/work/.PLIST.mktmp")|$(grep '^@dir' "$stmp/plist/work/.PLIST.mktmp")"
+	# The sourceless module is still importable from the staged tree, and
+	# the staged sources compile at every level (what the trigger will do).
+	check "staged plist: the sourceless module imports" "hello x" \
+		"$(cd / && "$vpy" -I -c 'import sys; sys.path.insert(0, sys.argv[1]); import example_legacy; print(example_legacy.greet("x"))' "$stmp/plist/stage$SP" 2>&1)"
+	# The package as staged with the knob is enough for what the trigger
+	# runs: pycache update on it writes every level of every module, and
+	# pycache check then finds everything in sync; the sourceless module
+	# stays as shipped.
+	pycache_bin=""
+	if ! command -v cargo >/dev/null 2>&1; then
+		failed=$((failed + 1))
+		echo "FAIL: staged trees through pycache: needs cargo to build pycache (install Rust)"
+	elif ! (cd "$root" && cargo build --quiet --bin pycache); then
+		failed=$((failed + 1))
+		echo "FAIL: staged trees through pycache: cargo build --bin pycache failed"
+	else
+		pycache_bin=${CARGO_TARGET_DIR:-$root/target}/debug/pycache
+	fi
+	if [ -n "$pycache_bin" ]; then
+		PYCS012=$(for f in $PYCS01; do echo "$f"; done | sed -n 's/\.opt-1\.pyc$//p' |
+			sed 's/$/.opt-2.pyc/')
+		legacy="not staged"
+		[ -s "$stmp/plist/stage$SP/example_legacy.pyc" ] && legacy=$(cksum < "$stmp/plist/stage$SP/example_legacy.pyc")
+		for c in pep517 plist; do
+			"$pycache_bin" update --no-config --root "$stmp/$c/stage" --flavor py311 --python "$vpy" \
+				>"$stmp/$c/pycache.log" 2>&1 || sed 's/^/  | /' "$stmp/$c/pycache.log"
+			check "staged $c, then pycache update: levels 0, 1 and 2 of every module" \
+				"$(lines "$DIRS $PYCS01 $PYCS012 $([ $c = plist ] && echo $SP/example_legacy.pyc)")" \
+				"$(bytecode_of $c)"
+			check "staged $c, then pycache check: in sync" "0" \
+				"$("$pycache_bin" check --no-config --root "$stmp/$c/stage" --flavor py311 --python "$vpy" -q >/dev/null 2>&1; echo $?)"
+		done
+		check "staged plist, then pycache update: the sourceless module as shipped" "$legacy" \
+			"$(cat "$stmp/plist/stage$SP/example_legacy.pyc" 2>/dev/null | cksum)"
+	fi
+	rm -rf "$stmp"
+fi
 
 # --- the real commands, with a real gen-triggers ----------------------------
 gen=${GEN_TRIGGERS:-}
