@@ -12,10 +12,13 @@
 #    include the real Mk/Uses files);
 # 4. the post part: _POSTMKINCLUDED, then the _USES_POST files;
 # 5. the stage phase: stage runs, in the order of their numbers, the
-#    targets of _STAGE_SEQ (stage-dir, generate-plist, do-install,
-#    post-install) and of _USES_install and _USES_stage, as bsd.port.mk
-#    does.  generate-plist writes TMPPLIST from PLIST_FILES and the
-#    port's pkg-plist (PLIST) through PLIST_SUB.
+#    targets of _STAGE_SEQ (stage-dir, apply-slist, generate-plist,
+#    do-install, post-install, compress-man) and of _OPTIONS_install
+#    (do-install-OPT-on/-off), _USES_install and _USES_stage, as
+#    bsd.port.mk does.  apply-slist renders SUB_FILES through SUB_LIST;
+#    generate-plist writes TMPPLIST from PLIST_FILES and the port's
+#    pkg-plist (PLIST) through PLIST_SUB; compress-man gzips the manual
+#    pages.
 #
 # make.conf is read before a port's Makefile; tests give its knobs on the
 # command line instead.
@@ -36,8 +39,10 @@ SETENV?=	env
 SETENVI?=	${SETENV} -i
 REINPLACE_ARGS?=	-i.bak
 REINPLACE_CMD?=	${SED} ${REINPLACE_ARGS}
-CARGO_TARGET_DIR?=	${WRKDIR}/target
-CARGO_BUILD_TARGET?=	amd64-unknown-freebsd
+ARCH?=		amd64
+OPSYS?=		FreeBSD
+ECHO_CMD?=	echo
+GZIP_CMD?=	gzip -nf9
 
 .if !defined(USESDIR)
 USESDIR:=		${.PARSEDIR}/Uses
@@ -109,14 +114,42 @@ _PLIST_SUB_SED=	${PLIST_SUB:C/^([^=]*)=(.*)$/-e s!%%\1%%!\2!g/}
 ${t}:
 .  endif
 .endfor
+# The options helpers the ports use: do-install-OPT-on, -off.
+.for opt in ${OPTIONS_DEFINE}
+.  if !empty(PORT_OPTIONS:M${opt}) && target(do-install-${opt}-on)
+_OPTIONS_install+=	500:do-install-${opt}-on
+.  elif empty(PORT_OPTIONS:M${opt}) && target(do-install-${opt}-off)
+_OPTIONS_install+=	500:do-install-${opt}-off
+.  endif
+.endfor
+# stage-dir: like bsd.port.mk's, which lays out BSD.local.dist with mtree,
+# the directories of it that the ports here install into.
 stage-dir:
-	@${MKDIR} ${STAGEDIR}${PREFIX}
+	@${MKDIR} ${STAGEDIR}${PREFIX}/bin ${STAGEDIR}${PREFIX}/etc \
+		${STAGEDIR}${PREFIX}/lib ${STAGEDIR}${PREFIX}/share/man/man1 \
+		${STAGEDIR}${PREFIX}/share/man/man3 ${STAGEDIR}${PREFIX}/share/man/man5 \
+		${STAGEDIR}${PREFIX}/share/man/man8
+# SUB_FILES: FILESDIR/NAME.in through SUB_LIST (%%VAR%%) into WRKDIR/NAME.
+FILESDIR?=	${MASTERDIR}/files
+SUB_LIST+=	PREFIX=${PREFIX} LOCALBASE=${LOCALBASE}
+_SUB_LIST_SED=	${SUB_LIST:C/^([^=]*)=(.*)$/-e 's!%%\1%%!\2!g'/:S/"//g}
+apply-slist:
+.for f in ${SUB_FILES}
+	@${MKDIR} ${WRKDIR}
+	@${SED} ${_SUB_LIST_SED} ${FILESDIR}/${f}.in > ${WRKDIR}/${f}
+.endfor
+# Manual pages are gzipped, as the plist names them.
+compress-man:
+	@if [ -d ${STAGEDIR}${PREFIX}/share/man ]; then \
+		${FIND} ${STAGEDIR}${PREFIX}/share/man -type f ! -name '*.gz' -exec ${GZIP_CMD} {} + ; \
+	fi
 generate-plist:
 	@${MKDIR} ${TMPPLIST:H}
 	@: > ${TMPPLIST}
 	@for f in ${PLIST_FILES}; do echo "$$f" >> ${TMPPLIST}; done
 	@if [ -f ${PLIST} ]; then ${SED} ${_PLIST_SUB_SED} ${PLIST} >> ${TMPPLIST}; fi
 
-_STAGE_SEQ=	100:stage-dir 400:generate-plist 500:do-install 700:post-install \
-		${_USES_install} ${_USES_stage}
+_STAGE_SEQ=	100:stage-dir 200:apply-slist 400:generate-plist 500:do-install \
+		700:post-install 850:compress-man \
+		${_OPTIONS_install} ${_USES_install} ${_USES_stage}
 stage: ${_STAGE_SEQ:O:C/^[0-9]+://}

@@ -12,7 +12,8 @@
 #   CPython 3.11 (Debian's, in a venv under target/ that this script makes);
 #   then the pycache program compiles the staged tree as the trigger would;
 # - last, pycache.mk's real commands with a gen-triggers built by cargo (or
-#   $GEN_TRIGGERS when set).
+#   $GEN_TRIGGERS when set), and the example port staged for real from a
+#   cargo build: every PLIST_FILES entry staged, do-test, post-patch.
 #
 # Usage: tests/mk/run.sh      Last line: "mk: N passed, N failed"; exit 1 on failure.
 
@@ -59,21 +60,21 @@ mk() { env -i PATH="$PATH" bmake -f "$here/port.mk" "$@" 2>&1; }
 T=/usr/local/share/pkg/triggers
 W=/nonexistent/work
 S=/nonexistent/stage
-GEN=$W/target/amd64-unknown-freebsd/release/gen-triggers
+GEN=$W/target/x86_64-unknown-freebsd/release/gen-triggers
 GEN_ARGS="--prefix /usr/local --localbase /usr/local --lua-modsharedir /usr/local/share/lua/5.4 --pycache-cmd /usr/local/bin/pycache --out $W/pycache-triggers"
 
 # --- default flavors: every Python 3 version of python.mk -------------------
-check "default flavors come from python.mk's versions" \
-	"pycache-py310.ucl pycache-py311.ucl pycache-py312.ucl pycache-py313.ucl pycache-py39.ucl" \
+check "default flavors: python.mk's versions and each free-threaded one from 3.13" \
+	"pycache-py310.ucl pycache-py311.ucl pycache-py312.ucl pycache-py313.ucl pycache-py313t.ucl pycache-py314.ucl pycache-py314t.ucl" \
 	"$(mk -V '${PYCACHE_TRIGGERS}')"
 check "default: plist lists every trigger" \
-	"$T/pycache-py310.ucl $T/pycache-py311.ucl $T/pycache-py312.ucl $T/pycache-py313.ucl $T/pycache-py39.ucl" \
+	"$T/pycache-py310.ucl $T/pycache-py311.ucl $T/pycache-py312.ucl $T/pycache-py313.ucl $T/pycache-py313t.ucl $T/pycache-py314.ucl $T/pycache-py314t.ucl" \
 	"$(mk -V '${PLIST_FILES}')"
 check "default: no IGNORE" "" "$(mk -V '${IGNORE}')"
 check "phases are hooked" "750:pycache-build 650:pycache-post-install" \
 	"$(mk -V '${_USES_build} ${_USES_install}')"
 check "default: build renders all flavors" \
-	"$GEN --flavors py310,py311,py312,py313,py39 $GEN_ARGS" \
+	"$GEN --flavors py310,py311,py312,py313,py313t,py314,py314t $GEN_ARGS" \
 	"$(mk -n pycache-build)"
 
 # --- free-threaded versions in python.mk's list -----------------------------
@@ -108,7 +109,7 @@ check "knobs reach gen-triggers" \
 	"$(mk PYCACHE_FLAVORS=py313 PYCACHE_GEN=/opt/gen PYCACHE_PREFIX=/opt/pc PYCACHE_LUA_MODSHAREDIR=/opt/lua -n pycache-build)"
 check "without lua.mk the Lua dir follows PYCACHE_PREFIX" \
 	"$GEN --flavors py313 --prefix /opt/pc --localbase /usr/local --lua-modsharedir /opt/pc/share/lua/5.4 --pycache-cmd /opt/pc/bin/pycache --out $W/pycache-triggers" \
-	"$(mk USES='python:env pycache' PYCACHE_FLAVORS=py313 PYCACHE_PREFIX=/opt/pc -n pycache-build)"
+	"$(mk USES='cargo python:env pycache' PYCACHE_FLAVORS=py313 PYCACHE_PREFIX=/opt/pc -n pycache-build)"
 
 # --- an empty list: no trigger, no command, no error -----------------------
 check "empty: no triggers" "" "$(mk PYCACHE_FLAVORS= -V '${PYCACHE_TRIGGERS}')"
@@ -129,11 +130,11 @@ check "no python.mk and no PYCACHE_FLAVORS sets IGNORE" \
 # file, so USES=pycache reads USES=python whatever their order: a port may
 # keep USES sorted.
 check "python after pycache in USES: the same flavors, no IGNORE" \
-	"pycache-py310.ucl pycache-py311.ucl pycache-py312.ucl pycache-py313.ucl pycache-py39.ucl" \
+	"pycache-py310.ucl pycache-py311.ucl pycache-py312.ucl pycache-py313.ucl pycache-py313t.ucl pycache-py314.ucl pycache-py314t.ucl" \
 	"$(mk 'USES=lua:54 pycache python:env' -V '${PYCACHE_TRIGGERS}${IGNORE}')"
 check "python after pycache in USES: SUB_LIST and the build command" \
 	"$(mk -V '${SUB_LIST}'; mk -n pycache-build)" \
-	"$(mk 'USES=lua:54 pycache python:env' -V '${SUB_LIST}'; mk 'USES=lua:54 pycache python:env' -n pycache-build)"
+	"$(mk 'USES=cargo lua:54 pycache python:env' -V '${SUB_LIST}'; mk 'USES=cargo lua:54 pycache python:env' -n pycache-build)"
 check "no python.mk is fine with PYCACHE_FLAVORS" "pycache-py311.ucl" \
 	"$(mk 'USES=pycache' PYCACHE_FLAVORS=py311 -V '${PYCACHE_TRIGGERS}${IGNORE}')"
 check "included twice, counted once" "$T/pycache-py311.ucl" \
@@ -153,13 +154,14 @@ check "lua: 54 is 5.4 whatever LUA_DEFAULT; env adds no dependency" "5.4 /usr/lo
 	"$(mk 'USES=lua:54,env' LUA_DEFAULT=5.3 -V '${LUA_VER} ${LUA_MODLIBDIR} |${LIB_DEPENDS}|${RUN_DEPENDS}${BUILD_DEPENDS}')"
 
 # --- the example port ------------------------------------------------------
-ex() { env -i PATH="$PATH" bmake -C "$root/Mk/examples/lang/python-pycache" -m "$here/sys" "$@" 2>&1; }
-EXPLIST="bin/pycache bin/gen-triggers /usr/local/share/lua/5.4/pycache.lua /usr/local/lib/lua/5.4/pycache/core.so \
+EXDIR=$root/Mk/examples/lang/python-pycache
+ex() { env -i PATH="$PATH" bmake -C "$EXDIR" -m "$here/sys" "$@" 2>&1; }
+EXPLIST="bin/pycache bin/gen-triggers /usr/local/share/lua/5.4/pycache.lua \
 \"@sample etc/pycache.conf.sample\" etc/periodic/daily/411.pycache share/man/man1/gen-triggers.1.gz \
 share/man/man3/pycache.lua.3.gz share/man/man5/pycache.conf.5.gz share/man/man8/pycache.8.gz"
-check "example port: plist" \
-	"$EXPLIST $T/pycache-py310.ucl $T/pycache-py311.ucl $T/pycache-py312.ucl $T/pycache-py313.ucl $T/pycache-py39.ucl" \
-	"$(ex -V '${PLIST_FILES}')"
+CORE=/usr/local/lib/lua/5.4/pycache/core.so
+TRIGGERS7="$T/pycache-py310.ucl $T/pycache-py311.ucl $T/pycache-py312.ucl $T/pycache-py313.ucl $T/pycache-py313t.ucl $T/pycache-py314.ucl $T/pycache-py314t.ucl"
+check "example port: plist" "$EXPLIST $CORE $TRIGGERS7" "$(ex -V '${PLIST_FILES}')"
 check "example port: no IGNORE" "" "$(ex -V '${IGNORE}')"
 # pkg's Lua is 5.4 and pycache.core is built for 5.4: the port's Lua
 # directories are 5.4's whatever the user's default Lua, and nothing
@@ -168,57 +170,78 @@ check "example port: no IGNORE" "" "$(ex -V '${IGNORE}')"
 check "example port: Lua 5.4 whatever LUA_DEFAULT, no Lua dependency" \
 	"5.4 /usr/local/share/lua/5.4 /usr/local/lib/lua/5.4 ||" \
 	"$(ex LUA_DEFAULT=5.3 -V '${LUA_VER} ${LUA_MODSHAREDIR} ${LUA_MODLIBDIR} |${LIB_DEPENDS}${RUN_DEPENDS}|${IGNORE}')"
-R=$W/target/amd64-unknown-freebsd/release
+check "example port: the LUA option (default on) builds and ships the native module" \
+	"LUA|lua-module|$CORE" "$(ex -V '${PORT_OPTIONS}|${CARGO_FEATURES}|${PLIST_FILES:M*core.so}')"
+check "example port: without LUA, no feature and no core.so" \
+	"||$EXPLIST $TRIGGERS7" "$(ex WITHOUT=LUA -V '${PORT_OPTIONS}|${CARGO_FEATURES}|${PLIST_FILES}')"
+R=$W/target/x86_64-unknown-freebsd/release
+WS=$W/pycache-v0.1.0
 check "example port: install commands" \
 	"install -m 0555 $R/pycache $R/gen-triggers $S/usr/local/bin/
-mkdir -p $S/usr/local/share/lua/5.4 $S/usr/local/lib/lua/5.4/pycache
-install -m 0444 $W/pycache-0.1.0/lua/pycache.lua $S/usr/local/share/lua/5.4/
-install -m 0444 $R/libpycache.so $S/usr/local/lib/lua/5.4/pycache/core.so
-install -m 0444 $W/pycache-0.1.0/etc/pycache.conf.sample $S/usr/local/etc/
+mkdir -p $S/usr/local/share/lua/5.4
+install -m 0444 $WS/lua/pycache.lua $S/usr/local/share/lua/5.4/
+install -m 0444 $WS/etc/pycache.conf.sample $S/usr/local/etc/
 mkdir -p $S/usr/local/etc/periodic/daily
 install -m 0555 $W/411.pycache $S/usr/local/etc/periodic/daily/
-install -m 0444 $W/pycache-0.1.0/man/gen-triggers.1 $S/usr/local/share/man/man1/
-install -m 0444 $W/pycache-0.1.0/man/pycache.lua.3 $S/usr/local/share/man/man3/
-install -m 0444 $W/pycache-0.1.0/man/pycache.conf.5 $S/usr/local/share/man/man5/
-install -m 0444 $W/pycache-0.1.0/man/pycache.8 $S/usr/local/share/man/man8/" \
-	"$(ex -n do-install)"
-
+install -m 0444 $WS/man/gen-triggers.1 $S/usr/local/share/man/man1/
+install -m 0444 $WS/man/pycache.lua.3 $S/usr/local/share/man/man3/
+install -m 0444 $WS/man/pycache.conf.5 $S/usr/local/share/man/man5/
+install -m 0444 $WS/man/pycache.8 $S/usr/local/share/man/man8/
+mkdir -p $S/usr/local/lib/lua/5.4/pycache
+install -m 0444 $R/libpycache.so $S/usr/local/lib/lua/5.4/pycache/core.so" \
+	"$(ex -n do-install do-install-LUA-on)"
+check "example port: the native module is installed by the LUA option's helper" \
+	"500:do-install-LUA-on|" "$(ex -V '${_OPTIONS_install}')|$(ex WITHOUT=LUA -V '${_OPTIONS_install}')"
+# WITH_DEBUG: cargo.mk builds without --release, into .../debug.
+check "example port: WITH_DEBUG installs what cargo built, from debug/" \
+	"$W/target/x86_64-unknown-freebsd/debug $W/target/x86_64-unknown-freebsd/debug/gen-triggers" \
+	"$(ex WITH_DEBUG=yes -V '${PYCACHE_CARGO_OUT} ${PYCACHE_GEN}')"
 check "example port: free-threaded versions get their triggers" \
-	"$EXPLIST $T/pycache-py311.ucl $T/pycache-py313t.ucl $T/pycache-py314t.ucl" \
+	"$EXPLIST $CORE $T/pycache-py311.ucl $T/pycache-py313t.ucl $T/pycache-py314t.ucl" \
 	"$(ex '_PYTHON_VERSIONS=3.13t 3.11 3.14t' -V '${PLIST_FILES}')"
 check "example port: no IGNORE with 3.13t and 3.14t" "" "$(ex '_PYTHON_VERSIONS=3.13t 3.11 3.14t' -V '${IGNORE}')"
 check "example port: the programs find pycache.conf in PREFIX/etc" "PYCACHE_ETCDIR=/usr/local/etc" \
 	"$(ex -V '${CARGO_ENV}')"
 check "example port: the sample is in the repository" "ok" \
 	"$(test -f "$root/etc/pycache.conf.sample" && echo ok)"
-check "example port: pkg-install and the periodic script are substituted" "pkg-install 411.pycache" \
+check "example port: LICENSE_FILE is the repository's LICENSE, BSD 2-clause" \
+	"$W/pycache-v0.1.0/LICENSE BSD2CLAUSE|ok" \
+	"$(ex -V '${LICENSE_FILE} ${LICENSE}')|$(grep -q 'Redistribution and use in source and binary forms' "$root/LICENSE" 2>/dev/null && echo ok)"
+check "example port: the GitHub account is the one WWW names" \
+	"https://github.com/pycache-project/pycache|https://github.com/pycache-project/pycache" \
+	"$(ex -V 'https://github.com/${GH_ACCOUNT}/${PORTNAME}')|$(ex -V '${WWW}')"
+check "example port: make test runs the built program, not the crate's Linux tests" "no|yes" \
+	"$(ex -V '${CARGO_TEST}')|$(ex -n do-test | grep -q 'pycache check --no-config --python /usr/local/bin/python3.11' && echo yes)"
+check "example port: pkg-message says what the first install costs and how to turn the daily check on" \
+	"ok ok" \
+	"$(grep -q '10,000 source' "$EXDIR/pkg-message" && echo ok) $(grep -q 'daily_pycache_enable="YES"' "$EXDIR/pkg-message" && echo ok)"
+check "example port: pkg-post-install and the periodic script are substituted" "pkg-post-install 411.pycache" \
 	"$(ex -V '${SUB_FILES}')"
 # Every page the port installs is in man/, and every page in man/ is installed.
 check "example port: installs every manual page of man/" \
 	"$(cd "$root/man" && ls | sed -E 's!^(.*)\.([0-9])$!share/man/man\2/\1.\2.gz!' | sort)" \
 	"$(ex -V '${PLIST_FILES}' | tr ' ' '\n' | grep '^share/man/' | sort)"
-# SUB_LIST: python.mk's entries, then pycache.mk's.
-pysub=$(mk USES=python:env -V '${SUB_LIST}')
-check "SUB_LIST carries the flavors and the program for pkg-install" \
-	"$pysub"' PYCACHE_FLAVORS="py310 py311 py312 py313 py39" PYCACHE_CMD=/usr/local/bin/pycache' \
-	"$(mk -V '${SUB_LIST}')"
+# SUB_LIST: python.mk's entries, pycache.mk's, and the framework's.
+check "SUB_LIST carries the flavors and the program for pkg-post-install" \
+	'PYCACHE_FLAVORS="py310 py311 py312 py313 py313t py314 py314t" PYCACHE_CMD=/usr/local/bin/pycache' \
+	"$(mk -V '${SUB_LIST}' | grep -o 'PYCACHE_FLAVORS="[^"]*" PYCACHE_CMD=[^ ]*')"
 check "SUB_LIST with free-threaded flavors and knobs" \
-	"$pysub"' PYCACHE_FLAVORS="py313 py313t" PYCACHE_CMD=/opt/pc/bin/pycache' \
-	"$(mk 'PYCACHE_FLAVORS=py313t py313' PYCACHE_PREFIX=/opt/pc -V '${SUB_LIST}')"
-# pkg-install.in as the ports tree renders it (SUB_LIST through sed): every
-# placeholder filled, and valid sh.
+	'PYCACHE_FLAVORS="py313 py313t" PYCACHE_CMD=/opt/pc/bin/pycache' \
+	"$(mk 'PYCACHE_FLAVORS=py313t py313' PYCACHE_PREFIX=/opt/pc -V '${SUB_LIST}' | grep -o 'PYCACHE_FLAVORS="[^"]*" PYCACHE_CMD=[^ ]*')"
+# pkg-post-install.in as the ports tree renders it (SUB_LIST through sed):
+# every placeholder filled, and valid sh.
 pkginstall=$(sed -e 's!%%PYCACHE_FLAVORS%%!py311 py313t!g' -e 's!%%PYCACHE_CMD%%!/usr/local/bin/pycache!g' \
-	-e 's!%%LOCALBASE%%!/usr/local!g' "$root/Mk/examples/lang/python-pycache/files/pkg-install.in")
-check "example port: pkg-install.in has only SUB_LIST placeholders" "" \
+	-e 's!%%LOCALBASE%%!/usr/local!g' "$EXDIR/files/pkg-post-install.in")
+check "example port: pkg-post-install.in has only SUB_LIST placeholders" "" \
 	"$(printf '%s\n' "$pkginstall" | grep -o '%%[A-Z_]*%%' | sort -u)"
-check "example port: rendered pkg-install is valid sh" "ok" \
+check "example port: rendered pkg-post-install is valid sh" "ok" \
 	"$(printf '%s\n' "$pkginstall" | sh -n && echo ok)"
-check "example port: pkg-install does nothing but at POST-INSTALL" "" \
+check "example port: pkg-post-install run as a pkg-install does nothing at PRE-INSTALL" "" \
 	"$(printf '%s\n' "$pkginstall" | sh -s python-pycache-0.1.0 PRE-INSTALL 2>&1)"
 # The periodic script as rendered: PREFIX and LOCALBASE only, valid POSIX sh
 # (dash parses it too; tests/periodic/run.sh runs it).
 periodic=$(sed -e 's!%%PREFIX%%!/usr/local!g' -e 's!%%LOCALBASE%%!/usr/local!g' \
-	"$root/Mk/examples/lang/python-pycache/files/411.pycache.in")
+	"$EXDIR/files/411.pycache.in")
 check "example port: 411.pycache.in has only SUB_LIST placeholders" "" \
 	"$(printf '%s\n' "$periodic" | grep -o '%%[A-Z_]*%%' | sort -u)"
 check "example port: rendered 411.pycache is valid sh" "ok" \
@@ -450,5 +473,50 @@ check "real run: gen-triggers rejects an invalid flavor and the build stops" \
 	"gen-triggers: invalid flavor \"py3\": it names no minor version; expected pyXY such as py39 or py311, or py313t for a free-threaded build failed" \
 	"$(mk PYCACHE_FLAVORS=py3 PYCACHE_GEN="$gen" WRKDIR="$tmp/w2" pycache-build 2>&1 | grep '^gen-triggers:') \
 $(mk PYCACHE_FLAVORS=py3 PYCACHE_GEN="$gen" WRKDIR="$tmp/w2" pycache-build >/dev/null 2>&1 && echo succeeded || echo failed)"
+
+# --- the example port, staged for real ----------------------------------------
+# What cargo builds here (a debug build for the host: WITH_DEBUG, no target
+# triple), post-patch, pycache.mk's gen-triggers run, do-install and the LUA
+# option's helper into a real STAGEDIR: every PLIST_FILES entry is staged,
+# and nothing else.  Then do-test runs the built program on CPython 3.11.
+if ! (cd "$root" && cargo build --quiet); then
+	failed=$((failed + 1))
+	echo "FAIL: example port staged: cargo build failed"
+	finish
+fi
+xs=$tmp/example
+mkdir -p "$xs/src"
+cp -R "$root/lua" "$root/etc" "$root/man" "$root/LICENSE" "$xs/src/"
+XDIRS="CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$root/target}"
+if ! ex WITH_DEBUG=yes "$XDIRS" CARGO_BUILD_TARGET= WRKDIR="$xs/work" WRKSRC="$xs/src" STAGEDIR="$xs/stage" \
+	'_PYTHON_VERSIONS=3.11 3.13t' post-patch pycache-build stage >"$xs/log" 2>&1; then
+	sed 's/^/  | /' "$xs/log"
+fi
+check "example port staged: every PLIST_FILES entry is staged, and nothing else" \
+	"$(ex '_PYTHON_VERSIONS=3.11 3.13t' -V '${PLIST_FILES}' | sed 's/"@sample //; s/"//g' | tr ' ' '\n' |
+		sed '/^$/d; s!^\([^/]\)!/usr/local/\1!' | sort)" \
+	"$(cd "$xs/stage" 2>/dev/null && find . -type f | sed 's/^\.//' | sort)"
+check "example port staged: the trigger of py313t is gen-triggers' own" \
+	"$("$gen" --flavors py313t --stdout | cksum)" "$(cksum < "$xs/stage$T/pycache-py313t.ucl" 2>&1)"
+check "example port staged: the periodic script is rendered" "" \
+	"$(grep -o '%%[A-Z_]*%%' "$xs/stage/usr/local/etc/periodic/daily/411.pycache" 2>&1)"
+check "example port staged: do-test compiles and checks a site-packages with the built program" "0 yes" \
+	"$(ex WITH_DEBUG=yes "$XDIRS" CARGO_BUILD_TARGET= WRKDIR="$xs/work" PYTHON_CMD=/usr/bin/python3.11 \
+		do-test >"$xs/test.log" 2>&1; echo $?) \
+$(ls "$xs/work/test-site/pkg/__pycache__/__init__.cpython-311.opt-2.pyc" >/dev/null 2>&1 && echo yes)"
+# post-patch: with PREFIX=/usr/local the pages and pycache.lua are as in
+# the repository; under another PREFIX their PREFIX paths follow it.
+check "example port: post-patch leaves a /usr/local build as it is" "same" \
+	"$(diff -r -x '*.bak' "$root/man" "$xs/src/man" >/dev/null && diff "$root/lua/pycache.lua" "$xs/src/lua/pycache.lua" >/dev/null && echo same)"
+xp=$tmp/prefix
+mkdir -p "$xp" && cp -R "$root/lua" "$root/man" "$xp/"
+ex PREFIX=/opt/pc WRKSRC="$xp" post-patch >/dev/null 2>&1
+check "example port: post-patch under PREFIX=/opt/pc: no /usr/local/etc or /usr/local/bin/pycache left" "" \
+	"$(grep -l '/usr/local/etc/\|/usr/local/bin/pycache' "$xp"/man/*.[0-9] "$xp/lua/pycache.lua")"
+check "example port: post-patch under PREFIX=/opt/pc: the configuration file and the program follow it" \
+	"/opt/pc/etc/pycache.conf|local DEFAULT_PROGRAM = \"/opt/pc/bin/pycache\"" \
+	"$(grep -o '/opt/pc/etc/pycache.conf' "$xp/man/pycache.conf.5" | head -1)|$(grep 'DEFAULT_PROGRAM =' "$xp/lua/pycache.lua")"
+check "example port: post-patch keeps the Python flavors' /usr/local (the program's own default)" "1" \
+	"$(grep -c '^\.Pa /usr/local \.$' "$xp/man/pycache.8")"
 
 finish

@@ -2,7 +2,8 @@
 # of Mk/Uses/pycache.mk and Mk/Uses/python-nobytecode.mk need it, written
 # from what the real file documents and does:
 #
-# - the supported versions, _PYTHON_VERSIONS (preferred first);
+# - the supported versions, _PYTHON_VERSIONS (preferred first), as the
+#   tree has them today;
 # - the version used: from FLAVOR (py311, py313t), else PYTHON_DEFAULT;
 #   PY_FLAVOR and the PYTHON_* variables derived from it, PLIST_SUB and
 #   SUB_LIST; no FLAVORS list is generated, and PYTHON_CMD is not run at
@@ -22,7 +23,7 @@
 .if !defined(_INCLUDE_USES_PYTHON_MK)
 _INCLUDE_USES_PYTHON_MK=	yes
 
-_PYTHON_VERSIONS=	3.11 3.12 3.13 3.10 3.9 2.7	# preferred first
+_PYTHON_VERSIONS=	3.11 3.12 3.13 3.13t 3.14 3.10 2.7	# preferred first
 _PYTHON_BASECMD=	${LOCALBASE}/bin/python
 PYTHON_DEFAULT?=	3.11
 
