@@ -11,6 +11,9 @@
 #   setuptools' setup.py install, compileall, into a real STAGEDIR, with
 #   CPython 3.11 (Debian's, in a venv under target/ that this script makes);
 #   then the pycache program compiles the staged tree as the trigger would;
+# - the example port's crates: Makefile.crates and distinfo against
+#   Cargo.lock, and Mk/cargo-crates.py check (which must fail on a broken
+#   copy);
 # - last, pycache.mk's real commands with a gen-triggers built by cargo (or
 #   $GEN_TRIGGERS when set), and the example port staged for real from a
 #   cargo build: every PLIST_FILES entry staged, do-test, post-patch.
@@ -246,6 +249,50 @@ check "example port: 411.pycache.in has only SUB_LIST placeholders" "" \
 	"$(printf '%s\n' "$periodic" | grep -o '%%[A-Z_]*%%' | sort -u)"
 check "example port: rendered 411.pycache is valid sh" "ok" \
 	"$(printf '%s\n' "$periodic" | sh -n && echo ok)"
+
+# --- the example port's crates: Makefile.crates and distinfo = Cargo.lock ---
+# Cargo.lock's crates.io packages, NAME-VERSION and checksum, read with awk
+# (not by the generator under test).
+lockcrates=$(awk '/^\[\[package\]\]/ { n = v = src = "" }
+	/^name = / { n = $3 } /^version = / { v = $3 } /^source = "registry\+/ { src = 1 }
+	/^checksum = / && src { gsub(/"/, ""); print n "-" v, $3 }' "$root/Cargo.lock" | tr -d '"')
+check "crates: CARGO_CRATES (Makefile.crates, read by cargo.mk) is every crate of Cargo.lock" \
+	"$(printf '%s\n' "$lockcrates" | cut -d' ' -f1 | tr '\n' ' ')" \
+	"$(ex -V '${CARGO_CRATES}') "
+check "crates: distinfo's SHA256 lines are Cargo.lock's checksums" \
+	"$(printf '%s\n' "$lockcrates" | awk '{ print "rust/crates/" $1 ".crate", $2 }' | sort)" \
+	"$(sed -n 's!^SHA256 (\(rust/crates/[^)]*\)) = !\1 !p' "$EXDIR/distinfo" | sort)"
+check "crates: distinfo has a SIZE for every crate" \
+	"$(printf '%s\n' "$lockcrates" | awk '{ print "rust/crates/" $1 ".crate" }' | sort)" \
+	"$(sed -n 's!^SIZE (\(rust/crates/[^)]*\)) = [0-9][0-9]*$!\1!p' "$EXDIR/distinfo" | sort)"
+check "crates: the distfiles of cargo.mk are distinfo's crates" \
+	"$(ex -V '${DISTFILES}' | tr ' ' '\n' | sed '/^$/d' | sort)" \
+	"$(sed -n 's!^SIZE (\(rust/crates/[^)]*\)) = .*!\1!p' "$EXDIR/distinfo" | sort)"
+crates_py=$root/Mk/cargo-crates.py
+check "crates: Mk/cargo-crates.py check agrees (sizes against cargo's cache when it has the crate)" "0" \
+	"$(python3 "$crates_py" check >/dev/null 2>&1; echo $?)"
+# The check can fail: on a copy with a crate dropped, a checksum changed,
+# a size changed.
+ctmp=$(mktemp -d)
+cp "$EXDIR/Makefile.crates" "$EXDIR/distinfo" "$ctmp/"
+sed -i '2d' "$ctmp/Makefile.crates"
+check "crates: the check names a crate missing from Makefile.crates" "1 missing" \
+	"$(python3 "$crates_py" check --port "$ctmp" >/dev/null 2>&1; echo $?) $(python3 "$crates_py" check --port "$ctmp" 2>&1 | grep -o 'missing' | head -1)"
+cp "$EXDIR/Makefile.crates" "$ctmp/"
+sed -i '0,/^SHA256 (rust/s/= \(.\)/= 0\1/' "$ctmp/distinfo"
+check "crates: the check names a checksum that is not Cargo.lock's" "1 Cargo.lock says" \
+	"$(python3 "$crates_py" check --port "$ctmp" >/dev/null 2>&1; echo $?) $(python3 "$crates_py" check --port "$ctmp" 2>&1 | grep -o 'Cargo.lock says' | head -1)"
+cp "$EXDIR/distinfo" "$ctmp/"
+first=$(printf '%s\n' "$lockcrates" | head -1 | cut -d' ' -f1)
+if ls "${CARGO_HOME:-$HOME/.cargo}"/registry/cache/*/"$first.crate" >/dev/null 2>&1; then
+	sed -i "s!^SIZE (rust/crates/$first.crate) = .*!SIZE (rust/crates/$first.crate) = 1!" "$ctmp/distinfo"
+	check "crates: the check names a size the cached crate does not have" "1 the crate has" \
+		"$(python3 "$crates_py" check --port "$ctmp" >/dev/null 2>&1; echo $?) $(python3 "$crates_py" check --port "$ctmp" 2>&1 | grep -o 'the crate has' | head -1)"
+else
+	failed=$((failed + 1))
+	echo "FAIL: crates: $first.crate is not in cargo's cache: run cargo fetch --locked (or Mk/cargo-crates.py generate) to check sizes"
+fi
+rm -rf "$ctmp"
 
 # --- USES=python-nobytecode and WITHOUT_PYTHON_BYTECODE ---------------------
 # port DIR ARGS...: bmake on a port directory with the stand-in framework.
