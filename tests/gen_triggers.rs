@@ -75,6 +75,34 @@ fn rendered_triggers_match_snapshots() {
     }
 }
 
+/// The comment that shows what a trigger prints gives its own flavor's
+/// summary line (`>=> Python 3.13t: ...`), not another's.
+#[test]
+fn each_trigger_shows_its_own_summary_line() {
+    for (flavor, version) in [
+        ("py39", "3.9"),
+        ("py311", "3.11"),
+        ("py313t", "3.13t"),
+        ("py314", "3.14"),
+        ("py314t", "3.14t"),
+    ] {
+        let run = gt(&["--flavors", flavor, "--stdout"]);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        let summaries: Vec<&str> = run
+            .stdout
+            .lines()
+            .filter(|line| line.contains(">=> Python "))
+            .collect();
+        assert_eq!(
+            summaries,
+            [format!(
+                "# (\">=> Python {version}: wrote 9 pycs (3 .pyc, 3 .opt-1.pyc, 3 .opt-2.pyc) for 3 sources in 0.1 s\"), and anything that"
+            )],
+            "{flavor}"
+        );
+    }
+}
+
 #[test]
 fn out_writes_one_file_per_flavor_once_deterministically() {
     let tmp = tmpdir();

@@ -25,15 +25,21 @@
 #			  X.Y >= 3.13, sets IGNORE.  Empty: install no
 #			  trigger at all.
 #			  default: every Python 3 version USES=python supports,
-#			  ${_PYTHON_VERSIONS:M3.*} as flavors (py39 py310 ...;
+#			  ${_PYTHON_VERSIONS:M3.*} as flavors (py310 py311 ...;
 #			  3.13t becomes py313t, with its own trigger, since
-#			  its site-packages is lib/python3.13t)
+#			  its site-packages is lib/python3.13t), and the
+#			  free-threaded flavor of each version from 3.13 on
+#			  that the list does not name (py314t beside py314):
+#			  a trigger whose site-packages never exists never
+#			  fires, while a flavor without one is never compiled.
+#			  _PYTHON_VERSIONS is python.mk's own list (the only
+#			  one the tree has); its absence sets IGNORE.
 #
 # PYCACHE_GEN		- The gen-triggers program to run at build time.
-#			  default: ${CARGO_TARGET_DIR}/${CARGO_BUILD_TARGET}/release/gen-triggers
-#			  (the one the pycache port builds with USES=cargo);
-#			  another port sets ${LOCALBASE}/bin/gen-triggers and
-#			  adds the build dependency.
+#			  default: ${PYCACHE_CARGO_OUT}/gen-triggers (the one
+#			  the pycache port builds with USES=cargo); another
+#			  port sets ${LOCALBASE}/bin/gen-triggers and adds the
+#			  build dependency.
 #
 # PYCACHE_PREFIX	- Where pycache (program and Lua module) is installed.
 #			  default: ${PREFIX}
@@ -53,11 +59,17 @@
 #			  value: ${LOCALBASE}/share/pkg/triggers
 #
 # PYCACHE_TRIGGERS	- The trigger file names, sorted, e.g.
-#			  pycache-py311.ucl pycache-py39.ucl
+#			  pycache-py311.ucl pycache-py313t.ucl
+#
+# PYCACHE_CARGO_OUT	- Where cargo leaves the programs it built:
+#			  ${CARGO_TARGET_DIR}/${CARGO_BUILD_TARGET}/release,
+#			  or .../debug with WITH_DEBUG (cargo.mk then builds
+#			  without --release); without CARGO_BUILD_TARGET,
+#			  ${CARGO_TARGET_DIR}/release.
 #
 # SUB_LIST gets PYCACHE_FLAVORS (the flavors rendered, sorted) and
-# PYCACHE_CMD, for a pkg-install script that compiles what is already
-# installed (see Mk/examples/lang/python-pycache/files/pkg-install.in).
+# PYCACHE_CMD, for a pkg-post-install script that compiles what is already
+# installed (see Mk/examples/lang/python-pycache/files/pkg-post-install.in).
 #
 # The Python interpreters and their site-packages are taken from
 # ${LOCALBASE} (${LOCALBASE}/bin/pythonX.Y, ${LOCALBASE}/lib/pythonX.Y/
@@ -84,8 +96,12 @@ IGNORE=	USES=pycache takes no arguments, got: ${pycache_ARGS}
 IGNORE=	USES=pycache needs the Python versions of USES=python or PYCACHE_FLAVORS
 .  endif
 
-PYCACHE_FLAVORS?=	${_PYTHON_VERSIONS:M3.*:S/.//:S/^/py/}
-PYCACHE_GEN?=		${CARGO_TARGET_DIR}/${CARGO_BUILD_TARGET}/release/gen-triggers
+_PYCACHE_PYTHON3=	${_PYTHON_VERSIONS:M3.*:S/.//:S/^/py/}
+PYCACHE_FLAVORS?=	${_PYCACHE_PYTHON3} \
+			${_PYCACHE_PYTHON3:Mpy31[3-9]:@f@${f}t@} \
+			${_PYCACHE_PYTHON3:Mpy3[2-9][0-9]:@f@${f}t@}
+PYCACHE_CARGO_OUT=	${CARGO_TARGET_DIR}/${CARGO_BUILD_TARGET:D${CARGO_BUILD_TARGET}/}${WITH_DEBUG:Ddebug:Urelease}
+PYCACHE_GEN?=		${PYCACHE_CARGO_OUT}/gen-triggers
 PYCACHE_PREFIX?=	${PREFIX}
 PYCACHE_LUA_MODSHAREDIR?=	${LUA_MODSHAREDIR:U${PYCACHE_PREFIX}/share/lua/5.4}
 PYCACHE_CMD?=		${PYCACHE_PREFIX}/bin/pycache

@@ -4,5 +4,6 @@ INSTALL_PROGRAM?=	install -m 0555
 INSTALL_LIB?=		install -m 0444
 INSTALL_SCRIPT?=	install -m 0555
 INSTALL_MAN?=		install -m 0444
-WRKSRC?=		${WRKDIR}/${PORTNAME}-${DISTVERSION}
+WRKSRC?=		${WRKDIR}/${PORTNAME}-${DISTVERSIONPREFIX}${DISTVERSION}
+.include "${.PARSEDIR}/bsd.port.options.mk"
 .include "${.PARSEDIR}/../framework.mk"

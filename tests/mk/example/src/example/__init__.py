@@ -1,0 +1,3 @@
+"""The example package."""
+
+VERSION = "1.0"

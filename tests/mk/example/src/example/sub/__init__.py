@@ -1,0 +1,1 @@
+"""A subpackage: its bytecode lives in example/sub/__pycache__."""
