@@ -431,7 +431,7 @@ class ImageBuild(unittest.TestCase):
 
 
 class FirstInstall(unittest.TestCase):
-    """The example port's pkg-install (POST-INSTALL): installing pycache on
+    """The example port's pkg-post-install: installing pycache on
     a system that already has Python packages compiles every installed
     flavor, one line each, and never fails the installation."""
 
@@ -444,8 +444,8 @@ class FirstInstall(unittest.TestCase):
         self._tmp.cleanup()
 
     def render(self, flavors: str, lb: Path) -> str:
-        """pkg-install.in with the SUB_LIST values the port would give it."""
-        text = (REPO / "Mk/examples/lang/python-pycache/files/pkg-install.in").read_text()
+        """pkg-post-install.in with the SUB_LIST values the port would give it."""
+        text = (REPO / "Mk/examples/lang/python-pycache/files/pkg-post-install.in").read_text()
         for k, v in {"PYCACHE_FLAVORS": flavors, "PYCACHE_CMD": sc.PROGRAM, "LOCALBASE": str(lb)}.items():
             text = text.replace(f"%%{k}%%", v)
         self.assertNotIn("%%", text)
@@ -504,7 +504,7 @@ class FirstInstall(unittest.TestCase):
         self.assertEqual(run.stderr, f"pycache: py311 bytecode not updated: installing into {image}; run the "
                                      f"deferred triggers (pkg -c {image} triggers) or pycache update --root "
                                      f"{image} --flavor py311\n")
-        # Only POST-INSTALL does anything.
+        # Run as a pkg-install, only POST-INSTALL does anything.
         run = system._script("pkg-install", script, "PRE-INSTALL")
         self.assertEqual((run.status, run.stdout, run.stderr), ("ok", "", ""))
 
