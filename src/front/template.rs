@@ -438,6 +438,7 @@ impl TriggerSettings {
             ("PYCACHE_CMD", cmd),
             ("PYTHON_CMD", flavor.interpreter(&localbase)),
             ("PYTHON_SITELIBDIR", flavor.site_packages(&localbase)),
+            ("PYTHON_LIBDIR", flavor.stdlib(&localbase)),
         ] {
             values.insert(name.to_string(), path_value(name, &path)?);
         }

@@ -86,8 +86,10 @@ impl Location {
         site_packages: &Path,
         root: Option<&Path>,
     ) -> Result<Location, Error> {
-        let mut tree = Location::find(stdlib, root)?;
+        // The site-packages first: when the library is gone, so is it, and
+        // the error says so in the words it always used.
         let site = Location::find(site_packages, root)?;
+        let mut tree = Location::find(stdlib, root)?;
         if path::below(&site.dir, &tree.dir).is_none() {
             return Err(crate::settings::options::OptionError {
                 key: "stdlib".into(),
