@@ -2,7 +2,7 @@
 """Checks that ELF files linked for FreeBSD would load on FreeBSD 14.0.
 
 Usage: check_artifact.py ZIG_LIB_DIR ARCH [--library] [--host-provides PREFIX]...
-                         [--defines SYMBOL]... FILE...
+                         [--may-lack SYMBOL]... [--defines SYMBOL]... FILE...
 
 ARCH is x86_64 or aarch64. From what binutils' readelf shows of each FILE,
 it requires:
@@ -18,11 +18,11 @@ it requires:
 - each undefined dynamic symbol versioned (stat@FBSD_1.5) by a NEEDED
   library that lists it with that version for FreeBSD 14.0 on ARCH; or
   unversioned, and listed unversioned by a NEEDED library (libutil's are);
-  or weak and unversioned: the dynamic linker makes it null where no
-  library defines it, and the caller checks (std's weak! does, for
-  functions newer libcs have); or, with --host-provides PREFIX, starting
-  with PREFIX: a Lua module leaves the Lua C API (lua_, luaL_) to the
-  interpreter that loads it.
+  or, with --may-lack SYMBOL, SYMBOL weak and unversioned: the dynamic
+  linker makes it null where no library defines it, which its callers must
+  check (std's weak! does, for functions newer libcs have); or, with
+  --host-provides PREFIX, starting with PREFIX: a Lua module leaves the Lua
+  C API (lua_, luaL_) to the interpreter that loads it.
 - with --defines SYMBOL, SYMBOL among the dynamic symbols it defines (a Lua
   module's luaopen_ function, which `require` calls).
 
@@ -192,7 +192,7 @@ SYMBOL = re.compile(
 )
 
 
-def check(path, arch, library, have, host_prefixes, defines):
+def check(path, arch, library, have, host_prefixes, may_lack, defines):
     """Returns the problems of one file; prints its summary when it has none."""
     outputs = []
     for option in ("-h", "-n", "-l", "-d", "--dyn-syms", "-V"):
@@ -266,8 +266,13 @@ def check(path, arch, library, have, host_prefixes, defines):
                 pass
             elif any(name.startswith(p) for p in host_prefixes):
                 from_host += 1
-            elif bind == "WEAK":
+            elif bind == "WEAK" and name in may_lack:
                 weak_absent.append(name)
+            elif bind == "WEAK":
+                problems.append(
+                    f"{path}: {name} is weak, unversioned, and in no NEEDED FreeBSD 14.0 library: null there; "
+                    "allow it (--may-lack) only once its callers are seen to check for null"
+                )
             else:
                 problems.append(f"{path}: {name} is undefined and unversioned, and no NEEDED FreeBSD 14.0 library lists it")
             continue
@@ -310,6 +315,7 @@ def main():
     parser.add_argument("files", nargs="+", metavar="FILE")
     parser.add_argument("--library", action="store_true", help="the files are shared libraries, not programs")
     parser.add_argument("--host-provides", action="append", default=[], metavar="PREFIX")
+    parser.add_argument("--may-lack", action="append", default=[], metavar="SYMBOL")
     parser.add_argument("--defines", action="append", default=[], metavar="SYMBOL")
     args = parser.parse_args()
     try:
@@ -319,7 +325,7 @@ def main():
         return 2
     failed = False
     for path in args.files:
-        problems = check(path, args.arch, args.library, have, args.host_provides, args.defines)
+        problems = check(path, args.arch, args.library, have, args.host_provides, args.may_lack, args.defines)
         for problem in problems[:SHOWN]:
             print(f"FAIL: {problem}")
         if len(problems) > SHOWN:

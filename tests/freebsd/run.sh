@@ -163,13 +163,18 @@ run() { # NAME COMMAND...
 links() {
     local target=$1 arch=${1%%-*}
     local out=target/freebsd/$target/debug
+    # std's process spawning looks up posix_spawn_file_actions_addchdir,
+    # which FreeBSD 14.0 lacks, as a weak symbol, and uses the _np one
+    # FreeBSD 14.0 has, or none, when it is null
+    # (library/std/src/sys/process/unix/unix.rs, get_posix_spawn_addchdir).
+    local check=(/usr/bin/python3.11 tests/freebsd/check_artifact.py "$zig_home/ziglang/lib" "$arch"
+        --may-lack posix_spawn_file_actions_addchdir)
     RUSTC_WORKSPACE_WRAPPER=/usr/bin/clippy-driver \
         /usr/bin/cargo build "${common[@]}" --target "$target" --features lua-module || return 1
-    /usr/bin/python3.11 tests/freebsd/check_artifact.py "$zig_home/ziglang/lib" "$arch" \
-        "$out/pycache" "$out/gen-triggers" || return 1
+    "${check[@]}" "$out/pycache" "$out/gen-triggers" || return 1
     # The Lua C API is the interpreter's, which loads the module.
-    /usr/bin/python3.11 tests/freebsd/check_artifact.py "$zig_home/ziglang/lib" "$arch" --library \
-        --host-provides lua_ --host-provides luaL_ --defines luaopen_pycache_core "$out/libpycache.so"
+    "${check[@]}" --library --host-provides lua_ --host-provides luaL_ \
+        --defines luaopen_pycache_core "$out/libpycache.so"
 }
 
 # must_fail WHAT TEXT COMMAND...: COMMAND must fail, its output saying TEXT.
