@@ -19,9 +19,6 @@ use std::time::Duration;
 #[non_exhaustive]
 #[allow(missing_docs)]
 pub enum Error {
-    /// A flavor name that is not of the form `pyXY`.
-    InvalidFlavor(crate::settings::flavor::FlavorError),
-
     /// An option with a value it does not take (see [`crate::settings::options`]).
     Option(crate::settings::options::OptionError),
 
@@ -122,21 +119,17 @@ impl Error {
     /// system) rather than from how the program was called. The programs
     /// exit 3 for these and 2 for the others.
     pub fn is_environment(&self) -> bool {
-        !matches!(
-            self,
-            Error::InvalidFlavor(_) | Error::Option(_) | Error::Config(_)
-        )
+        !matches!(self, Error::Option(_) | Error::Config(_))
     }
 
     /// A stable name for the kind of error, for scripts (the program's JSON
-    /// `kind`): `option`, `flavor`, `config`, `site_packages_missing`,
+    /// `kind`): `option`, `config`, `site_packages_missing`,
     /// `not_a_directory`, `io`, `interpreter_not_found`,
     /// `interpreter_not_runnable`, `interpreter_exited`,
     /// `interpreter_bad_answer`, `interrupted`, `startup_timeout`,
     /// `interpreter_mismatch`, `untrusted`.
     pub fn kind(&self) -> &'static str {
         match self {
-            Error::InvalidFlavor(_) => "flavor",
             Error::Option(_) => "option",
             Error::Config(_) => "config",
             Error::SitePackagesMissing { .. } => "site_packages_missing",
@@ -158,7 +151,6 @@ impl Error {
     /// Every kind of error ([`Error::kind`]), in the order README's table
     /// of causes lists them.
     pub const KINDS: &[&str] = &[
-        "flavor",
         "option",
         "config",
         "site_packages_missing",
@@ -178,7 +170,6 @@ impl Error {
     /// without its advice.
     pub fn what(&self) -> String {
         match self {
-            Error::InvalidFlavor(e) => e.to_string(),
             Error::Option(e) => e.to_string(),
             Error::Config(e) => e.to_string(),
             Error::SitePackagesMissing { path } => {
@@ -230,7 +221,7 @@ impl Error {
     /// configuration file problems).
     pub fn advice(&self) -> Option<Cow<'static, str>> {
         Some(Cow::Borrowed(match self {
-            Error::InvalidFlavor(_) | Error::Option(_) | Error::Config(_) => return None,
+            Error::Option(_) | Error::Config(_) => return None,
             Error::SitePackagesMissing { .. } | Error::NotADirectory { .. } => {
                 "check the flavor, prefix, site_packages and root given"
             }
@@ -277,7 +268,6 @@ impl fmt::Display for Error {
 impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
-            Error::InvalidFlavor(e) => Some(e),
             Error::Option(e) => Some(e),
             Error::Config(e) => Some(e),
             Error::Io { source, .. } | Error::InterpreterNotRunnable { source, .. } => Some(source),
@@ -286,9 +276,14 @@ impl std::error::Error for Error {
     }
 }
 
+/// A flavor name that is not a flavor's is a value the `flavor` option
+/// does not take, whichever way it came.
 impl From<crate::settings::flavor::FlavorError> for Error {
     fn from(e: crate::settings::flavor::FlavorError) -> Error {
-        Error::InvalidFlavor(e)
+        Error::Option(crate::settings::options::OptionError {
+            key: "flavor".into(),
+            problem: e.to_string(),
+        })
     }
 }
 
@@ -330,9 +325,6 @@ mod tests {
     fn each() -> Vec<Error> {
         let python = || PathBuf::from("/usr/local/bin/python3.11");
         vec![
-            crate::settings::flavor::Flavor::parse("py27")
-                .unwrap_err()
-                .into(),
             crate::settings::options::Options::default()
                 .set("jobs", crate::settings::options::Value::Num(2.5))
                 .unwrap_err()

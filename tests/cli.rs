@@ -12,7 +12,8 @@ fn check_exit_codes_and_dry_run() {
     let tree = Tree::new(&python);
     populate(&tree);
     let before = tree.listing();
-    let out = tree.pycache(&["update", "--dry-run"]).expect(0);
+    // A dry run exits as check does: 1 when something would change.
+    let out = tree.pycache(&["update", "--dry-run"]).expect(1);
     assert!(
         out.stdout
             .contains("would write 12 pycs (4 .pyc, 4 .opt-1.pyc, 4 .opt-2.pyc) for 4 sources"),
@@ -38,7 +39,7 @@ fn usage_errors_show_the_expected_form() {
         (vec!["check", "--flavor", "python311"], "expected pyXY"),
         (
             vec!["check", "--flavor", "py311", "-O", "3"],
-            "levels[1]: must be 0, 1 or 2, got 3 (--optimize)",
+            "levels: must be 0, 1 or 2, got 3 (--optimize)",
         ),
         (
             vec![
@@ -236,14 +237,23 @@ fn a_number_out_of_range_is_refused_before_anything_is_done() {
     );
     let out = common::pycache(["request", &request]).expect(2);
     assert_eq!(out.stderr, format!("pycache: {message}\n"));
-    // The file: ignored whole with a warning, as any value it cannot hold.
+    // The file: ignored whole with a warning, as any value it cannot hold,
+    // unless the run named it itself (--config): then it is an error.
     let conf = tree.tmp.path().join("pycache.conf");
     std::fs::write(&conf, "timeout = 1e19\n").unwrap();
     let conf = conf.to_str().unwrap();
-    let out = tree.pycache(&["update", "--config", conf]).expect(0);
+    let out = common::Run::of(
+        tree.command(&["update"])
+            .env("PYCACHE_CONF", conf)
+            .output()
+            .unwrap(),
+    )
+    .expect(0);
     let warning = format!("pycache: warning: {conf}:1: {message}; the file is ignored");
     assert!(out.stdout.contains(&warning), "{}", out.stdout);
     assert!(sources.iter().all(|s| s.exists()) && tree.cache("top.py", 2).exists());
+    let out = tree.pycache(&["update", "--config", conf]).expect(2);
+    assert_eq!(out.stderr, format!("pycache: {conf}:1: {message}\n"));
     // The longest timeout, and the shortest the clock can tell, read back
     // as `pycache config` shows them.
     for (given, shown) in [("86400", "86400"), ("1e-12", "1e-9"), ("0.25", "0.25")] {

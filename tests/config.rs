@@ -146,7 +146,7 @@ fn broken_files(dir: &Path) -> Vec<(PathBuf, String)> {
         ),
         (
             in_section.clone(),
-            format!("{}:3: levels[2]: must be 0, 1 or 2, got 3", d(&in_section)),
+            format!("{}:3: levels: must be 0, 1 or 2, got 3", d(&in_section)),
         ),
         (
             unknown.clone(),

@@ -51,22 +51,34 @@ tag is ever removed.";
 fn cli() -> clap::Command {
     let dirs = options::def("dirs").expect("dirs is an option");
     let scope = |name: &'static str, about: &'static str| {
-        clap::Command::new(name).about(about).arg(
-            Arg::new(dirs.key)
-                .value_name(dirs.value_name)
-                .help(format!(
-                    "{}. Without any, and without --dirs-from: {}",
-                    capitalized(dirs.help),
-                    dirs.default
-                ))
-                .value_parser(value_parser!(OsString))
-                .action(ArgAction::Append),
-        )
+        clap::Command::new(name)
+            .about(about)
+            .override_usage(format!(
+                "pycache {name} [OPTIONS] [DIR]...\n       pycache {name} [OPTIONS] --all"
+            ))
+            .arg(
+                Arg::new(dirs.key)
+                    .value_name(dirs.value_name)
+                    .help(format!(
+                        "{}. Without any, and without --dirs-from: {}",
+                        capitalized(dirs.help),
+                        dirs.default
+                    ))
+                    .value_parser(value_parser!(OsString))
+                    .action(ArgAction::Append),
+            )
     };
     let mut cmd = clap::Command::new("pycache")
         .version(env!("CARGO_PKG_VERSION"))
         .about(ABOUT)
         .after_help(EXIT_CODES)
+        // `request` is parsed before this command line is built (main), so
+        // it is listed here by hand.
+        .help_template(
+            "{before-help}{about-with-newline}\n{usage-heading} {usage}\n\n\
+             Commands:\n{subcommands}\n  request Run one request written as JSON, what \
+             lua/pycache.lua sends (pycache help request)\n\n{options}{after-help}",
+        )
         .subcommand_required(true)
         .subcommand(scope(
             "check",
@@ -78,7 +90,8 @@ fn cli() -> clap::Command {
         ))
         .subcommand(scope(
             "clean",
-            "Remove orphaned bytecode and empty caches only (no Python needed)",
+            "Remove this interpreter's orphaned bytecode, the caches that leaves empty and \
+             the directories that held only those; compile nothing (no Python needed)",
         ))
         .subcommand(
             clap::Command::new("config")
@@ -146,15 +159,26 @@ fn cli() -> clap::Command {
 fn request_cli() -> clap::Command {
     clap::Command::new("request")
         .bin_name("pycache request")
-        .about(
-            "Run one request written as JSON, what lua/pycache.lua sends: \
-             {\"job\": \"update\", \"options\": {\"flavor\": \"py311\"}} (README, \
-             \"One request as JSON\"); its options are a Lua table's, checked as \
-             pycache.core checks them",
+        .about("Run one request written as JSON, what lua/pycache.lua sends")
+        .long_about(
+            "Run one request written as JSON, what lua/pycache.lua sends, so that the engine, \
+             not the Lua module, reads and checks a Lua table of options:\n\n  \
+             {\"job\": \"update\", \"options\": {\"flavor\": \"py311\", \"dirs\": \
+             [\"/usr/local/lib/python3.11/site-packages/six\"]}}\n\n\
+             job: check, update, clean or compile.\n\
+             options: the options of pycache.lua(3), as an object or as an array of [key, \
+             value] pairs (a Lua key need not be a string); absent or null for every default.\n\
+             all: true for every installed flavor, as --all.\n\n\
+             A value is a string (bytes that are not UTF-8 as \\udc80 to \\udcff), a number \
+             (2 is whole, 2.0 is not, as in Lua), a boolean or an array; {\"number\": \
+             \"inf\"} (or -inf, nan) and {\"type\": \"function\"} stand for what JSON has \
+             no word for. No option flag is taken: the request is the one source of \
+             settings. Output and exit codes are the other commands'; see pycache(8).",
         )
         .arg(
             Arg::new("request")
                 .value_name("JSON")
+                .help("The request (or --from FILE)")
                 .value_parser(value_parser!(OsString))
                 .required_unless_present("from")
                 .conflicts_with("from"),
@@ -175,7 +199,7 @@ fn output_args() -> [Arg; 4] {
         Arg::new("json")
             .long("json")
             .action(ArgAction::SetTrue)
-            .help("Print the report as JSON (schema: see README)"),
+            .help("Print the report as JSON (its schema: pycache(8), JSON OUTPUT)"),
         Arg::new("json_summary")
             .long("json-summary")
             .action(ArgAction::SetTrue)
@@ -195,8 +219,18 @@ fn output_args() -> [Arg; 4] {
     ]
 }
 
+/// An option's help as a terminal shows it: capitalized, without README's
+/// Markdown (backticks; a link to a README section points at pycache(8),
+/// which the port installs, where README is not).
 fn capitalized(text: &str) -> String {
-    let text = text.replace('`', "");
+    let mut text = text.replace('`', "");
+    while let Some(open) = text.find("](#") {
+        let (Some(start), Some(end)) = (text[..open].rfind('['), text[open..].find(')')) else {
+            break;
+        };
+        let label = text[start + 1..open].to_string();
+        text.replace_range(start..open + end + 1, &format!("{label} in pycache(8)"));
+    }
     let mut chars = text.chars();
     chars
         .next()
@@ -207,6 +241,10 @@ fn capitalized(text: &str) -> String {
 fn main() -> ExitCode {
     let mut args = std::env::args_os().peekable();
     let program = args.next().unwrap_or_default();
+    if std::env::args_os().skip(1).take(2).eq(["help", "request"]) {
+        let _ = request_cli().print_long_help();
+        return ExitCode::SUCCESS;
+    }
     let matches;
     let (command, sub) = if args.peek().is_some_and(|a| a == "request") {
         matches = request_cli().get_matches_from(args);
@@ -360,9 +398,24 @@ fn read_file(file: &std::path::Path) -> Result<Vec<u8>, Error> {
     Ok(bytes)
 }
 
-/// A NUL-separated list of paths: any byte but NUL survives.
+/// A NUL-separated list of paths: any byte but NUL survives. A list with
+/// newlines and no NUL at all is refused rather than read as one name: it
+/// is a newline-separated list (`find` without `-print0`), which would look
+/// at no directory and say all is well.
 fn read_dirs(file: &std::path::Path) -> Result<Vec<OsString>, Error> {
     let bytes = read_file(file)?;
+    if !bytes.contains(&0) && bytes.contains(&b'\n') {
+        return Err(OptionError {
+            key: "dirs".into(),
+            problem: format!(
+                "--dirs-from {}: a list separated by newlines, where one separated by NUL \
+                 bytes is read (find ... -print0); a name may hold a newline, so a list is \
+                 never split at them",
+                file.display()
+            ),
+        }
+        .into());
+    }
     Ok(bytes
         .split(|&b| b == 0)
         .filter(|p| !p.is_empty())

@@ -90,6 +90,28 @@ pub fn trusted(python: &Path) -> Result<(), Error> {
     }
 }
 
+/// What an interpreter's stderr said, quoted in one line: its one line, or
+/// its first and last lines (`Traceback ...: ... ModuleNotFoundError: ...`,
+/// or a launcher's `pyenv: python3.9: command not found ... to be found.`),
+/// each shortened; `None` when it said nothing. `skip` drops lines that are
+/// not the interpreter's words.
+pub fn quoted(stderr: &str, skip: impl Fn(&str) -> bool) -> Option<String> {
+    const LONGEST: usize = 200;
+    let short = |line: &str| match line.char_indices().nth(LONGEST) {
+        Some((at, _)) => format!("{}...", &line[..at]),
+        None => line.to_string(),
+    };
+    let mut lines = stderr
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !skip(l));
+    let first = lines.next()?;
+    Some(match lines.last() {
+        Some(last) => format!("{} ... {}", short(first), short(last)),
+        None => short(first),
+    })
+}
+
 /// The error for an interpreter that could not be started.
 pub fn spawn_error(python: &Path, e: std::io::Error) -> Error {
     if e.kind() == std::io::ErrorKind::NotFound {

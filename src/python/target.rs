@@ -12,7 +12,7 @@ use crate::bytecode::magic::MagicFrom;
 use crate::bytecode::pyc::Magic;
 use crate::cancel::Cancel;
 use crate::error::Error;
-use crate::python::child::{kill_group, read_in_background, spawn_error, trusted};
+use crate::python::child::{kill_group, quoted, read_in_background, spawn_error, trusted};
 use crate::python::location::Location;
 use crate::python::path_search::{self, Found};
 use crate::settings::flavor::Flavor;
@@ -52,6 +52,9 @@ pub struct Target {
     stdlib: Option<PathBuf>,
     site_packages: PathBuf,
     root: Option<PathBuf>,
+    /// Whether an interpreter was started to make this target (asked about
+    /// itself): the report counts it.
+    asked: bool,
 }
 
 impl Target {
@@ -70,6 +73,7 @@ impl Target {
             stdlib: Some(flavor.stdlib(prefix)),
             site_packages: flavor.site_packages(prefix),
             root: None,
+            asked: false,
         }
     }
 
@@ -112,7 +116,7 @@ impl Target {
             (Some(major), Some(minor)) => (major, minor),
             _ => {
                 return Err(failed(
-                    "did not report its version; is it CPython 3.6 or later?",
+                    "did not report its version, as CPython 3.6 or later would",
                 ));
             }
         };
@@ -155,6 +159,7 @@ impl Target {
             stdlib: (!stdlib.is_empty()).then(|| PathBuf::from(OsString::from_vec(stdlib))),
             site_packages: PathBuf::from(OsString::from_vec(purelib)),
             root: None,
+            asked: true,
         })
     }
 
@@ -276,6 +281,12 @@ impl Target {
     /// The site-packages path as given (runtime spelling).
     pub fn site_packages(&self) -> &Path {
         &self.site_packages
+    }
+
+    /// Interpreters started to make this target: 1 when one was asked
+    /// about itself, else 0.
+    pub fn interpreters_started(&self) -> usize {
+        usize::from(self.asked)
     }
 
     /// The root given with [`Target::with_root`].
@@ -428,11 +439,10 @@ fn ask(python: &Path, cancel: &Cancel) -> Result<Vec<u8>, Error> {
             .and_then(|r| r.recv_timeout(Duration::from_secs(1)).ok())
             .unwrap_or_default();
         let err = String::from_utf8_lossy(&err);
-        let last = err.lines().last().unwrap_or("no message").to_string();
         return Err(Error::InterpreterExited {
             interpreter: python.to_path_buf(),
             status: status.to_string(),
-            message: last,
+            message: quoted(&err, |_| false).unwrap_or_else(|| "no message".into()),
         });
     }
     let out = out.ok_or_else(timed_out)?;
@@ -440,7 +450,7 @@ fn ask(python: &Path, cancel: &Cancel) -> Result<Vec<u8>, Error> {
         Some(at) => Ok(out[at + ASK_MARKER.len()..].to_vec()),
         None => Err(Error::InterpreterBadAnswer {
             interpreter: python.to_path_buf(),
-            detail: "did not report its version; is it CPython 3.6 or later?".into(),
+            detail: "did not report its version, as CPython 3.6 or later would".into(),
         }),
     }
 }

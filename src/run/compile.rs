@@ -37,7 +37,7 @@ use crate::bytecode::pyc::InvalidationMode;
 use crate::cancel::Cancel;
 use crate::error::{Error, Failure};
 use crate::fs::dir::Handle;
-use crate::python::child::{kill_group, limit_memory, spawn_error};
+use crate::python::child::{kill_group, limit_memory, quoted, spawn_error};
 use crate::run::scan::ToCompile;
 
 /// The worker program, run with `python FLAGS WORKER_PY MODE`.
@@ -291,7 +291,8 @@ impl Pool<'_> {
                     (self.progress)(n, self.tasks.len());
                 }
                 match reply {
-                    Reply::Ok => {
+                    Reply::Ok(started) => {
+                        self.started.fetch_add(started, Ordering::SeqCst);
                         let levels = task.levels.iter().map(|l| l.level).collect();
                         self.record(|r| r.compiled.push((task.source.clone(), levels)));
                     }
@@ -373,7 +374,9 @@ struct Hello {
 }
 
 enum Reply {
-    Ok,
+    /// Compiled; the interpreters the worker started for it (a fresh one
+    /// for CPython 3.12, worker.py's `fresh_body`).
+    Ok(usize),
     /// The file did not compile; the worker goes on.
     Error(String),
     /// The worker timed out or died on this file.
@@ -553,7 +556,12 @@ impl Worker {
                     msg.len()
                 ))
             }
-            Ok(msg) if msg.len() == 2 && msg[1] == b"ok" => Reply::Ok,
+            Ok(msg) if msg.len() == 3 && msg[1] == b"ok" => Reply::Ok(
+                std::str::from_utf8(&msg[2])
+                    .ok()
+                    .and_then(|n| n.parse().ok())
+                    .unwrap_or(0),
+            ),
             Ok(msg) if msg.len() == 3 && msg[1] == b"error" => {
                 Reply::Error(String::from_utf8_lossy(&msg[2]).into_owned())
             }
@@ -652,13 +660,12 @@ impl Worker {
         };
         let command = letters(&format!("{} {WORKER_PY} {}", FLAGS.join(" "), self.mode));
         let own = |line: &str| line == self.mode || command.contains(&letters(line));
-        let mut lines = text.lines().map(str::trim).filter(|l| !l.is_empty());
-        let said = lines.clone().next().is_some();
-        match lines.rfind(|l| !own(l)) {
-            Some(last) => format!("{status}; stderr: {last}"),
-            None if said => {
-                format!("{status}; it printed only its own arguments: is it CPython 3.6 or later?")
-            }
+        let said = text.lines().any(|l| !l.trim().is_empty());
+        match quoted(&text, own) {
+            Some(words) => format!("{status}; stderr: {words}"),
+            None if said => format!(
+                "{status}; it printed only its own arguments, which CPython 3.6 or later never does"
+            ),
             None => status,
         }
     }
@@ -703,7 +710,7 @@ fn remove_temporaries(pid: u32, task: &ToCompile) {
 }
 
 /// Reads NUL-framed messages from a worker and groups them: a greeting has
-/// four fields, `ok` replies two, `error` replies three. Bytes before the
+/// four fields, `ok` and `error` replies three. Bytes before the
 /// [`GREETING`] marker are skipped.
 fn read_messages(mut stdout: impl Read, send: mpsc::Sender<Vec<Vec<u8>>>) {
     let mut buf = [0u8; 8192];
@@ -738,7 +745,6 @@ fn read_messages(mut stdout: impl Read, send: mpsc::Sender<Vec<Vec<u8>>>) {
             message.push(std::mem::take(&mut field));
             let complete = match message.as_slice() {
                 [first, ..] if first == b"ready" => message.len() == 4,
-                [_, status] => status == b"ok",
                 [_, _, _] => true,
                 _ => false,
             };

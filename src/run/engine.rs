@@ -57,9 +57,19 @@ impl Engine {
     /// not set, its flavor's section first ([`crate::settings::config`]). A
     /// file that cannot be used is ignored whole; the report's warning says
     /// why. `cancel` stops the run (and the asking of an interpreter).
+    ///
+    /// A file the options name themselves (`config`, `--config`) that cannot
+    /// be used is an error instead: the caller asked for that very file. The
+    /// default file and `$PYCACHE_CONF` are only warned about, so that a bad
+    /// pycache.conf never stops a trigger.
     pub fn from_options(options: Options, cancel: &Cancel) -> Result<Engine, Error> {
+        let named = options.config.is_some();
         let target = Target::select(options.selection(), cancel)?;
-        Ok(Engine::with_target(target, options, cancel.clone()))
+        let engine = Engine::with_target(target, options, cancel.clone());
+        match &engine.config.error {
+            Some(e) if named => Err(e.clone().into()),
+            _ => Ok(engine),
+        }
     }
 
     fn with_target(target: Target, mut options: Options, cancel: Cancel) -> Engine {
@@ -425,10 +435,9 @@ impl Engine {
         magic: Option<Magic>,
         sources: bool,
     ) -> Result<Plan, Error> {
-        let touched = match self.misdirected(location) {
-            Some(_) => None,
-            None => self.options.dirs.as_deref(),
-        };
+        let touched = (!self.misdirected(location))
+            .then_some(self.options.dirs.as_deref())
+            .flatten();
         let mut plan = Scan {
             location,
             uncompiled: match location.site_packages {
@@ -479,17 +488,35 @@ impl Engine {
     /// a directory of site-packages, so such a list is a wrong `arg`, not an
     /// empty transaction: `pkg -r ROOT triggers` re-saves deferred triggers
     /// with `arg` = `(null)`. An empty list stays "nothing was touched".
-    fn misdirected(&self, location: &Location) -> Option<String> {
-        let dirs = self.options.dirs.as_deref()?;
-        if dirs.is_empty() || dirs.iter().any(|d| location.contains(d)) {
+    fn misdirected(&self, location: &Location) -> bool {
+        self.options
+            .dirs
+            .as_deref()
+            .is_some_and(|dirs| !dirs.is_empty() && !dirs.iter().any(|d| location.contains(d)))
+    }
+
+    /// The warning of a run whose touched list is [misdirected](Engine::misdirected).
+    fn misdirected_warning(&self, command: Command, location: &Location) -> Option<String> {
+        if !self.misdirected(location) {
             return None;
         }
+        let dirs = self.options.dirs.as_deref().unwrap_or_default();
         let more = match dirs.len() {
             1 => String::new(),
             n => format!(" and {} more", n - 1),
         };
+        let doing = match command {
+            Command::Check => "checking",
+            Command::Update => "updating",
+            Command::Clean => "cleaning",
+            Command::Compile => "compiling",
+        };
+        let tree = match location.site_packages {
+            Some(_) => "standard library",
+            None => "site-packages",
+        };
         Some(format!(
-            "no touched directory is in {} (got \"{}\"{more}); updating the whole site-packages",
+            "no touched directory is in {} (got \"{}\"{more}); {doing} the whole {tree}",
             location.runtime.display(),
             dirs[0].display()
         ))
@@ -532,10 +559,10 @@ impl Engine {
             error: None,
             config: self.config.file.clone(),
             warnings: (self.config.warning().into_iter())
-                .chain(self.misdirected(location))
+                .chain(self.misdirected_warning(command, location))
                 .collect(),
             notes: prepared.notes.iter().chain(&plan.notes).cloned().collect(),
-            interpreters_started: prepared.asked,
+            interpreters_started: prepared.asked + self.target.interpreters_started(),
             elapsed_ms: 0,
             levels: self.options.levels.clone(),
             lines: Vec::new(),

@@ -34,8 +34,9 @@
 //! error_kind     string                  only with an error: its kind (README, "Error kinds")
 //! warnings       [string]
 //! notes          [string]                what verbose output adds
-//! interpreters_started  int             compile workers, and the interpreter asked
-//!                                        for its magic number by this command
+//! interpreters_started  int             every interpreter the run started: compile
+//!                                        workers, one asked about itself or for its
+//!                                        magic number, fresh ones of a 3.12 worker
 //! elapsed_ms     int
 //! levels         [int]                   the optimization levels kept
 //! lines          [string]                the human summary, as printed (control
@@ -76,6 +77,18 @@ pub enum Command {
     Clean,
     /// Compile only, remove nothing (library and Lua use).
     Compile,
+}
+
+impl Command {
+    /// `check`, `update`, `clean` or `compile`, as fronts and JSON spell it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Command::Check => "check",
+            Command::Update => "update",
+            Command::Clean => "clean",
+            Command::Compile => "compile",
+        }
+    }
 }
 
 /// The interpreter and tree a report is about.
@@ -287,7 +300,9 @@ impl Report {
         self.elapsed_ms = elapsed.as_millis();
         self.exit_code = if self.error.is_some() {
             EXIT_ENVIRONMENT
-        } else if !self.failures.is_empty() || (self.command == Command::Check && !self.in_sync()) {
+        } else if !self.failures.is_empty()
+            || ((self.command == Command::Check || self.dry_run) && !self.in_sync())
+        {
             EXIT_FAILED
         } else {
             EXIT_OK

@@ -21,7 +21,7 @@ use crate::run::report::{Command, EXIT_ENVIRONMENT, EXIT_USAGE, PendingLevel, Py
 use crate::run::serialize::{Form, Shaped};
 use crate::settings::config::{Effective, KEYS};
 use crate::settings::flavor::Flavor;
-use crate::settings::options::{OptionError, Options, Selection, Value};
+use crate::settings::options::{Applies, OPTIONS, OptionError, Options, Selection, Value};
 use crate::text::{shown, shown_in_format};
 
 /// What a front asks for.
@@ -217,6 +217,9 @@ impl Request {
                 }
                 Ok(Response::Settings { each, key })
             }
+            Job::Run(command) if let Some(refused) = not_for(command, &options) => {
+                return Err(refused.into());
+            }
             Job::Run(command) if all => {
                 let (prefix, flavors) = flavors(&options)?;
                 let mut each = Vec::new();
@@ -331,7 +334,7 @@ impl Response {
             return self.write_errors(text, err);
         }
         match self {
-            Response::Report(report) => write_report(report, text, out),
+            Response::Report(report) => write_report(report, text, out, err),
             Response::Each { prefix, each, .. } => {
                 if each.is_empty() {
                     let line = format!(">=> no Python flavor installed under {}", prefix.display());
@@ -339,7 +342,7 @@ impl Response {
                 }
                 for (_, result) in each {
                     match result {
-                        Ok(report) => write_report(report, text, out)?,
+                        Ok(report) => write_report(report, text, out, err)?,
                         Err(failed) => error_line(err, &failed.error, "")?,
                     }
                 }
@@ -420,15 +423,45 @@ fn error_line(err: &mut dyn Write, error: &Error, after: &str) -> io::Result<()>
     writeln!(err, "{}", shown(&format!("pycache: {error}{after}")))
 }
 
-fn write_report(report: &Report, text: Text, out: &mut dyn Write) -> io::Result<()> {
+/// The first option the front gave that means nothing to `command`
+/// ([`Applies`]), refused rather than taken silently.
+fn not_for(command: Command, options: &Options) -> Option<OptionError> {
+    let why = |applies| match (applies, command) {
+        (Applies::Judging, Command::Clean) => Some("clean reads no pyc"),
+        (Applies::Compiling, Command::Clean | Command::Check) => Some("it compiles nothing"),
+        _ => None,
+    };
+    OPTIONS.iter().find_map(|def| {
+        let why = why(def.applies).filter(|_| options.is_given(def.key))?;
+        Some(OptionError {
+            key: def.key.into(),
+            problem: format!("means nothing to {}: {why}; leave it out", command.name()),
+        })
+    })
+}
+
+/// A report as text: its lines on `out`, but for the line of what kept it
+/// from finishing, the last, which goes to `err` as every fatal error does
+/// (one short line: a reader of `out` to its end, as pkg's `exec_capture`
+/// is, never blocks on it).
+fn write_report(
+    report: &Report,
+    text: Text,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> io::Result<()> {
     let mut lines = report.render(text.verbose);
+    let error = report.error.as_ref().and_then(|_| lines.pop());
     if text.quiet {
         lines.remove(0);
     }
-    if lines.is_empty() {
-        return Ok(());
+    if !lines.is_empty() {
+        writeln!(out, "{}", lines.join("\n"))?;
     }
-    writeln!(out, "{}", lines.join("\n"))
+    match error {
+        Some(line) => writeln!(err, "{line}"),
+        None => Ok(()),
+    }
 }
 
 /// An error as JSON and Lua see it: `{error, exit_code, [flavor], kind,

@@ -308,7 +308,7 @@ mod tests {
             ),
             (
                 r#"[["levels", [0, 1.5]]]"#,
-                "levels[2]: must be 0, 1 or 2, got 1.5",
+                "levels: must be 0, 1 or 2, got 1.5",
             ),
             (r#"[[1, 2]]"#, "1: unknown option"),
             (
@@ -363,10 +363,10 @@ mod tests {
         );
         assert_eq!(
             e.unwrap_err().to_string(),
-            "levels[1]: must be 0, 1 or 2, got inf"
+            "levels: must be 0, 1 or 2, got inf"
         );
         let e = read(deep(2).as_bytes(), &Cancel::new()).unwrap_err();
-        assert_eq!(e.to_string(), "levels[1]: must be 0, 1 or 2, got a table");
+        assert_eq!(e.to_string(), "levels: must be 0, 1 or 2, got a table");
         // Brackets in a string are no level, an escaped quote ends none.
         let o = options(r#"{"dirs":["[[[[[[", "\"[[[[[[\\", "{{{{{{"]}"#).unwrap();
         assert_eq!(o.dirs().unwrap().len(), 3);

@@ -101,6 +101,20 @@ pub struct Def {
     pub default: &'static str,
     /// What the option does.
     pub help: &'static str,
+    /// Which commands it means something to; the others refuse it.
+    pub applies: Applies,
+}
+
+/// Which commands an option means something to. A command refuses an
+/// option that does nothing for it, rather than take it silently.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Applies {
+    /// Every command.
+    Always,
+    /// Those that judge pyc files: not `clean`.
+    Judging,
+    /// Those that compile: `update` and `compile`.
+    Compiling,
 }
 
 /// The longest `timeout`: a day. A file that takes longer to compile is
@@ -126,6 +140,7 @@ pub const OPTIONS: &[Def] = &[
                `PREFIX/lib/pythonX.Y/site-packages`, tag `cpython-XY`; `pyXYt` (3.13 or \
                newer) is the free-threaded build, `pythonX.Yt` and `lib/pythonX.Yt`, same \
                tag; no interpreter is started to know this",
+        applies: Applies::Always,
     },
     Def {
         key: "prefix",
@@ -136,6 +151,7 @@ pub const OPTIONS: &[Def] = &[
         expected: "a path",
         default: "`/usr/local`",
         help: "where a flavor is installed",
+        applies: Applies::Always,
     },
     Def {
         key: "python",
@@ -148,6 +164,7 @@ pub const OPTIONS: &[Def] = &[
         help: "interpreter to compile with: a path, or a name looked up once in the \
                absolute directories of `PATH`; without a flavor it is asked for its \
                version, cache tag, magic number and site-packages",
+        applies: Applies::Always,
     },
     Def {
         key: "site_packages",
@@ -158,6 +175,7 @@ pub const OPTIONS: &[Def] = &[
         expected: "a path",
         default: "the interpreter's",
         help: "work on this directory instead",
+        applies: Applies::Always,
     },
     Def {
         key: "root",
@@ -169,6 +187,7 @@ pub const OPTIONS: &[Def] = &[
         default: "—",
         help: "work on `DIR/<site-packages>` (a staged image); code objects record \
                the runtime path; symlinks resolve inside `DIR`",
+        applies: Applies::Always,
     },
     Def {
         key: "levels",
@@ -179,6 +198,7 @@ pub const OPTIONS: &[Def] = &[
         expected: "a list of levels 0, 1 or 2",
         default: "`0,1,2`",
         help: "levels to keep",
+        applies: Applies::Always,
     },
     Def {
         key: "invalidation_mode",
@@ -189,6 +209,7 @@ pub const OPTIONS: &[Def] = &[
         expected: "timestamp, checked-hash or unchecked-hash",
         default: "`timestamp`",
         help: "`timestamp`, `checked-hash` or `unchecked-hash` for written pycs",
+        applies: Applies::Compiling,
     },
     Def {
         key: "jobs",
@@ -200,6 +221,7 @@ pub const OPTIONS: &[Def] = &[
         default: "cores",
         help: "compile workers: at most one per file and one per core pycache may use (CPU \
                affinity, cpusets and cgroup quotas count); a larger number is lowered to that",
+        applies: Applies::Compiling,
     },
     Def {
         key: "exclude",
@@ -212,6 +234,7 @@ pub const OPTIONS: &[Def] = &[
         help: "never compile sources whose path below site-packages matches \
                (`*` matches `/` too); repeatable. Paths that are not UTF-8 match byte \
                for byte: `*` and `?` match any byte (`?` exactly one)",
+        applies: Applies::Judging,
     },
     Def {
         key: "dirs",
@@ -223,6 +246,7 @@ pub const OPTIONS: &[Def] = &[
         default: "the whole site-packages",
         help: "look only at these directories, as pkg reports them after a \
                transaction (missing ones are fine)",
+        applies: Applies::Always,
     },
     Def {
         key: "timeout",
@@ -234,6 +258,7 @@ pub const OPTIONS: &[Def] = &[
         default: "120",
         help: "longest time one file may take to compile, and a compile worker to start \
                (to greet); at most a day",
+        applies: Applies::Compiling,
     },
     Def {
         key: "memory_limit",
@@ -245,6 +270,7 @@ pub const OPTIONS: &[Def] = &[
         default: "2048",
         help: "most memory one compile worker may use, in MiB; a source that needs more \
                fails alone and the rest still compiles (0: no limit)",
+        applies: Applies::Compiling,
     },
     Def {
         key: "verify",
@@ -257,6 +283,7 @@ pub const OPTIONS: &[Def] = &[
         help: "`check`/`update`: also read the whole body of every pyc whose header is \
                fresh; one that would not load (truncated, garbage) is stale and `update` \
                compiles it again",
+        applies: Applies::Judging,
     },
     Def {
         key: "prune_levels",
@@ -268,6 +295,7 @@ pub const OPTIONS: &[Def] = &[
         default: "off: nothing valid is ever removed",
         help: "also remove this interpreter's bytecode of levels not kept (its tag only; \
                see [Pruning levels](#pruning-levels))",
+        applies: Applies::Always,
     },
     Def {
         key: "stdlib",
@@ -280,6 +308,7 @@ pub const OPTIONS: &[Def] = &[
         help: "also the standard library: work on the flavor's whole `PREFIX/lib/pythonX.Y`, \
                site-packages included, except the files CPython's own install leaves \
                uncompiled (its test data with bad syntax or encodings)",
+        applies: Applies::Always,
     },
     Def {
         key: "config",
@@ -291,6 +320,7 @@ pub const OPTIONS: &[Def] = &[
         default: "`$PYCACHE_CONF`, else `/usr/local/etc/pycache.conf`",
         help: "read settings from FILE (pycache.conf(5)); flags and Lua options \
                override them",
+        applies: Applies::Always,
     },
     Def {
         key: "no_config",
@@ -301,6 +331,7 @@ pub const OPTIONS: &[Def] = &[
         expected: "true or false",
         default: "off",
         help: "read no configuration file",
+        applies: Applies::Always,
     },
     Def {
         key: "dry_run",
@@ -311,6 +342,7 @@ pub const OPTIONS: &[Def] = &[
         expected: "true or false",
         default: "off",
         help: "say what would be done",
+        applies: Applies::Always,
     },
 ];
 
@@ -462,12 +494,12 @@ impl OptionError {
         OptionError::new(def.key, format!("must be {}, got {got}", def.expected))
     }
 
-    fn element(def: &Def, i: usize, got: &Value) -> OptionError {
+    /// An element of a list option that the option does not take. The
+    /// value says which one it is; an index would count from 1 on Lua's
+    /// fronts and mean nothing on the command line.
+    fn element(def: &Def, got: &Value) -> OptionError {
         let element = def.kind.element().unwrap_or(def.expected);
-        OptionError::new(
-            format!("{}[{}]", def.key, i + 1),
-            format!("must be {element}, got {got}"),
-        )
+        OptionError::new(def.key, format!("must be {element}, got {got}"))
     }
 
     /// The option's definition, when the key is a known option.
@@ -620,10 +652,10 @@ impl Options {
             }
             (Kind::Levels, Value::List(items)) => {
                 let mut levels = Vec::with_capacity(items.len());
-                for (i, item) in items.iter().enumerate() {
+                for item in items {
                     match whole(item) {
                         Some(n @ 0..=2) => levels.push(n as u8),
-                        _ => return Err(OptionError::element(def, i, item)),
+                        _ => return Err(OptionError::element(def, item)),
                     }
                 }
                 self.levels = checked_levels(&levels)?;
@@ -665,20 +697,20 @@ impl Options {
                 "no_config" => self.no_config = *b,
                 _ => unreachable!("every switch is handled: {key}"),
             },
-            (Kind::Globs, Value::Str(_)) => self.exclude = vec![checked_glob(def, 0, &value)?],
+            (Kind::Globs, Value::Str(_)) => self.exclude = vec![checked_glob(def, &value)?],
             (Kind::Globs, Value::List(items)) => {
-                self.exclude = (items.iter().enumerate())
-                    .map(|(i, item)| checked_glob(def, i, item))
+                self.exclude = (items.iter())
+                    .map(|item| checked_glob(def, item))
                     .collect::<Result<_, _>>()?;
             }
             (Kind::Dirs, Value::List(items)) => {
                 let mut dirs = Vec::with_capacity(items.len());
-                for (i, item) in items.iter().enumerate() {
+                for item in items {
                     match item {
                         Value::Str(s) if !s.contains(&0) => {
                             dirs.push(PathBuf::from(OsString::from_vec(s.clone())))
                         }
-                        _ => return Err(OptionError::element(def, i, item)),
+                        _ => return Err(OptionError::element(def, item)),
                     }
                 }
                 self.dirs = Some(dirs);
@@ -793,8 +825,8 @@ fn whole(value: &Value) -> Option<i64> {
 /// Levels sorted and without duplicates; at least one.
 pub(crate) fn checked_levels(levels: &[u8]) -> Result<Vec<u8>, OptionError> {
     let def = def("levels").expect("levels is an option");
-    if let Some((i, &bad)) = levels.iter().enumerate().find(|(_, l)| **l > 2) {
-        return Err(OptionError::element(def, i, &Value::Int(bad.into())));
+    if let Some(&bad) = levels.iter().find(|l| **l > 2) {
+        return Err(OptionError::element(def, &Value::Int(bad.into())));
     }
     let mut levels = levels.to_vec();
     levels.sort_unstable();
@@ -809,12 +841,12 @@ pub(crate) fn checked_levels(levels: &[u8]) -> Result<Vec<u8>, OptionError> {
 }
 
 /// A glob pattern of `exclude`.
-pub(crate) fn checked_glob(def: &Def, i: usize, value: &Value) -> Result<Pattern, OptionError> {
+pub(crate) fn checked_glob(def: &Def, value: &Value) -> Result<Pattern, OptionError> {
     let text = match value {
         Value::Str(s) => std::str::from_utf8(s).ok(),
         _ => None,
     };
-    let text = text.ok_or_else(|| OptionError::element(def, i, value))?;
+    let text = text.ok_or_else(|| OptionError::element(def, value))?;
     Pattern::new(text).map_err(|e| {
         OptionError::new(
             def.key,
@@ -849,7 +881,7 @@ mod tests {
         );
         assert_eq!(
             set("levels", Value::List(vec![Value::Int(0), Value::Int(3)])).unwrap_err(),
-            "levels[2]: must be 0, 1 or 2, got 3"
+            "levels: must be 0, 1 or 2, got 3"
         );
         assert_eq!(
             set("jbos", Value::Int(1)).unwrap_err(),
@@ -911,7 +943,7 @@ mod tests {
         );
         assert_eq!(
             refused("levels", Value::List(vec![Value::Int(i64::MAX)])),
-            "levels[1]: must be 0, 1 or 2, got 9223372036854775807"
+            "levels: must be 0, 1 or 2, got 9223372036854775807"
         );
     }
 

@@ -47,7 +47,7 @@ describe("pycache.core", function()
       { function() core.check(5) end, "pycache.core.check: options must be a table, got integer" },
       { function() core.update{ flavour = "py311" } end, "pycache.core.update: flavour: unknown option" },
       { function() core.check{ flavor = "py27", site_packages = sp } end, 'flavor: invalid flavor "py27"' },
-      { function() core.check(opts{ levels = { 0, 3 } }) end, "levels[2]: must be 0, 1 or 2, got 3" },
+      { function() core.check(opts{ levels = { 0, 3 } }) end, "levels: must be 0, 1 or 2, got 3" },
       { function() core.check(opts{ dirs = "x" }) end, 'dirs: must be an array of paths, got "x"' },
       { function() core.check(opts{ jobs = -1 }) end, "jobs: must be a whole number >= 0 (0: one per core), got -1" },
       { function() core.freshness(1, opts()) end, "argument #1 (source) must be a string" },

@@ -27,7 +27,7 @@ local function cases(tmp, sp)
     root = { good = "/", bad = "", cli_good = { "--root", "/" }, cli_bad = { "--root", "" },
       message = 'root: must be a path, got ""' },
     levels = { good = { 2, 0 }, bad = { 0, 1.5 }, cli_good = { "-O", "2,0" }, cli_bad = { "-O", "0,1.5" },
-      message = "levels[2]: must be 0, 1 or 2, got 1.5", same = "levels", expect = { 0, 2 } },
+      message = "levels: must be 0, 1 or 2, got 1.5", same = "levels", expect = { 0, 2 } },
     invalidation_mode = { good = "checked-hash", bad = "fast", cli_good = { "--invalidation-mode", "checked-hash" },
       cli_bad = { "--invalidation-mode", "fast" },
       message = 'invalidation_mode: must be timestamp, checked-hash or unchecked-hash, got "fast"' },

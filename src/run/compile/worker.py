@@ -5,7 +5,9 @@
 # file name works):
 #   start:    worker writes  GREETING TAG MAGIC_HEX PID
 #   request:  engine writes  SOURCE TARGET DEV INO DFILE (LEVEL CFILE)... b""
-#   reply:    worker writes  SOURCE b"ok"  |  SOURCE b"error" MESSAGE
+#   reply:    worker writes  SOURCE b"ok" STARTED  |  SOURCE b"error" MESSAGE
+#             (STARTED: interpreters the worker started for the file, see
+#             fresh_body)
 # GREETING is a marker the engine looks for, skipping whatever a wrapper or
 # the interpreter printed before it; after it, file descriptor 1 points at
 # stderr and replies go to a private copy of the original stdout, so nothing
@@ -229,12 +231,18 @@ def unmerged(code):
     return False
 
 
+# Interpreters fresh_body started for the file being compiled.
+started = 0
+
+
 def fresh_body(data, dfile, level):
     """marshal.dumps of the code of `data` at `level`, compiled by a new
     interpreter as py_compile would in a fresh one (`-I -S`, like this
     worker; it inherits the worker's memory limit and process group)."""
     import subprocess
 
+    global started
+    started += 1
     child = subprocess.run(
         [sys.executable, "-I", "-S", "-c", FRESH, dfile, str(level)],
         input=data,
@@ -577,7 +585,9 @@ def main():
     pid = str(os.getpid())  # names its temporary files, whoever started it
     out.write(GREETING + b"".join(f.encode() + b"\0" for f in (tag, magic, pid)))
     out.flush()
+    global started
     for source, target, identity, dfile, levels in requests(sys.stdin.buffer):
+        started = 0
         try:
             compile_levels(
                 os.fsdecode(source),
@@ -591,7 +601,7 @@ def main():
             message = describe(exc).replace("\0", " ")
             reply = [source, b"error", message.encode("utf-8", "backslashreplace")]
         else:
-            reply = [source, b"ok"]
+            reply = [source, b"ok", str(started).encode()]
         out.write(b"".join(field + b"\0" for field in reply))
         out.flush()
 
