@@ -187,6 +187,11 @@ impl Request {
             let flavors = installed(&prefix)?;
             Ok((prefix, flavors))
         };
+        if let Job::Run(command) = job {
+            if let Some(refused) = not_for(command, &options) {
+                return Err(refused.into());
+            }
+        }
         match job {
             Job::Config { key } => {
                 if let Some(key) = key.as_deref().filter(|k| !KEYS.contains(k)) {
@@ -216,9 +221,6 @@ impl Request {
                     each.push(Effective::of(options, flavor)?);
                 }
                 Ok(Response::Settings { each, key })
-            }
-            Job::Run(command) if let Some(refused) = not_for(command, &options) => {
-                return Err(refused.into());
             }
             Job::Run(command) if all => {
                 let (prefix, flavors) = flavors(&options)?;
