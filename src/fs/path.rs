@@ -145,9 +145,44 @@ fn components(path: &Path) -> Vec<OsString> {
         .collect()
 }
 
+/// `path` for a terminal: UTF-8 as it is, but each byte that is not
+/// UTF-8 and each control character (which could move the cursor or
+/// change colours: a file name is anyone's) as `\xNN`.
+pub fn shown(path: &Path) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::with_capacity(path.as_os_str().len());
+    for chunk in path.as_os_str().as_bytes().utf8_chunks() {
+        for c in chunk.valid().chars() {
+            if c.is_control() {
+                let mut buf = [0u8; 4];
+                for b in c.encode_utf8(&mut buf).bytes() {
+                    let _ = write!(out, "\\x{b:02x}");
+                }
+            } else {
+                out.push(c);
+            }
+        }
+        for b in chunk.invalid() {
+            let _ = write!(out, "\\x{b:02x}");
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn shown_paths_hold_no_control_characters() {
+        let path = Path::new(OsStr::from_bytes(
+            b"/a/caf\xe9/\x1b[31mred\n\xc2\x85/\xc3\xa9.py",
+        ));
+        assert_eq!(
+            shown(path),
+            "/a/caf\\xe9/\\x1b[31mred\\x0a\\xc2\\x85/\u{e9}.py"
+        );
+    }
 
     #[test]
     fn join_name_and_below_agree_with_std() {

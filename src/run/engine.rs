@@ -14,6 +14,7 @@ use crate::python::location::Location;
 use crate::python::target::Target;
 use crate::run::clean;
 use crate::run::compile::{self, CompileOptions, Expect};
+use crate::run::explain::{self, Explanation};
 use crate::run::report::{
     Command, Compiled, LevelState, Pending, PendingLevel, PythonInfo, Report, Stop, Undone,
 };
@@ -227,6 +228,56 @@ impl Engine {
             .collect())
     }
 
+    /// Explains each of `paths` (files or directories, as on the running
+    /// system or on disk below the root): what it is, whose, and `check`'s
+    /// verdict with every header field against its source
+    /// ([`crate::run::explain`]). Starts no interpreter where `check` would
+    /// start none.
+    pub fn explain(&self, paths: &[PathBuf]) -> Result<Explanation, Error> {
+        let prepared = self.prepare(true)?;
+        let magic = match (prepared.magic(), &prepared.error) {
+            (Some(magic), _) => magic,
+            (None, _) => {
+                return Err(prepared
+                    .error
+                    .unwrap_or_else(|| Error::InterpreterBadAnswer {
+                        interpreter: self.target.interpreter().to_path_buf(),
+                        detail: "did not say its magic number".into(),
+                    }));
+            }
+        };
+        let location = &prepared.location;
+        let selection = self.options.selection();
+        let ctx = explain::Context {
+            location,
+            tag: self.target.tag(),
+            version: self.target.version(),
+            magic,
+            levels: &self.options.levels,
+            prefix: (selection.prefix(), selection.prefix_on_disk()),
+        };
+        let asked = explain::resolve(&ctx, paths);
+        let mut scan = self.scanner(location, Some(magic), true);
+        scan.details = true;
+        let plan = scan.run(Some(&explain::touched(&asked)))?;
+        let (files, failures, exit_code) = explain::explain(&ctx, asked, &plan);
+        let notes = (location.note.iter())
+            .chain(&prepared.notes)
+            .chain(&plan.notes)
+            .cloned()
+            .collect();
+        Ok(Explanation {
+            python: self.python_info(&prepared),
+            levels: self.options.levels.clone(),
+            files,
+            failures,
+            warnings: self.config.warning().into_iter().collect(),
+            notes,
+            interpreters_started: prepared.asked,
+            exit_code,
+        })
+    }
+
     /// Cleans, then compiles what is missing or stale. `progress(done,
     /// total)` is called after each compiled file. When the interpreter is
     /// missing, cleaning still happens and the report says so.
@@ -425,17 +476,7 @@ impl Engine {
             Some(_) => None,
             None => self.options.dirs.as_deref(),
         };
-        let mut plan = Scan {
-            location,
-            tag: self.target.tag(),
-            magic,
-            levels: &self.options.levels,
-            excludes: &self.options.exclude,
-            sources,
-            verify: self.options.verify,
-            prune: self.options.prune_levels,
-        }
-        .run(touched)?;
+        let mut plan = self.scanner(location, magic, sources).run(touched)?;
         if touched.is_none() {
             for dir in self.options.dirs.iter().flatten() {
                 plan.notes.push(format!(
@@ -449,6 +490,26 @@ impl Engine {
             plan.notes.insert(0, note.clone());
         }
         Ok(plan)
+    }
+
+    /// The scan of `location` these options make.
+    fn scanner<'a>(
+        &'a self,
+        location: &'a Location,
+        magic: Option<Magic>,
+        sources: bool,
+    ) -> Scan<'a> {
+        Scan {
+            location,
+            tag: self.target.tag(),
+            magic,
+            levels: &self.options.levels,
+            excludes: &self.options.exclude,
+            sources,
+            verify: self.options.verify,
+            prune: self.options.prune_levels,
+            details: false,
+        }
     }
 
     fn remove(&self, location: &Location, plan: &Plan, report: &mut Report) {
@@ -507,18 +568,7 @@ impl Engine {
             schema: 1,
             command,
             dry_run: self.options.dry_run,
-            python: PythonInfo {
-                version: self.target.version(),
-                tag: self.target.tag().to_string(),
-                interpreter: self.target.interpreter().to_path_buf(),
-                site_packages: location.runtime.clone(),
-                directory: location.dir.clone(),
-                root: self.target.root().map(Path::to_path_buf),
-                magic: prepared
-                    .magic
-                    .map(|(m, _)| crate::bytecode::magic::hex(&m.bytes)),
-                magic_from: prepared.magic.map(|(_, from)| from),
-            },
+            python: self.python_info(prepared),
             touched: self.options.dirs.clone(),
             sources: plan.sources,
             fresh: plan.fresh,
@@ -543,6 +593,25 @@ impl Engine {
             levels: self.options.levels.clone(),
             lines: Vec::new(),
             exit_code: 0,
+        }
+    }
+}
+
+impl Engine {
+    /// The interpreter and tree, and the magic number judged with.
+    fn python_info(&self, prepared: &Prepared) -> PythonInfo {
+        let location = &prepared.location;
+        PythonInfo {
+            version: self.target.version(),
+            tag: self.target.tag().to_string(),
+            interpreter: self.target.interpreter().to_path_buf(),
+            site_packages: location.runtime.clone(),
+            directory: location.dir.clone(),
+            root: self.target.root().map(Path::to_path_buf),
+            magic: prepared
+                .magic
+                .map(|(m, _)| crate::bytecode::magic::hex(&m.bytes)),
+            magic_from: prepared.magic.map(|(_, from)| from),
         }
     }
 }
