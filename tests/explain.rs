@@ -868,3 +868,49 @@ fn paths_under_a_root_and_names_that_are_not_utf8() {
         runtime.to_str().unwrap()
     );
 }
+
+/// Sources `check` reads through a link, or does not judge: a symlink
+/// inside the tree is judged by what it leads to; one leading out of the
+/// tree, and a source `exclude` matches, are not judged, and say so.
+#[test]
+fn sources_read_through_a_link_or_not_judged() {
+    let python = debian_python();
+    let tree = Tree::new(&python);
+    let site = tree.site.display().to_string();
+    let m = source(&tree, "m.py", "M = 1\n");
+    symlink(&m, tree.site.join("alias.py")).unwrap();
+    compile(&python, &tree.site.join("alias.py"), 0, "timestamp", None);
+    let outside = tree.prefix.join("outside.py");
+    fs::write(&outside, "O = 1\n").unwrap();
+    symlink(&outside, tree.site.join("away.py")).unwrap();
+    source(&tree, "excluded.py", "E = 1\n");
+    let run = explain(
+        &tree,
+        &[
+            tree.site.join("alias.py").as_os_str(),
+            tree.site.join("away.py").as_os_str(),
+            tree.site.join("excluded.py").as_os_str(),
+            tree.cache("excluded.py", 0).as_os_str(),
+            os("-O"),
+            os("0"),
+            os("-x"),
+            os("exc*"),
+        ],
+    );
+    assert_eq!(
+        run.expect(0).stdout,
+        format!(
+            "{site}/alias.py: fresh\n\
+             \x20 a source (a symlink inside the tree, read through); its bytecode for this interpreter (Python 3.11, tag cpython-311):\n\
+             \x20 level 0: __pycache__/alias.cpython-311.pyc: fresh\n\
+             \x20   magic  a70d0d0a (3495) = expected\n\
+             \x20   flags  0: timestamp-based\n\
+             \x20   mtime  1700000000 (2023-11-14 22:13:20 UTC) = source\n\
+             \x20   size   6 = source\n\
+             {site}/away.py: not judged: a symlink to outside the tree or to nothing: check and update leave it alone\n\
+             {site}/excluded.py: excluded: its path matches an exclude pattern: check and update leave it alone\n\
+             {site}/__pycache__/excluded.cpython-311.pyc: excluded: its source is excluded: check and update leave it alone\n\
+             \x20 bytecode of {site}/excluded.py, level 0, tag cpython-311: this interpreter's (Python 3.11)\n"
+        )
+    );
+}

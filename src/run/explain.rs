@@ -20,7 +20,7 @@
 //! extension modules) are not listed. A cache file named for a level of a
 //! source that is not there yet is explained as that level, missing.
 //!
-//! # JSON schema (`"schema": 1`, `"command": "explain"`)
+//! # The explanation as JSON (`"schema": 1`, `"command": "explain"`)
 //! Paths as in the report (`\udcXX` for bytes that are not UTF-8); a field
 //! not read or not applying is `null`.
 //! ```text
@@ -872,7 +872,9 @@ impl Explainer<'_, '_, '_> {
             let bytes = name.as_bytes();
             let listed = (is_source_name(name)
                 && matches!(file_type, FileType::File | FileType::Symlink))
-                || (bytes.len() > 4 && bytes.ends_with(b".pyc"));
+                || (bytes.len() > 4
+                    && bytes.ends_with(b".pyc")
+                    && *file_type != FileType::Directory);
             if listed {
                 if let Some(explained) = self.file(dir, name, *file_type) {
                     self.push(explained);
@@ -1592,8 +1594,12 @@ impl Explanation {
         match file.kind {
             Kind::Source => {
                 if !file.levels.is_empty() {
+                    let what = match file.file_type {
+                        FileType::Symlink => "a source (a symlink inside the tree, read through)",
+                        _ => "a source",
+                    };
                     lines.push(format!(
-                        "  a source; its bytecode for this interpreter (Python {}, tag {}):",
+                        "  {what}; its bytecode for this interpreter (Python {}, tag {}):",
                         self.python.version,
                         file.tag.as_deref().unwrap_or_default()
                     ));
