@@ -80,7 +80,7 @@ fn pycache_page_documents_every_option() {
     assert_documented(
         "pycache.8",
         env!("CARGO_BIN_EXE_pycache"),
-        &[&[], &["check"], &["update"], &["clean"]],
+        &[&[], &["check"], &["update"], &["clean"], &["explain"]],
     );
 }
 

@@ -24,9 +24,9 @@ use signal_hook::consts::{SIGINT, SIGTERM};
 
 const EXIT_CODES: &str = "\
 Exit codes:
-  0  everything in sync (check) or done (update, clean)
-  1  some files failed to compile or could not be removed; for check: something is out of sync
-  2  usage: bad flags, flavor, level or pattern
+  0  everything in sync (check, explain) or done (update, clean)
+  1  some files failed to compile or could not be removed; for check and explain: something is out of sync
+  2  usage: bad flags, flavor, level or pattern; for explain: a PATH outside the tree or not there
   3  environment: interpreter not runnable, site-packages missing or unreadable
   130, 143  interrupted by SIGINT or SIGTERM (after printing what was done)
 
@@ -36,6 +36,8 @@ Examples:
   pycache clean --flavor py39                    remove orphaned 3.9 bytecode (no Python needed)
   pycache update --flavor py311 --root /tmp/image  compile a staged image for /usr/local
   pycache check --all                            every flavor installed under /usr/local
+  pycache explain --flavor py311 /usr/local/lib/python3.11/site-packages/six/__pycache__
+                                                 what each pyc there is, and why it is fresh or not
   pycache request '{\"job\": \"check\", \"options\": {\"flavor\": \"py311\"}}'
                                                  one request as JSON, what pycache.lua sends
                                                  (pycache request --help)";
@@ -76,7 +78,7 @@ fn cli() -> clap::Command {
         // it is listed here by hand.
         .help_template(
             "{before-help}{about-with-newline}\n{usage-heading} {usage}\n\n\
-             Commands:\n{subcommands}\n  request Run one request written as JSON, what \
+             Commands:\n{subcommands}\n  request  Run one request written as JSON, what \
              lua/pycache.lua sends (pycache help request)\n\n{options}{after-help}",
         )
         .subcommand_required(true)
@@ -93,6 +95,27 @@ fn cli() -> clap::Command {
             "Remove this interpreter's orphaned bytecode, the caches that leaves empty and \
              the directories that held only those; compile nothing (no Python needed)",
         ))
+        .subcommand(
+            clap::Command::new("explain")
+                .about(
+                    "Say what each file is (source, bytecode of which source, tag and \
+                     level; this interpreter's, another's, an orphan, a sourceless module) \
+                     and check's verdict on it, every header field against the source; \
+                     change nothing",
+                )
+                .arg(
+                    Arg::new("paths")
+                        .value_name("PATH")
+                        .help(
+                            "A file, or a directory (its files and its __pycache__'s, \
+                             not its subdirectories), as on the running system or below \
+                             --root",
+                        )
+                        .value_parser(value_parser!(OsString))
+                        .action(ArgAction::Append)
+                        .required(true),
+                ),
+        )
         .subcommand(
             clap::Command::new("config")
                 .about(
@@ -325,6 +348,11 @@ fn request(command: &str, m: &ArgMatches, cancel: &Cancel) -> Result<Request, Er
     let job = match command {
         "config" => Job::Config {
             key: m.get_one::<String>("key").cloned(),
+        },
+        "explain" => Job::Explain {
+            paths: (m.get_many::<OsString>("paths").into_iter().flatten())
+                .map(PathBuf::from)
+                .collect(),
         },
         name => Job::named(name).expect("clap allows only the engine's job names"),
     };

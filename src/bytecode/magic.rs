@@ -104,6 +104,20 @@ pub fn table(major: u8, minor: u8) -> Option<[u8; 4]> {
     Some([lo, hi, b'\r', b'\n'])
 }
 
+/// The minor version of the CPython 3 whose final releases write pycs
+/// starting with `bytes`, when the table knows one (`explain` names the
+/// Python a pyc is for).
+pub fn release(bytes: &[u8; 4]) -> Option<u8> {
+    if bytes[2..] != *b"\r\n" {
+        return None;
+    }
+    let number = u16::from_le_bytes([bytes[0], bytes[1]]);
+    FINAL
+        .iter()
+        .find(|(_, n)| *n == number)
+        .map(|(minor, _)| *minor)
+}
+
 /// Modules every CPython 3 has as `NAME.py` in its standard library, whose
 /// level-0 pycs are the evidence.
 const PROBES: [&str; 4] = ["os", "abc", "codecs", "types"];
@@ -313,5 +327,10 @@ mod tests {
         }
         assert_eq!(hex(&[0xa7, 0x0d, 0x0d, 0x0a]), "a70d0d0a");
         assert_eq!(hex_and_number(&[0xa7, 0x0d, 0x0d, 0x0a]), "a70d0d0a (3495)");
+        for &(minor, _) in &FINAL {
+            assert_eq!(release(&table(3, minor).unwrap()), Some(minor));
+        }
+        assert_eq!(release(&[0x2a, 0x0e, 0x0d, 0x0a]), None, "3.14rc2's 3626");
+        assert_eq!(release(&[0xa7, 0x0d, 0x00, 0x00]), None);
     }
 }

@@ -296,17 +296,82 @@ pub enum Verdict {
     Stale(Stale),
 }
 
+/// A pyc's header as read, in the layout of the interpreter it is judged
+/// for (12 bytes before 3.7, 16 from 3.7 on).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Header {
+    /// Bytes 0-3: the magic number.
+    pub magic: [u8; 4],
+    /// The PEP 552 flags (bytes 4-7); `None` in a 12-byte header, which
+    /// has none (always a timestamp pyc).
+    pub flags: Option<u32>,
+    /// The 8 bytes after the flags: the source's mtime and size (each a
+    /// little-endian u32) in a timestamp pyc, the source's hash in a
+    /// hash-based one.
+    pub stamp: [u8; 8],
+}
+
+impl Header {
+    /// How importlib validates this pyc; `None` for flags it does not know
+    /// (`_classify_pyc` rejects any bit outside `0b11`; bit 1 alone is a
+    /// timestamp pyc).
+    pub fn mode(&self) -> Option<InvalidationMode> {
+        match self.flags.unwrap_or(0) {
+            0b00 | 0b10 => Some(InvalidationMode::Timestamp),
+            0b01 => Some(InvalidationMode::UncheckedHash),
+            0b11 => Some(InvalidationMode::CheckedHash),
+            _ => None,
+        }
+    }
+
+    /// The recorded mtime of a timestamp pyc.
+    pub fn mtime(&self) -> u32 {
+        u32::from_le_bytes(self.stamp[..4].try_into().expect("4 bytes"))
+    }
+
+    /// The recorded size of a timestamp pyc.
+    pub fn size(&self) -> u32 {
+        u32::from_le_bytes(self.stamp[4..].try_into().expect("4 bytes"))
+    }
+}
+
+/// A verdict with what it was made from, for `explain` to show field by
+/// field; `check` keeps only the verdict. There is one judgement
+/// ([`examine`]): both read the same fields the same way.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Judgement {
+    /// What importlib would do with the file.
+    pub verdict: Verdict,
+    /// The first four bytes, when the file has them.
+    pub magic: Option<[u8; 4]>,
+    /// The whole header, when the file holds one and its magic number is
+    /// the one expected (another version's header may be laid out
+    /// otherwise, and importlib reads no further).
+    pub header: Option<Header>,
+    /// What a checked-hash header was compared with: the source's hash
+    /// keyed with the magic number.
+    pub source_hash: Option<[u8; 8]>,
+}
+
+impl Judgement {
+    /// A verdict reached without reading a header (missing, unreadable).
+    pub fn of(verdict: Verdict) -> Judgement {
+        Judgement {
+            verdict,
+            magic: None,
+            header: None,
+            source_hash: None,
+        }
+    }
+}
+
 /// marshal's type byte of a code object, with and without `FLAG_REF`.
 const CODE_TYPES: [u8; 2] = [b'c', b'c' | 0x80];
 
 /// Judges the cache file `pyc` (opened through a directory handle, src/fs/dir.rs, so known to be
-/// a regular file) of a source stamped `stamp` as importlib would.
-/// `source` reads the source's bytes, asked for only by a hash-based pyc.
-///
-/// By default only the header and the first byte of the body are read
-/// (the fast path: one short read). With `verify`, a pyc whose header is
-/// fresh has its whole body walked (src/bytecode/marshal.rs) and is stale when
-/// the body would not load.
+/// a regular file) of a source stamped `stamp` as importlib would (but
+/// for unchecked-hash pycs, see the module documentation): [`examine`]'s
+/// verdict.
 pub fn judge(
     pyc: io::Result<File>,
     stamp: SourceStamp,
@@ -314,6 +379,24 @@ pub fn judge(
     verify: bool,
     source: impl FnOnce() -> io::Result<Vec<u8>>,
 ) -> Verdict {
+    examine(pyc, stamp, magic, verify, source).verdict
+}
+
+/// Judges the cache file `pyc` of a source stamped `stamp` as importlib
+/// would, keeping the fields read. `source` reads the source's bytes,
+/// asked for only by a checked-hash pyc.
+///
+/// By default only the header and the first byte of the body are read
+/// (the fast path: one short read). With `verify`, a pyc whose header is
+/// fresh has its whole body walked (src/bytecode/marshal.rs) and is stale when
+/// the body would not load.
+pub fn examine(
+    pyc: io::Result<File>,
+    stamp: SourceStamp,
+    magic: Magic,
+    verify: bool,
+    source: impl FnOnce() -> io::Result<Vec<u8>>,
+) -> Judgement {
     let header_len = magic.header_len();
     let mut buf = [0u8; 17];
     let want = header_len + 1;
@@ -328,16 +411,16 @@ pub fn judge(
     });
     let got = match read {
         Ok(n) => n,
-        Err(e) if e.kind() == io::ErrorKind::NotFound => return Verdict::Missing,
-        Err(e) => return Verdict::Stale(Stale::Unreadable(e.to_string())),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Judgement::of(Verdict::Missing),
+        Err(e) => return Judgement::of(Verdict::Stale(Stale::Unreadable(e.to_string()))),
     };
-    let verdict = judge_header(&buf[..got], stamp, magic, source);
-    if verify && verdict == Verdict::Fresh {
+    let mut judgement = examine_header(&buf[..got], stamp, magic, source);
+    if verify && judgement.verdict == Verdict::Fresh {
         if let Err(broken) = crate::bytecode::marshal::check_code(&body, magic.minor) {
-            return Verdict::Stale(Stale::Body(broken.to_string()));
+            judgement.verdict = Verdict::Stale(Stale::Body(broken.to_string()));
         }
     }
-    verdict
+    judgement
 }
 
 /// Judges a pyc from its first bytes (`buf`: the header and the first
@@ -348,47 +431,76 @@ pub(crate) fn judge_header(
     magic: Magic,
     source: impl FnOnce() -> io::Result<Vec<u8>>,
 ) -> Verdict {
+    examine_header(buf, stamp, magic, source).verdict
+}
+
+/// [`examine`] once the first bytes are read: the fields in importlib's
+/// order, the first that does not do deciding the verdict.
+fn examine_header(
+    buf: &[u8],
+    stamp: SourceStamp,
+    magic: Magic,
+    source: impl FnOnce() -> io::Result<Vec<u8>>,
+) -> Judgement {
     let header_len = magic.header_len();
     let want = header_len + 1;
     let got = buf.len();
+    let mut judgement = Judgement::of(Verdict::Fresh);
+    judgement.magic = buf.get(..4).map(|m| m.try_into().expect("4 bytes"));
+    let stale = |mut judgement: Judgement, why: Stale| {
+        judgement.verdict = Verdict::Stale(why);
+        judgement
+    };
     if got < header_len {
-        return Verdict::Stale(Stale::Truncated);
+        return stale(judgement, Stale::Truncated);
     }
     if buf[..4] != magic.bytes {
-        return Verdict::Stale(Stale::Magic);
+        return stale(judgement, Stale::Magic);
     }
+    let (flags, fields) = if header_len == 12 {
+        (None, 4)
+    } else {
+        (
+            Some(u32::from_le_bytes(buf[4..8].try_into().expect("4 bytes"))),
+            8,
+        )
+    };
+    let header = Header {
+        magic: magic.bytes,
+        flags,
+        stamp: buf[fields..fields + 8].try_into().expect("8 bytes"),
+    };
+    judgement.header = Some(header);
     if got < want {
-        return Verdict::Stale(Stale::Truncated);
+        return stale(judgement, Stale::Truncated);
     }
     if !CODE_TYPES.contains(&buf[header_len]) {
-        return Verdict::Stale(Stale::Garbage);
+        return stale(judgement, Stale::Garbage);
     }
-    let word = |at: usize| u32::from_le_bytes(buf[at..at + 4].try_into().expect("4 bytes"));
-    let (flags, fields) = if header_len == 12 {
-        (0, 4)
-    } else {
-        (word(4), 8)
-    };
-    // `_classify_pyc` rejects only unknown bits; bit 0 says hash-based, bit
-    // 1 (checked) matters only then, so flags 0b10 is a timestamp pyc.
-    if flags & !0b11 != 0 {
-        return Verdict::Stale(Stale::Flags);
-    }
-    if flags & 0b01 == 0 {
-        if stamp.mtime_field(magic.minor) != Some(word(fields)) {
-            Verdict::Stale(Stale::Mtime)
-        } else if stamp.size_field() != word(fields + 4) {
-            Verdict::Stale(Stale::Size)
-        } else {
-            Verdict::Fresh
+    match header.mode() {
+        None => stale(judgement, Stale::Flags),
+        Some(InvalidationMode::Timestamp) => {
+            if stamp.mtime_field(magic.minor) != Some(header.mtime()) {
+                stale(judgement, Stale::Mtime)
+            } else if stamp.size_field() != header.size() {
+                stale(judgement, Stale::Size)
+            } else {
+                judgement
+            }
         }
-    } else {
-        // Checked or not (bit 1): see the module documentation.
-        match source() {
-            Ok(bytes) if magic.source_hash(&bytes) == buf[8..16] => Verdict::Fresh,
-            Ok(_) => Verdict::Stale(Stale::Hash),
-            Err(e) => Verdict::Stale(Stale::Unreadable(format!("source: {e}"))),
-        }
+        // Checked or not: see the module documentation.
+        Some(InvalidationMode::UncheckedHash | InvalidationMode::CheckedHash) => match source() {
+            Ok(bytes) => {
+                let hash = magic.source_hash(&bytes);
+                judgement.source_hash = Some(hash);
+                if hash == header.stamp {
+                    judgement
+                } else {
+                    stale(judgement, Stale::Hash)
+                }
+            }
+            Err(e) => stale(judgement, Stale::Unreadable(format!("source: {e}"))),
+        },
     }
 }
 
@@ -462,6 +574,38 @@ mod tests {
                 .collect();
             assert_eq!(got, hex, "3.{minor}");
         }
+    }
+
+    #[test]
+    fn a_judgement_keeps_the_fields_it_compared() {
+        let m = magic(11, 3495);
+        let stamp = SourceStamp {
+            mtime_sec: 100,
+            mtime_nsec: 0,
+            size: 7,
+        };
+        let mut pyc = m.bytes.to_vec();
+        pyc.extend([0, 0, 0, 0, 100, 0, 0, 0, 8, 0, 0, 0, b'c']);
+        let j = examine_header(&pyc, stamp, m, || unreachable!("no hash asked"));
+        assert_eq!(j.verdict, Verdict::Stale(Stale::Size));
+        let header = j.header.unwrap();
+        assert_eq!(
+            (header.flags, header.mtime(), header.size()),
+            (Some(0), 100, 8)
+        );
+        assert_eq!(header.mode(), Some(InvalidationMode::Timestamp));
+        // A checked-hash header: what it was compared with is kept.
+        pyc[4] = 0b11;
+        let j = examine_header(&pyc, stamp, m, || Ok(b"X = 1\n".to_vec()));
+        assert_eq!(j.verdict, Verdict::Stale(Stale::Hash));
+        assert_eq!(j.source_hash, Some(m.source_hash(b"X = 1\n")));
+        // Another magic number: only it is read.
+        let j = examine_header(&[0xcb, 0x0d, 0x0d, 0x0a, 0, 0], stamp, m, || unreachable!());
+        assert_eq!(j.verdict, Verdict::Stale(Stale::Truncated));
+        assert_eq!((j.magic, j.header), (Some([0xcb, 0x0d, 0x0d, 0x0a]), None));
+        pyc[..4].copy_from_slice(&[0xcb, 0x0d, 0x0d, 0x0a]);
+        let j = examine_header(&pyc, stamp, m, || unreachable!());
+        assert_eq!((j.verdict, j.header), (Verdict::Stale(Stale::Magic), None));
     }
 
     #[test]

@@ -14,6 +14,7 @@ use crate::python::location::Location;
 use crate::python::target::Target;
 use crate::run::clean;
 use crate::run::compile::{self, CompileOptions, Expect};
+use crate::run::explain::{self, Explanation};
 use crate::run::report::{
     Command, Compiled, LevelState, Pending, PendingLevel, PythonInfo, Report, Stop, Undone,
 };
@@ -237,6 +238,56 @@ impl Engine {
             .collect())
     }
 
+    /// Explains each of `paths` (files or directories, as on the running
+    /// system or on disk below the root): what it is, whose, and `check`'s
+    /// verdict with every header field against its source
+    /// ([`crate::run::explain`]). Starts no interpreter where `check` would
+    /// start none.
+    pub fn explain(&self, paths: &[PathBuf]) -> Result<Explanation, Error> {
+        let prepared = self.prepare(true)?;
+        let magic = match (prepared.magic(), &prepared.error) {
+            (Some(magic), _) => magic,
+            (None, _) => {
+                return Err(prepared
+                    .error
+                    .unwrap_or_else(|| Error::InterpreterBadAnswer {
+                        interpreter: self.target.interpreter().to_path_buf(),
+                        detail: "did not say its magic number".into(),
+                    }));
+            }
+        };
+        let location = &prepared.location;
+        let selection = self.options.selection();
+        let ctx = explain::Context {
+            location,
+            tag: self.target.tag(),
+            version: self.target.version(),
+            magic,
+            levels: &self.options.levels,
+            prefix: (selection.prefix(), selection.prefix_on_disk()),
+        };
+        let asked = explain::resolve(&ctx, paths);
+        let mut scan = self.scanner(location, Some(magic), true);
+        scan.details = true;
+        let plan = scan.run(Some(&explain::touched(&asked)))?;
+        let (files, failures, exit_code) = explain::explain(&ctx, asked, &plan);
+        let notes = (location.note.iter())
+            .chain(&prepared.notes)
+            .chain(&plan.notes)
+            .cloned()
+            .collect();
+        Ok(Explanation {
+            python: python_info(&self.target, location, prepared.magic),
+            levels: self.options.levels.clone(),
+            files,
+            failures,
+            warnings: self.config.warning().into_iter().collect(),
+            notes,
+            interpreters_started: prepared.asked + self.target.interpreters_started(),
+            exit_code,
+        })
+    }
+
     /// Cleans, then compiles what is missing or stale. `progress(done,
     /// total)` is called after each compiled file. When the interpreter is
     /// missing, cleaning still happens and the report says so.
@@ -438,21 +489,7 @@ impl Engine {
         let touched = (!self.misdirected(location))
             .then_some(self.options.dirs.as_deref())
             .flatten();
-        let mut plan = Scan {
-            location,
-            uncompiled: match location.site_packages {
-                Some(_) => crate::python::stdlib::uncompiled(self.target.minor()),
-                None => &[],
-            },
-            tag: self.target.tag(),
-            magic,
-            levels: &self.options.levels,
-            excludes: &self.options.exclude,
-            sources,
-            verify: self.options.verify,
-            prune: self.options.prune_levels,
-        }
-        .run(touched)?;
+        let mut plan = self.scanner(location, magic, sources).run(touched)?;
         if touched.is_none() {
             for dir in self.options.dirs.iter().flatten() {
                 plan.notes.push(format!(
@@ -466,6 +503,30 @@ impl Engine {
             plan.notes.insert(0, note.clone());
         }
         Ok(plan)
+    }
+
+    /// The scan of `location` these options make.
+    fn scanner<'a>(
+        &'a self,
+        location: &'a Location,
+        magic: Option<Magic>,
+        sources: bool,
+    ) -> Scan<'a> {
+        Scan {
+            location,
+            uncompiled: match location.site_packages {
+                Some(_) => crate::python::stdlib::uncompiled(self.target.minor()),
+                None => &[],
+            },
+            tag: self.target.tag(),
+            magic,
+            levels: &self.options.levels,
+            excludes: &self.options.exclude,
+            sources,
+            verify: self.options.verify,
+            prune: self.options.prune_levels,
+            details: false,
+        }
     }
 
     fn remove(&self, location: &Location, plan: &Plan, report: &mut Report) {

@@ -5,6 +5,7 @@
 pub(crate) mod clean;
 pub(crate) mod compile;
 pub(crate) mod engine;
+pub mod explain;
 pub(crate) mod parallel;
 pub mod report;
 pub mod request;

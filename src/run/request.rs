@@ -17,11 +17,12 @@ use crate::error::Error;
 use crate::python::installed::installed;
 use crate::python::target::Target;
 use crate::run::engine::Engine;
+use crate::run::explain::Explanation;
 use crate::run::report::{Command, EXIT_ENVIRONMENT, EXIT_USAGE, PendingLevel, PythonInfo, Report};
 use crate::run::serialize::{Form, Shaped};
 use crate::settings::config::{Effective, KEYS};
 use crate::settings::flavor::Flavor;
-use crate::settings::options::{Applies, OPTIONS, OptionError, Options, Selection, Value};
+use crate::settings::options::{Applies, OPTIONS, OptionError, Options, Value};
 use crate::text::{shown, shown_in_format};
 
 /// What a front asks for.
@@ -41,6 +42,12 @@ pub enum Job {
     Freshness {
         /// The source.
         source: PathBuf,
+    },
+    /// What each file is and `check`'s verdict on it, field by field
+    /// (`pycache explain`).
+    Explain {
+        /// Files and directories, as on the running system or on disk.
+        paths: Vec<PathBuf>,
     },
 }
 
@@ -106,6 +113,8 @@ pub enum Response {
     Info(PythonInfo),
     /// What `freshness` says, one entry per level.
     Freshness(Vec<PendingLevel>),
+    /// What `explain` says.
+    Explained(Box<Explanation>),
     /// What kept the request from being done.
     Failed(Failed),
 }
@@ -172,6 +181,20 @@ impl Request {
             all,
             cancel,
         } = self;
+        if let (Job::Explain { .. }, true) = (&job, all || options.dirs().is_some()) {
+            let (key, what) = match all {
+                true => ("all", "--all"),
+                false => ("dirs", "--dirs-from"),
+            };
+            return Err(OptionError {
+                key: key.into(),
+                problem: format!(
+                    "explain takes the PATHs given and one tree, not {what}; give the flavor \
+                     whose site-packages holds them"
+                ),
+            }
+            .into());
+        }
         if all && options.dirs().is_some() {
             // Directories belong to one site-packages; each flavor would
             // find none of its own among them.
@@ -183,7 +206,7 @@ impl Request {
             .into());
         }
         let flavors = |options: &Options| -> Result<(PathBuf, Vec<Flavor>), Error> {
-            let prefix = installed_prefix(options.selection());
+            let prefix = options.selection().prefix_on_disk();
             let flavors = installed(&prefix)?;
             Ok((prefix, flavors))
         };
@@ -256,6 +279,9 @@ impl Request {
             Job::Freshness { source } => Ok(Response::Freshness(
                 Engine::from_options(options, &cancel)?.freshness(&source)?,
             )),
+            Job::Explain { paths } => Ok(Response::Explained(Box::new(
+                Engine::from_options(options, &cancel)?.explain(&paths)?,
+            ))),
         }
     }
 }
@@ -266,15 +292,6 @@ fn interrupted(mut report: Report, cancel: &Cancel) -> Report {
         report.exit_code = 128 + signal;
     }
     report
-}
-
-/// The prefix `all` looks for flavors under, inside the root if given.
-fn installed_prefix(selection: &Selection) -> PathBuf {
-    let prefix = (selection.prefix.clone()).unwrap_or_else(|| PathBuf::from(Selection::PREFIX));
-    match &selection.root {
-        Some(root) => root.join(prefix.strip_prefix("/").unwrap_or(&prefix)),
-        None => prefix,
-    }
 }
 
 /// How a program writes a response.
@@ -303,6 +320,7 @@ impl Response {
     pub fn exit_code(&self) -> i32 {
         match self {
             Response::Report(report) => report.exit_code,
+            Response::Explained(explained) => explained.exit_code,
             Response::Each { each, signal, .. } => match signal {
                 Some(signal) => 128 + signal,
                 None => (each.iter())
@@ -337,6 +355,12 @@ impl Response {
         }
         match self {
             Response::Report(report) => write_report(report, text, out, err),
+            Response::Explained(explained) => {
+                for line in explained.render(text.verbose, text.quiet) {
+                    writeln!(out, "{}", shown(&line))?;
+                }
+                Ok(())
+            }
             Response::Each { prefix, each, .. } => {
                 if each.is_empty() {
                     let line = format!(">=> no Python flavor installed under {}", prefix.display());
@@ -492,6 +516,7 @@ impl Serialize for Shaped<'_, Response> {
         match self.value {
             Response::Report(report) => Shaped::new(&**report, self.form).serialize(s),
             Response::Info(info) => Shaped::new(info, self.form).serialize(s),
+            Response::Explained(explained) => Shaped::new(&**explained, self.form).serialize(s),
             Response::Freshness(levels) => levels.serialize(s),
             Response::Failed(failed) => Shaped::new(&(None, failed), self.form).serialize(s),
             Response::Each { .. } | Response::Settings { .. } => {

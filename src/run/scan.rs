@@ -26,7 +26,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use glob::Pattern;
 
-use crate::bytecode::pyc::{self, Magic, SourceStamp, Verdict};
+use crate::bytecode::pyc::{self, Judgement, Magic, SourceStamp, Verdict};
 use crate::error::Error;
 use crate::error::Failure;
 use crate::fs::dir::{self, Cursor, FileId, Handle};
@@ -57,6 +57,35 @@ pub struct Plan {
     pub problems: Vec<Failure>,
     /// What verbose output explains (skipped symlinks, excluded sources...).
     pub notes: Vec<String>,
+    /// With [`Scan::details`]: every source judged, with the judgement of
+    /// each level kept (fresh ones too).
+    pub judged: Vec<Judged>,
+    /// With [`Scan::details`]: the sources not judged, and why.
+    pub skipped: Vec<(PathBuf, Skipped)>,
+}
+
+/// A source judged, level by level ([`Scan::details`]).
+#[derive(Clone, Debug)]
+pub struct Judged {
+    /// The source on disk.
+    pub source: PathBuf,
+    /// Its mtime and size, as its levels were judged against them.
+    pub stamp: SourceStamp,
+    /// Each level kept: the level, its cache file and the judgement.
+    pub levels: Vec<(u8, PathBuf, Judgement)>,
+}
+
+/// Why a source was not judged ([`Scan::details`]); the scan's notes say
+/// the same in words.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Skipped {
+    /// Its path below site-packages matches an `exclude` pattern.
+    Excluded,
+    /// A symlink leading outside the tree, or to nothing.
+    LinkOutside,
+    /// In the standard library, a file CPython's own install leaves
+    /// uncompiled ([`crate::python::stdlib`]).
+    Uncompiled,
 }
 
 /// One source to compile, with the levels it needs.
@@ -115,6 +144,10 @@ pub struct Scan<'a> {
     /// Also plan the removal of this tag's bytecode of levels not in
     /// `levels` (`--prune-levels`); without it nothing valid is removed.
     pub prune: bool,
+    /// Keep every judgement and every source skipped ([`Plan::judged`],
+    /// [`Plan::skipped`]), for `explain`; a plain run keeps only what is
+    /// to be done.
+    pub details: bool,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -444,6 +477,7 @@ impl<'s, 'a> Scanner<'s, 'a> {
         self.plan.empty_dirs.extend(plan.empty_dirs);
         self.plan.problems.extend(plan.problems);
         self.plan.notes.extend(plan.notes);
+        self.plan.skipped.extend(plan.skipped);
         self.candidates.extend(other.candidates);
     }
 
@@ -487,6 +521,7 @@ impl<'s, 'a> Scanner<'s, 'a> {
             self.plan
                 .notes
                 .push(format!("{}: excluded", source.display()));
+            self.skip(&source, Skipped::Excluded);
             return None;
         }
         let in_stdlib = |site: &Path| path::below(&source, site).is_none();
@@ -506,6 +541,7 @@ impl<'s, 'a> Scanner<'s, 'a> {
                 "{}: excluded: CPython's own install leaves it uncompiled",
                 source.display()
             ));
+            self.skip(&source, Skipped::Uncompiled);
             return None;
         }
         // A source entry is a regular file or a symlink (walk::Listing).
@@ -548,6 +584,7 @@ impl<'s, 'a> Scanner<'s, 'a> {
                         "{}: symlink to outside the tree or to nothing; not compiled",
                         source.display()
                     ));
+                    self.skip(&source, Skipped::LinkOutside);
                     return None;
                 }
             }
@@ -575,6 +612,12 @@ impl<'s, 'a> Scanner<'s, 'a> {
             writable,
             levels,
         })
+    }
+
+    fn skip(&mut self, source: &Path, why: Skipped) {
+        if self.scan.details {
+            self.plan.skipped.push((source.to_path_buf(), why));
+        }
     }
 
     /// Finds the orphans in `dir`'s cache; returns whether the cache will be
@@ -670,15 +713,30 @@ fn judge_all(candidates: Vec<Candidate>, scan: &Scan<'_>, plan: &mut Plan, root:
     } else {
         2
     };
-    let judged: Vec<Vec<Vec<(usize, Verdict)>>> = crate::run::parallel::map_init(
+    let judged: Vec<Vec<Vec<(usize, Judgement)>>> = crate::run::parallel::map_init(
         &groups,
         serial_below,
         || Cursor::new(root, root_path),
-        |cursor, group| judge_dir(cursor, group, scan.magic, scan.verify),
+        |cursor, group| judge_dir(cursor, group, scan.magic, scan.verify, scan.details),
     );
     let judged = judged.into_iter().flatten();
     let mut blocked: HashSet<PathBuf> = HashSet::new();
-    for (candidate, verdicts) in candidates.into_iter().zip(judged) {
+    for (candidate, judgements) in candidates.into_iter().zip(judged) {
+        if scan.details {
+            plan.judged.push(Judged {
+                source: candidate.source.clone(),
+                stamp: candidate.stamp,
+                levels: (candidate.levels.iter())
+                    .zip(&judgements)
+                    .map(|((level, cfile, _), (_, j))| (*level, cfile.clone(), j.clone()))
+                    .collect(),
+            });
+        }
+        let verdicts: Vec<(usize, Verdict)> = judgements
+            .into_iter()
+            .filter(|(_, j)| j.verdict != Verdict::Fresh)
+            .map(|(i, j)| (i, j.verdict))
+            .collect();
         if verdicts.is_empty() {
             plan.fresh += 1;
         } else if !candidate.writable {
@@ -718,13 +776,15 @@ fn judge_all(candidates: Vec<Candidate>, scan: &Scan<'_>, plan: &mut Plan, root:
 
 /// Judges the candidates of one directory, through its handle and its
 /// cache's: for each, the levels that are missing or stale (by index into
-/// its levels), with why; empty when every level is fresh.
+/// its levels), with why; empty when every level is fresh. With `all`,
+/// every level, fresh ones too.
 fn judge_dir(
     cursor: &mut Cursor<'_>,
     group: &[Candidate],
     magic: Option<Magic>,
     verify: bool,
-) -> Vec<Vec<(usize, Verdict)>> {
+    all: bool,
+) -> Vec<Vec<(usize, Judgement)>> {
     let any_present = group.iter().any(|c| c.levels.iter().any(|l| l.2));
     let dir_path = group[0].source.parent().unwrap_or(Path::new("/"));
     let opened = match magic {
@@ -743,21 +803,20 @@ fn judge_dir(
                 .iter()
                 .enumerate()
                 .filter_map(|(i, (_, cfile, present))| {
-                    let verdict = match &opened {
-                        _ if !present => Verdict::Missing,
-                        None => Verdict::Stale(pyc::Stale::Magic),
-                        Some((_, Err(e))) if dir::is_gone(e) => Verdict::Missing,
-                        Some((_, Err(e))) => Verdict::Stale(pyc::Stale::Unreadable(format!(
-                            "{}: {e}",
-                            cfile.parent().unwrap_or(cfile).display()
+                    let judgement = match &opened {
+                        _ if !present => Judgement::of(Verdict::Missing),
+                        None => Judgement::of(Verdict::Stale(pyc::Stale::Magic)),
+                        Some((_, Err(e))) if dir::is_gone(e) => Judgement::of(Verdict::Missing),
+                        Some((_, Err(e))) => Judgement::of(Verdict::Stale(pyc::Stale::Unreadable(
+                            format!("{}: {e}", cfile.parent().unwrap_or(cfile).display()),
                         ))),
                         Some((magic, Ok((dir, cache)))) => {
                             let name = cfile.file_name().unwrap_or_default();
                             let pyc = cache.open_file(name, false).map(|(f, _)| f);
-                            pyc::judge(pyc, c.stamp, *magic, verify, || read_source(dir, c))
+                            pyc::examine(pyc, c.stamp, *magic, verify, || read_source(dir, c))
                         }
                     };
-                    (verdict != Verdict::Fresh).then_some((i, verdict))
+                    (all || judgement.verdict != Verdict::Fresh).then_some((i, judgement))
                 })
                 .collect()
         })

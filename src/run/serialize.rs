@@ -12,7 +12,9 @@ use serde::ser::{Error as _, SerializeSeq, SerializeStruct};
 use serde::{Serialize, Serializer};
 use serde_json::value::RawValue;
 
+use crate::bytecode::pyc::InvalidationMode;
 use crate::error::Failure;
+use crate::run::explain::{Explained, Explanation, Fields, LevelExplained, Owner};
 use crate::run::report::{Compiled, Pending, PythonInfo, Report};
 use crate::text::is_escaped;
 
@@ -247,6 +249,98 @@ impl Serialize for Shaped<'_, Report> {
         st.serialize_field("levels", &r.levels)?;
         st.serialize_field("lines", &r.lines)?;
         st.serialize_field("exit_code", &r.exit_code)?;
+        st.end()
+    }
+}
+
+impl Serialize for Shaped<'_, Explanation> {
+    /// The fields in the order of the schema (src/run/explain.rs); the
+    /// summary form is the whole.
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let e = self.value;
+        let mut st = s.serialize_struct("Explanation", 10)?;
+        st.serialize_field("schema", &1)?;
+        st.serialize_field("command", "explain")?;
+        st.serialize_field("python", &self.of(&e.python))?;
+        st.serialize_field("levels", &e.levels)?;
+        st.serialize_field("files", &self.of(&e.files))?;
+        st.serialize_field("failures", &self.of(&e.failures))?;
+        st.serialize_field("warnings", &e.warnings)?;
+        st.serialize_field("notes", &e.notes)?;
+        st.serialize_field("interpreters_started", &e.interpreters_started)?;
+        st.serialize_field("exit_code", &e.exit_code)?;
+        st.end()
+    }
+}
+
+impl Serialize for Shaped<'_, Explained> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let f = self.value;
+        let mut st = s.serialize_struct("Explained", 16)?;
+        st.serialize_field("path", &self.of(f.path.as_path()))?;
+        st.serialize_field("type", f.file_type.as_str())?;
+        st.serialize_field("kind", f.kind.as_str())?;
+        st.serialize_field("state", f.state.as_str())?;
+        st.serialize_field("reason", &f.reason)?;
+        st.serialize_field("in_sync", &f.state.in_sync())?;
+        st.serialize_field("source", &self.of(&f.source))?;
+        st.serialize_field("tag", &f.tag)?;
+        st.serialize_field("owner", &f.owner.map(Owner::as_str))?;
+        st.serialize_field("version", &f.version)?;
+        st.serialize_field("installed", &f.installed)?;
+        st.serialize_field("level", &f.level)?;
+        st.serialize_field("header", &f.header.as_ref().map(|h| self.of(h)))?;
+        st.serialize_field("levels", &self.of(&f.levels))?;
+        st.serialize_field("notes", &f.notes)?;
+        st.end()
+    }
+}
+
+impl Serialize for Shaped<'_, LevelExplained> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let l = self.value;
+        let mut st = s.serialize_struct("LevelExplained", 7)?;
+        st.serialize_field("level", &l.level)?;
+        st.serialize_field("path", &self.of(l.path.as_path()))?;
+        st.serialize_field("type", l.file_type.as_str())?;
+        st.serialize_field("state", l.state.as_str())?;
+        st.serialize_field("reason", &l.reason)?;
+        st.serialize_field("in_sync", &l.state.in_sync())?;
+        st.serialize_field("header", &l.header.as_ref().map(|h| self.of(h)))?;
+        st.end()
+    }
+}
+
+impl Serialize for Shaped<'_, Fields> {
+    /// Numbers as numbers, byte strings (magic numbers, hashes) in hex as
+    /// a pyc holds them; `null` for what was not read or not compared.
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let f = self.value;
+        let hex = |bytes: &[u8]| bytes.iter().map(|b| format!("{b:02x}")).collect::<String>();
+        let header = f.header.as_ref();
+        let timestamp = header.and_then(|h| h.mode()) == Some(InvalidationMode::Timestamp);
+        let hashed = header.and_then(|h| h.mode()).is_some() && !timestamp;
+        let mut st = s.serialize_struct("Fields", 13)?;
+        st.serialize_field("magic", &f.magic.map(|m| hex(&m)))?;
+        st.serialize_field(
+            "magic_number",
+            &f.magic.map(|m| u16::from_le_bytes([m[0], m[1]])),
+        )?;
+        st.serialize_field(
+            "magic_release",
+            &f.magic
+                .and_then(|m| crate::bytecode::magic::release(&m))
+                .map(|minor| format!("3.{minor}")),
+        )?;
+        st.serialize_field("expected_magic", &f.expected_magic.map(|m| hex(&m)))?;
+        st.serialize_field("flags", &header.and_then(|h| h.flags))?;
+        st.serialize_field("mode", &header.and_then(|h| h.mode()).map(|m| m.as_str()))?;
+        st.serialize_field("mtime", &header.filter(|_| timestamp).map(|h| h.mtime()))?;
+        st.serialize_field("source_mtime", &f.source_mtime.filter(|_| timestamp))?;
+        st.serialize_field("size", &header.filter(|_| timestamp).map(|h| h.size()))?;
+        st.serialize_field("source_size", &f.source_size.filter(|_| timestamp))?;
+        st.serialize_field("hash", &header.filter(|_| hashed).map(|h| hex(&h.stamp)))?;
+        st.serialize_field("source_hash", &f.source_hash.map(|h| hex(&h)))?;
         st.end()
     }
 }

@@ -13,7 +13,7 @@
 use std::ffi::{OsStr, OsString};
 use std::fmt;
 use std::os::unix::ffi::{OsStrExt, OsStringExt};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use glob::Pattern;
@@ -529,6 +529,24 @@ pub struct Selection {
 impl Selection {
     /// The default prefix of a flavor.
     pub const PREFIX: &'static str = "/usr/local";
+
+    /// The prefix flavors are installed under, as the running system
+    /// spells it (`/usr/local` unless given).
+    pub fn prefix(&self) -> &Path {
+        self.prefix
+            .as_deref()
+            .unwrap_or(Path::new(Selection::PREFIX))
+    }
+
+    /// [`Selection::prefix`] on disk: inside the root if given. Where
+    /// `all` looks for installed flavors.
+    pub fn prefix_on_disk(&self) -> PathBuf {
+        let prefix = self.prefix();
+        match &self.root {
+            Some(root) => root.join(prefix.strip_prefix("/").unwrap_or(prefix)),
+            None => prefix.to_path_buf(),
+        }
+    }
 }
 
 /// The options of one run, each checked, with its default.
