@@ -16,7 +16,7 @@
 //! for line in &report.lines {
 //!     println!("{line}");
 //! }
-//! std::process::exit(report.exit_code);
+//! std::process::exit(report.exit_code.code());
 //! # Ok::<(), pycache::Error>(())
 //! ```
 //!
@@ -25,37 +25,41 @@
 //! use pycache::{Engine, Flavor, Target};
 //! let target = Target::from_flavor(Flavor::parse("py311")?, "/usr/local".as_ref());
 //! let touched = ["/usr/local/lib/python3.11/site-packages/six".into()];
-//! let report = Engine::new(target).touched(&touched)?.check()?;
-//! assert!(report.exit_code <= 1);
+//! let report = Engine::new(target).touched(&touched).check()?;
+//! assert!(report.exit_code <= pycache::ExitCode::Failed);
 //! # Ok::<(), pycache::Error>(())
 //! ```
 //!
 //! # Example: one request in, one response out, as a front does it
-//! Every front hands the engine each option as a value and lets
-//! [`Options::read`] check it, so a bad value reads the same everywhere;
-//! the engine answers a [`Request`](run::request::Request) with one
-//! [`Response`](run::request::Response), which the front only writes out.
+//! A front turns what it read into [`Options`] (each value checked by its
+//! option's definition, [`settings::defs`], so a bad value reads the same
+//! everywhere); the engine answers a [`Request`](run::request::Request)
+//! with one [`Response`](run::request::Response), which the front only
+//! writes out ([`front::output`]).
 //! ```no_run
-//! use pycache::run::request::{Job, Output, Request, Response};
-//! use pycache::settings::options::Value;
-//! use pycache::{Cancel, Command, Options};
-//! let err = Options::read([("jobs", Value::Num(2.5))], |_| true).unwrap_err();
+//! use pycache::front::output::{self, Output};
+//! use pycache::run::request::{Job, Request};
+//! use pycache::settings::{defs, raw::Raw};
+//! use pycache::{Cancel, Command};
+//! let err = defs::read([("jobs", Raw::Num(2.5))], |_| true).unwrap_err();
 //! assert_eq!(err.to_string(), "jobs: must be a whole number >= 0 (0: one per core), got 2.5");
-//! let values = [("flavor", Value::Str(b"py311".to_vec())), ("timeout", Value::Num(0.5))];
-//! let options = Options::read(values, |_| true)?;
+//! let values = [("flavor", Raw::Str(b"py311".to_vec())), ("timeout", Raw::Num(0.5))];
+//! let options = defs::read(values, |_| true)?;
 //! let request = Request::new(Job::Run(Command::Check), options, Cancel::new());
 //! let response = request.run(&|_, _| {});
-//! response.write(Output::default(), &mut std::io::stdout(), &mut std::io::stderr())?;
-//! std::process::exit(response.exit_code());
+//! output::write(&response, Output::default(), &mut std::io::stdout(), &mut std::io::stderr())?;
+//! std::process::exit(response.exit_code().code());
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 #![deny(missing_docs)]
 
-// The layers, each using only those listed before it (tests/layers.rs
-// checks it; README's "Source layout" maps every file).
+// The modules, sorted as rustfmt keeps them. Their layers, each using only
+// those below it, are listed in tests/layers.rs (which checks them) and in
+// README's "Source layout".
 pub mod bytecode;
 pub mod cancel;
 mod error;
+pub mod exit;
 pub mod front;
 mod fs;
 mod python;
@@ -67,14 +71,15 @@ pub mod text;
 pub use crate::bytecode::magic::MagicFrom;
 pub use crate::bytecode::pyc::InvalidationMode;
 pub use crate::cancel::Cancel;
-pub use crate::error::{Error, Failure};
+pub use crate::error::{Error, ErrorKind, Failure};
+pub use crate::exit::ExitCode;
 pub use crate::python::installed::installed;
 pub use crate::python::location::Location;
 pub use crate::python::target::Target;
 pub use crate::run::engine::Engine;
 pub use crate::run::report::{
-    Command, Compiled, EXIT_ENVIRONMENT, EXIT_FAILED, EXIT_OK, EXIT_USAGE, LevelState, Pending,
-    PendingLevel, PythonInfo, Report, Stop, Undone,
+    Command, Compiled, JudgedLevel, LevelState, Pending, PythonInfo, Report, Stop, Undone,
 };
+pub use crate::settings::defs::OptionError;
 pub use crate::settings::flavor::{Flavor, FlavorError};
-pub use crate::settings::options::{OptionError, Options, Selection};
+pub use crate::settings::options::{Levels, Options, Selection};

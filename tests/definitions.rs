@@ -8,8 +8,8 @@
 use std::path::{Path, PathBuf};
 
 use pycache::front::docs;
-use pycache::run::trigger;
-use pycache::settings::options::OPTIONS;
+use pycache::front::trigger;
+use pycache::settings::defs::OPTIONS;
 use pycache::{Engine, Flavor, Target};
 
 fn read(path: &str) -> String {
@@ -116,7 +116,12 @@ fn report_fields() -> Vec<String> {
         .with_site_packages(tmp.path());
     let checked = Engine::new(target.clone()).check().unwrap();
     let stopped = Engine::new(target).update(&|_, _| {}).unwrap();
-    assert_eq!(stopped.exit_code, 3, "{:?}", stopped.lines);
+    assert_eq!(
+        stopped.exit_code,
+        pycache::ExitCode::Environment,
+        "{:?}",
+        stopped.lines
+    );
     let mut fields = Vec::new();
     for report in [checked, stopped] {
         let json: serde_json::Value = serde_json::from_str(&report.to_json()).unwrap();
@@ -257,7 +262,7 @@ fn readme_and_module_docs_name_every_report_field() {
 }
 
 /// README's table of error kinds has one row per kind the engine has, in
-/// its order ([`pycache::Error::KINDS`]).
+/// its order ([`pycache::ErrorKind::ALL`]).
 #[test]
 fn readme_lists_every_error_kind() {
     let readme = read("README.md");
@@ -268,5 +273,6 @@ fn readme_lists_every_error_kind() {
         .filter_map(|l| l.strip_prefix("| `"))
         .map(|l| l.split('`').next().unwrap())
         .collect();
-    assert_eq!(rows, pycache::Error::KINDS);
+    let kinds: Vec<&str> = pycache::ErrorKind::ALL.iter().map(|k| k.name()).collect();
+    assert_eq!(rows, kinds);
 }

@@ -180,7 +180,7 @@ fn freshness_of_a_fifo_pyc_answers() {
     );
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
-        let engine = pycache::Engine::new(target).levels(&[0]).unwrap();
+        let engine = pycache::Engine::new(target).levels(pycache::Levels::new(&[0]).unwrap());
         let _ = tx.send(engine.freshness(&source).map(|levels| {
             levels
                 .iter()

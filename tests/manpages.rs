@@ -106,7 +106,7 @@ fn configuration_page_and_sample_list_every_key() {
         .filter_map(|l| l.strip_prefix('#')?.split_once(" = ").map(|(k, _)| k))
         .filter(|k| k.bytes().all(|b| b.is_ascii_lowercase() || b == b'_'))
         .collect();
-    let keys: BTreeSet<&str> = pycache::settings::config::KEYS.iter().copied().collect();
+    let keys: BTreeSet<&str> = pycache::settings::defs::config_keys().collect();
     assert_eq!(
         in_page, keys,
         "man/pycache.conf.5 (.It Ic KEY) against the engine's keys"
@@ -121,7 +121,7 @@ fn configuration_page_and_sample_list_every_key() {
 fn lua_page_documents_every_option_key() {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("man/pycache.lua.3");
     let text = std::fs::read_to_string(&path).unwrap();
-    let missing: Vec<&str> = pycache::settings::options::OPTIONS
+    let missing: Vec<&str> = pycache::settings::defs::OPTIONS
         .iter()
         .map(|d| d.key)
         .filter(|key| !text.contains(&format!(".It Cm {key}\n")))

@@ -97,21 +97,21 @@ struct Config {
 
 /// A failure with its exit code; the message is printed after `gen-triggers: `.
 struct Failure {
-    code: u8,
+    code: pycache::ExitCode,
     message: String,
 }
 
 impl Failure {
     fn usage(message: impl ToString) -> Failure {
         Failure {
-            code: 2,
+            code: pycache::ExitCode::Usage,
             message: message.to_string(),
         }
     }
 
     fn environment(path: &Path, what: &str, err: io::Error) -> Failure {
         Failure {
-            code: 3,
+            code: pycache::ExitCode::Environment,
             message: format!("{}: {what}: {err}", path.display()),
         }
     }
@@ -120,8 +120,8 @@ impl Failure {
 impl From<pycache::Error> for Failure {
     fn from(err: pycache::Error) -> Failure {
         Failure {
-            code: if err.is_environment() { 3 } else { 2 },
-            message: err.to_string(),
+            code: err.exit_code(),
+            message: err.message(),
         }
     }
 }
@@ -143,7 +143,7 @@ impl Config {
                     "empty flavor name in --flavors (a stray comma?); expected pyXY such as py39 or py311, or py313t for a free-threaded build",
                 ));
             }
-            let flavor = Flavor::parse(name).map_err(pycache::Error::from)?;
+            let flavor = Flavor::parse(name).map_err(Failure::usage)?;
             if !flavors.insert(flavor) {
                 eprintln!("gen-triggers: {flavor} given more than once; rendering it once");
             }
@@ -248,7 +248,7 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(failure) => {
             eprintln!("gen-triggers: {}", failure.message);
-            ExitCode::from(failure.code)
+            failure.code.into()
         }
     }
 }

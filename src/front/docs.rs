@@ -3,7 +3,7 @@
 //! (tests/definitions.rs keeps README's copies equal to what these
 //! functions write).
 
-use crate::settings::options::OPTIONS;
+use crate::settings::defs::OPTIONS;
 
 /// The options as a Lua table, what `pycache.core.options` holds: each
 /// option's key, flag, kind, Lua type and what a value must be.
@@ -47,7 +47,9 @@ pub fn readme_rows() -> Vec<String> {
             };
             format!(
                 "| `{short}--{}{value}` | {} | {} |",
-                d.flag, d.help, d.default
+                d.flag,
+                d.help,
+                d.default.unwrap_or("—")
             )
         })
         .collect()
@@ -59,10 +61,9 @@ pub fn readme_lua_list() -> String {
     OPTIONS
         .iter()
         .map(|d| {
-            let default = match d.default {
-                "—" => String::new(),
-                default => format!("; default {default}"),
-            };
+            let default = (d.default)
+                .map(|default| format!("; default {default}"))
+                .unwrap_or_default();
             format!(
                 "- `{}` ({}): {}: {}{default}\n",
                 d.key,

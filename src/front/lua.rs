@@ -25,9 +25,12 @@ use mlua::{FromLuaMulti, Function, Lua, LuaSerdeExt, Result as LuaResult, Table,
 
 use crate::cancel::Cancel;
 use crate::front::docs;
+use crate::front::lua_options::LuaOptions;
+use crate::front::serialize::{Form, InForm};
 use crate::run::request::{Job, Request, Response};
-use crate::run::serialize::{Form, Shaped};
-use crate::settings::options::{self, Def, Given, OptionError, Options};
+use crate::settings::defs::{Def, OptionError};
+use crate::settings::options::Options;
+use crate::settings::raw::Raw;
 
 /// What a wrapper hands back: a value, or `nil, message`.
 type Answer = (Option<Value>, Option<String>);
@@ -156,52 +159,53 @@ fn answer(lua: &Lua, request: Request) -> LuaResult<Answer> {
         }
     };
     if let Response::Failed(failed) = &response {
-        return Ok((None, Some(failed.error.to_string())));
+        return Ok((None, Some(failed.error.message())));
     }
     // `nil` for `None`, plain tables for arrays.
     let form = SerializeOptions::new()
         .serialize_none_to_null(false)
         .serialize_unit_to_null(false)
         .set_array_metatable(false);
-    let value = lua.to_value_with(&Shaped::new(&response, Form::Lua), form)?;
+    let value = lua.to_value_with(&InForm::new(&response, Form::Lua), form)?;
     Ok((Some(value), None))
 }
 
 /// The options argument read into the engine's [`Options`]
-/// ([`Options::read_given`] checks it); a key `allowed` refuses or a value
+/// ([`LuaOptions::read`] checks it); a key `allowed` refuses or a value
 /// the engine refuses is misuse. `$PYCACHE_CONF` is the host's.
 fn read_options(opts: Value, allowed: impl Fn(&Def) -> bool) -> LuaResult<Options> {
     let given = match opts {
-        Value::Nil => Given::Nothing,
-        Value::Table(t) => Given::Table(
+        Value::Nil => LuaOptions::Nil,
+        Value::Table(t) => LuaOptions::Table(
             t.pairs::<Value, Value>()
                 .map(|pair| pair.map(|(k, v)| (option_value(&k, 1), option_value(&v, 1))))
                 .collect::<LuaResult<_>>()?,
         ),
-        other => Given::Not(option_value(&other, 1)),
+        other => LuaOptions::NotATable(option_value(&other, 1)),
     };
-    let mut options =
-        Options::read_given(given, allowed).map_err(|e: OptionError| misuse(e.to_string()))?;
+    let mut options = given
+        .read(allowed)
+        .map_err(|e: OptionError| misuse(e.to_string()))?;
     options.set_environment(|name| std::env::var_os(name));
     Ok(options)
 }
 
-/// A Lua value as the engine's [`options::Value`]: strings as their bytes,
+/// A Lua value as a [`Raw`] value for the options' checks: strings as their bytes,
 /// a table as the array of its sequence. No option takes a table inside a
 /// table, so one at `depth` 2 is only named (which also ends a table that
 /// holds itself).
-fn option_value(value: &Value, depth: usize) -> options::Value {
+fn option_value(value: &Value, depth: usize) -> Raw {
     match value {
-        Value::Boolean(b) => options::Value::Bool(*b),
-        Value::Integer(n) => options::Value::Int(*n),
-        Value::Number(n) => options::Value::Num(*n),
-        Value::String(s) => options::Value::Str(s.as_bytes().to_vec()),
-        Value::Table(t) if depth < 2 => options::Value::List(
+        Value::Boolean(b) => Raw::Bool(*b),
+        Value::Integer(n) => Raw::Int(*n),
+        Value::Number(n) => Raw::Num(*n),
+        Value::String(s) => Raw::Str(s.as_bytes().to_vec()),
+        Value::Table(t) if depth < 2 => Raw::List(
             (1..=t.raw_len())
                 .map(|i| option_value(&t.raw_get::<Value>(i).unwrap_or(Value::Nil), depth + 1))
                 .collect(),
         ),
-        other => options::Value::Other(other.type_name()),
+        other => Raw::Other(other.type_name()),
     }
 }
 

@@ -23,15 +23,15 @@
 //! let flavor = pycache::Flavor::parse("py311")?;
 //! let values = TriggerSettings::new(Path::new("/usr/local")).values(flavor)?;
 //! let ucl = template.render(&values)?;
-//! assert!(ucl.contains("\"/usr/local/lib/python3.11/site-packages/*\""));
+//! assert!(ucl.contains("\"/usr/local/lib/python3.11/*\""));
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
+use crate::front::trigger::failure_start;
 use crate::run::report::Command;
-use crate::run::trigger::failure_start;
 use crate::settings::flavor::Flavor;
 
 /// The trigger template shipped with pycache, embedded so `gen-triggers`

@@ -122,7 +122,7 @@ pub fn spawn_error(python: &Path, e: std::io::Error) -> Error {
     } else {
         Error::InterpreterNotRunnable {
             interpreter: python.to_path_buf(),
-            source: e,
+            error: e,
         }
     }
 }

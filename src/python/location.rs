@@ -91,7 +91,7 @@ impl Location {
         let site = Location::find(site_packages, root)?;
         let mut tree = Location::find(stdlib, root)?;
         if path::below(&site.dir, &tree.dir).is_none() {
-            return Err(crate::settings::options::OptionError {
+            return Err(crate::settings::defs::OptionError {
                 key: "stdlib".into(),
                 problem: format!(
                     "the site-packages {} is not inside the standard library {}: the standard \

@@ -198,7 +198,7 @@ mod tests {
         );
         let err = resolve_in(Path::new("pydir"), Some(&path))
             .unwrap_err()
-            .to_string();
+            .message();
         assert!(err.starts_with("pydir: interpreter not found; "), "{err}");
         assert!(
             err.contains(&format!("PATH ({})", path.to_string_lossy())),
@@ -210,9 +210,9 @@ mod tests {
         let relative = OsString::from(format!(":.:b:{}", a.display()));
         let err = resolve_in(Path::new("py"), Some(&relative))
             .unwrap_err()
-            .to_string();
+            .message();
         assert!(err.contains("relative entries are not searched"), "{err}");
-        let err = resolve_in(Path::new("py"), None).unwrap_err().to_string();
+        let err = resolve_in(Path::new("py"), None).unwrap_err().message();
         assert!(err.contains("PATH is not set"), "{err}");
         // Paths are paths: absolute as given, relative from the working
         // directory, whether they exist or not.

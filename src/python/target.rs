@@ -306,7 +306,7 @@ impl Target {
             (Some(lib), true) => {
                 Location::find_with_stdlib(lib, &self.site_packages, self.root.as_deref())
             }
-            (None, true) => Err(crate::settings::options::OptionError {
+            (None, true) => Err(crate::settings::defs::OptionError {
                 key: "stdlib".into(),
                 problem: format!(
                     "{} did not say where its standard library is; leave stdlib off",

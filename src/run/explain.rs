@@ -57,11 +57,12 @@ use std::path::{Component, Path, PathBuf};
 use crate::bytecode::magic;
 use crate::bytecode::pyc::{self, Header, InvalidationMode, Judgement, Magic, Verdict};
 use crate::error::Failure;
+use crate::exit::ExitCode;
 use crate::fs::dir::{self, Cursor, Handle};
 use crate::fs::path::join_name;
 use crate::fs::walk::{PYCACHE, is_source_name};
 use crate::python::location::Location;
-use crate::run::report::{EXIT_FAILED, EXIT_OK, EXIT_USAGE, PythonInfo};
+use crate::run::report::PythonInfo;
 use crate::run::scan::{Judged, Plan, Skipped};
 use crate::settings::flavor::Flavor;
 
@@ -89,7 +90,7 @@ pub struct Explanation {
     /// As `check`'s: 0 everything explained is in sync, 1 something is
     /// missing, stale, orphaned, to prune or to remove, 2 a PATH names
     /// nothing to explain.
-    pub exit_code: i32,
+    pub exit_code: ExitCode,
 }
 
 /// One file explained.
@@ -747,7 +748,7 @@ pub(crate) fn explain(
     ctx: &Context,
     asked: Vec<Result<Asked, Unexplained>>,
     plan: &Plan,
-) -> (Vec<Explained>, Vec<Failure>, i32) {
+) -> (Vec<Explained>, Vec<Failure>, ExitCode) {
     let root_path = &ctx.location.dir;
     let root = Handle::open_root(root_path);
     let mut explainer = Explainer {
@@ -804,11 +805,11 @@ pub(crate) fn explain(
     }
     let files = explainer.files;
     let exit_code = if usage {
-        EXIT_USAGE
+        ExitCode::Usage
     } else if !failures.is_empty() || files.iter().any(|f| !f.state.in_sync()) {
-        EXIT_FAILED
+        ExitCode::Failed
     } else {
-        EXIT_OK
+        ExitCode::Ok
     };
     (files, failures, exit_code)
 }

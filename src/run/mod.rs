@@ -4,12 +4,12 @@
 
 pub(crate) mod clean;
 pub(crate) mod compile;
+pub(crate) mod each_flavor;
 pub(crate) mod engine;
 pub mod explain;
 pub(crate) mod parallel;
+pub(crate) mod prepare;
 pub mod report;
 pub mod request;
 pub(crate) mod scan;
-pub mod serialize;
-pub mod trigger;
-pub mod wire;
+pub(crate) mod update;

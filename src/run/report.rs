@@ -53,17 +53,11 @@ use std::time::Duration;
 use serde::Serialize;
 
 use crate::bytecode::magic::MagicFrom;
+use crate::bytecode::pyc::Verdict;
 use crate::error::{Error, Failure};
+use crate::exit::ExitCode;
+use crate::run::scan::Plan;
 use crate::text::shown;
-
-/// The exit code when everything went well.
-pub const EXIT_OK: i32 = 0;
-/// Some files failed, or (`check`) something is out of sync.
-pub const EXIT_FAILED: i32 = 1;
-/// Bad usage: flags, flavor, level, glob.
-pub const EXIT_USAGE: i32 = 2;
-/// The environment: interpreter not runnable, site-packages unreadable...
-pub const EXIT_ENVIRONMENT: i32 = 3;
 
 /// Which command produced a report.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -124,18 +118,50 @@ pub struct Pending {
     /// The source.
     pub path: PathBuf,
     /// The levels that need it, and why.
-    pub levels: Vec<PendingLevel>,
+    pub levels: Vec<JudgedLevel>,
 }
 
-/// One level of a [`Pending`] source.
+/// One level of a source as judged: fresh, missing or stale, and why.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct PendingLevel {
+pub struct JudgedLevel {
     /// 0, 1 or 2.
     pub level: u8,
     /// Whether its pyc is fresh, missing or stale.
     pub state: LevelState,
     /// Why stale; empty otherwise.
     pub reason: String,
+}
+
+impl Pending {
+    /// The sources `plan` compiles, as a report lists them (sorted).
+    pub(crate) fn of(plan: &Plan) -> Vec<Pending> {
+        let mut to_compile: Vec<Pending> = (plan.to_compile.iter())
+            .map(|task| Pending {
+                path: task.source.clone(),
+                levels: (task.levels.iter())
+                    .map(|l| JudgedLevel::of(l.level, &l.verdict))
+                    .collect(),
+            })
+            .collect();
+        to_compile.sort_by(|a, b| a.path.cmp(&b.path));
+        to_compile
+    }
+}
+
+impl JudgedLevel {
+    /// `level` judged `verdict`.
+    pub(crate) fn of(level: u8, verdict: &Verdict) -> JudgedLevel {
+        let (state, reason) = match verdict {
+            Verdict::Fresh => (LevelState::Fresh, String::new()),
+            Verdict::Missing => (LevelState::Missing, String::new()),
+            Verdict::Stale(why) => (LevelState::Stale, why.to_string()),
+        };
+        JudgedLevel {
+            level,
+            state,
+            reason,
+        }
+    }
 }
 
 /// The state of one level's pyc.
@@ -194,7 +220,7 @@ pub enum Undone {
 impl fmt::Display for Stop {
     /// What happened, what it left undone, then what to do.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let what = self.error.what();
+        let what = &self.error;
         let undone = match (&self.undone, &self.error) {
             (Undone::Judging, _) => "cannot judge or compile bytecode".to_string(),
             (
@@ -273,9 +299,9 @@ pub struct Report {
     pub pruned_bytes: u64,
     /// Per-path problems.
     pub failures: Vec<Failure>,
-    /// What kept the run from finishing (e.g. no interpreter); a string in
-    /// JSON and Lua.
-    pub error: Option<Stop>,
+    /// What kept the run from finishing (e.g. no interpreter); the string
+    /// `error` in JSON and Lua.
+    pub stop: Option<Stop>,
     /// Worth saying, not failures.
     pub warnings: Vec<String>,
     /// What verbose output adds.
@@ -290,22 +316,23 @@ pub struct Report {
     pub levels: Vec<u8>,
     /// The human summary at normal verbosity.
     pub lines: Vec<String>,
-    /// 0 ok, 1 failures or out of sync, 3 environment.
-    pub exit_code: i32,
+    /// 0 ok, 1 failures or out of sync, 3 environment; a signal's when one
+    /// stopped the run.
+    pub exit_code: ExitCode,
 }
 
 impl Report {
     /// Finishes a report: computes the exit code and the summary lines.
     pub(crate) fn finish(mut self, elapsed: Duration) -> Report {
         self.elapsed_ms = elapsed.as_millis();
-        self.exit_code = if self.error.is_some() {
-            EXIT_ENVIRONMENT
+        self.exit_code = if self.stop.is_some() {
+            ExitCode::Environment
         } else if !self.failures.is_empty()
             || ((self.command == Command::Check || self.dry_run) && !self.in_sync())
         {
-            EXIT_FAILED
+            ExitCode::Failed
         } else {
-            EXIT_OK
+            ExitCode::Ok
         };
         self.lines = self.render(false);
         self
@@ -349,8 +376,8 @@ impl Report {
         for f in &self.failures {
             lines.push(format!("pycache: {}: {}", f.path.display(), f.reason));
         }
-        if let Some(e) = &self.error {
-            lines.push(format!("pycache: {e}"));
+        if let Some(stop) = &self.stop {
+            lines.push(format!("pycache: {stop}"));
         }
         lines
     }
@@ -432,7 +459,7 @@ impl Report {
             }
         }
         let failed = self.failures.len();
-        if parts.is_empty() && failed == 0 && self.error.is_none() {
+        if parts.is_empty() && failed == 0 && self.stop.is_none() {
             return match self.command {
                 Command::Clean => "nothing to remove".to_string(),
                 _ => format!(

@@ -20,7 +20,7 @@ describe("pycache.core", function()
 
   it("loads as a table of functions", function()
     assert.is_string(core._VERSION)
-    for _, name in ipairs({ "info", "freshness", "check", "scan", "clean", "compile", "update" }) do
+    for _, name in ipairs({ "info", "freshness", "check", "clean", "compile", "update" }) do
       assert.is_function(core[name], name)
     end
   end)

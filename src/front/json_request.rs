@@ -3,7 +3,7 @@
 //! engine as it would through `pycache.core` and the engine alone checks it.
 //!
 //! ```json
-//! {"job": "update", "options": {"flavor": "py311", "dirs": ["/usr/local/lib/python3.11/site-packages/six"]}}
+//! {"job": "update", "options": {"flavor": "py311", "touched": ["/usr/local/lib/python3.11/site-packages/six"]}}
 //! ```
 //!
 //! - `job`: a name of [`Job::NAMED`] (`check`, `update`, `clean`, `compile`).
@@ -30,18 +30,16 @@ use serde::de::{Deserializer, Visitor};
 use serde_json::value::RawValue;
 
 use crate::cancel::Cancel;
+use crate::error::Error;
+use crate::front::lua_options::LuaOptions;
 use crate::run::request::{Job, Request};
-use crate::settings::options::{Given, OptionError, Options, Value};
+use crate::settings::raw::Raw;
 
-/// Reads the request in `text`; a request that is not one is a usage
-/// error naming what is wrong.
-pub fn read(text: &[u8], cancel: &Cancel) -> Result<Request, OptionError> {
-    let bad = |what: String| OptionError {
-        key: "request".into(),
-        problem: format!(
-            "{what}; the pycache program and lua/pycache.lua must come from the same pycache: reinstall pycache"
-        ),
-    };
+/// Reads the request in `text`: a request that is not one is an
+/// [`Error::Request`] naming what is wrong; its options are checked as
+/// every front's are, so a bad value is an [`Error::Option`].
+pub fn read(text: &[u8], cancel: &Cancel) -> Result<Request, Error> {
+    let bad = |problem: String| Error::Request { problem };
     if too_deep(text) {
         return Err(bad(format!(
             "nested deeper than {DEPTH_MAX} levels, which no request is"
@@ -58,10 +56,10 @@ pub fn read(text: &[u8], cancel: &Cancel) -> Result<Request, OptionError> {
         ))
     })?;
     let given = match wire.options {
-        None => Given::Nothing,
+        None => LuaOptions::Nil,
         Some(raw) => given(raw).map_err(|e| bad(format!("options: {e}")))?,
     };
-    let options = Options::read_given(given, |_| true)?;
+    let options = given.read(|_| true)?;
     let mut request = Request::new(job, options, cancel.clone());
     request.all = wire.all;
     Ok(request)
@@ -116,14 +114,14 @@ struct Wire<'a> {
 
 /// The options: an object, an array of pairs, or a value that is not a
 /// table.
-fn given(raw: &RawValue) -> Result<Given, String> {
+fn given(raw: &RawValue) -> Result<LuaOptions, String> {
     match first(raw) {
         b'{' => {
             let object: Vec<(Bytes, &RawValue)> = pairs_of_object(raw)?;
             (object.into_iter())
-                .map(|(key, value)| Ok((Value::Str(key.0), value_of(value)?)))
+                .map(|(key, value)| Ok((Raw::Str(key.0), value_of(value)?)))
                 .collect::<Result<_, String>>()
-                .map(Given::Table)
+                .map(LuaOptions::Table)
         }
         b'[' => {
             let pairs: Vec<(&RawValue, &RawValue)> =
@@ -131,10 +129,10 @@ fn given(raw: &RawValue) -> Result<Given, String> {
             (pairs.into_iter())
                 .map(|(key, value)| Ok((value_of(key)?, value_of(value)?)))
                 .collect::<Result<_, String>>()
-                .map(Given::Table)
+                .map(LuaOptions::Table)
         }
-        b'n' => Ok(Given::Nothing),
-        _ => value_of(raw).map(Given::Not),
+        b'n' => Ok(LuaOptions::Nil),
+        _ => value_of(raw).map(LuaOptions::NotATable),
     }
 }
 
@@ -168,14 +166,14 @@ fn pairs_of_object(raw: &RawValue) -> Result<Vec<(Bytes, &RawValue)>, String> {
 }
 
 /// One value (see the module documentation).
-fn value_of(raw: &RawValue) -> Result<Value, String> {
+fn value_of(raw: &RawValue) -> Result<Raw, String> {
     let text = raw.get();
     let json = |e: serde_json::Error| e.to_string();
     Ok(match first(raw) {
-        b'"' => Value::Str(serde_json::from_str::<Bytes>(text).map_err(json)?.0),
+        b'"' => Raw::Str(serde_json::from_str::<Bytes>(text).map_err(json)?.0),
         b'[' => {
             let items: Vec<&RawValue> = serde_json::from_str(text).map_err(json)?;
-            Value::List(items.into_iter().map(value_of).collect::<Result<_, _>>()?)
+            Raw::List(items.into_iter().map(value_of).collect::<Result<_, _>>()?)
         }
         b'{' => {
             #[derive(Deserialize)]
@@ -187,17 +185,17 @@ fn value_of(raw: &RawValue) -> Result<Value, String> {
             }
             let word: Word = serde_json::from_str(text).map_err(json)?;
             match (word.number, word.lua_type) {
-                (Some("inf"), None) => Value::Num(f64::INFINITY),
-                (Some("-inf"), None) => Value::Num(f64::NEG_INFINITY),
-                (Some("nan"), None) => Value::Num(f64::NAN),
-                (None, Some(name)) => Value::Other(lua_type(name)),
+                (Some("inf"), None) => Raw::Num(f64::INFINITY),
+                (Some("-inf"), None) => Raw::Num(f64::NEG_INFINITY),
+                (Some("nan"), None) => Raw::Num(f64::NAN),
+                (None, Some(name)) => Raw::Other(lua_type(name)),
                 _ => return Err(format!("{text}: not a value")),
             }
         }
-        b't' | b'f' => Value::Bool(serde_json::from_str(text).map_err(json)?),
+        b't' | b'f' => Raw::Bool(serde_json::from_str(text).map_err(json)?),
         _ => match serde_json::from_str::<i64>(text) {
-            Ok(n) => Value::Int(n),
-            Err(_) => Value::Num(serde_json::from_str::<f64>(text).map_err(json)?),
+            Ok(n) => Raw::Int(n),
+            Err(_) => Raw::Num(serde_json::from_str::<f64>(text).map_err(json)?),
         },
     })
 }
@@ -237,7 +235,9 @@ impl<'de> Deserialize<'de> for Bytes {
                 f.write_str("a string")
             }
             fn visit_bytes<E: serde::de::Error>(self, v: &[u8]) -> Result<Bytes, E> {
-                unescape(v).map(Bytes).map_err(E::custom)
+                crate::front::surrogate::decode(v)
+                    .map(Bytes)
+                    .map_err(E::custom)
             }
             fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Bytes, E> {
                 Ok(Bytes(v.as_bytes().to_vec()))
@@ -247,35 +247,11 @@ impl<'de> Deserialize<'de> for Bytes {
     }
 }
 
-/// Turns the encodings of U+DC80..U+DCFF back into the bytes they stand
-/// for; any other surrogate is refused.
-fn unescape(v: &[u8]) -> Result<Vec<u8>, String> {
-    let mut out = Vec::with_capacity(v.len());
-    let mut i = 0;
-    while i < v.len() {
-        // A surrogate is ED A0..BF xx: U+D800..U+DFFF.
-        if v[i] == 0xED && v.get(i + 1).is_some_and(|b| (0xA0..=0xBF).contains(b)) {
-            let (b1, b2) = (v[i + 1], v.get(i + 2).copied().unwrap_or(0));
-            if b1 != 0xB2 && b1 != 0xB3 {
-                return Err(
-                    "a surrogate that stands for no byte (only \\udc80 to \\udcff do)".into(),
-                );
-            }
-            out.push(0x80 | ((b1 & 0x01) << 6) | (b2 & 0x3F));
-            i += 3;
-        } else {
-            out.push(v[i]);
-            i += 1;
-        }
-    }
-    Ok(out)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn options(json: &str) -> Result<Options, OptionError> {
+    fn options(json: &str) -> Result<crate::settings::options::Options, Error> {
         read(
             format!(r#"{{"job":"check","options":{json}}}"#).as_bytes(),
             &Cancel::new(),
@@ -285,14 +261,14 @@ mod tests {
 
     #[test]
     fn bytes_that_are_not_utf8_come_through() {
-        let o = options(r#"{"dirs":["/a/\udcff\u00e9", "/b"]}"#).unwrap();
+        let o = options(r#"{"touched":["/a/\udcff\u00e9", "/b"]}"#).unwrap();
         assert_eq!(
-            o.dirs().unwrap()[0].as_os_str().as_encoded_bytes(),
+            o.touched.unwrap()[0].as_os_str().as_encoded_bytes(),
             b"/a/\xff\xc3\xa9"
         );
-        let e = options(r#"{"dirs":["/a/\udc41"]}"#)
+        let e = options(r#"{"touched":["/a/\udc41"]}"#)
             .unwrap_err()
-            .to_string();
+            .message();
         assert!(
             e.starts_with("request: options: a surrogate that stands for no byte"),
             "{e}"
@@ -324,12 +300,12 @@ mod tests {
             (r#"{"jbos": 1}"#, "jbos: unknown option"),
         ];
         for (json, message) in cases {
-            assert_eq!(options(json).unwrap_err().to_string(), message, "{json}");
+            assert_eq!(options(json).unwrap_err().message(), message, "{json}");
         }
         assert!(options("null").is_ok());
         let o = options(r#"{"site_packages":"/sp","verify":true,"timeout":0.5}"#).unwrap();
         assert_eq!(
-            o.selection().site_packages.as_deref(),
+            o.selection.site_packages.as_deref(),
             Some(std::path::Path::new("/sp"))
         );
     }
@@ -354,7 +330,7 @@ mod tests {
             "[".repeat(1_000_000),
         ] {
             let e = read(text.as_bytes(), &Cancel::new()).unwrap_err();
-            assert_eq!(e.to_string(), refused, "{}", &text[..40]);
+            assert_eq!(e.message(), refused, "{}", &text[..40]);
         }
         // The deepest a request is: read, and its value judged by the engine.
         let e = read(
@@ -362,14 +338,14 @@ mod tests {
             &Cancel::new(),
         );
         assert_eq!(
-            e.unwrap_err().to_string(),
+            e.unwrap_err().message(),
             "levels: must be 0, 1 or 2, got inf"
         );
         let e = read(deep(2).as_bytes(), &Cancel::new()).unwrap_err();
-        assert_eq!(e.to_string(), "levels: must be 0, 1 or 2, got a table");
+        assert_eq!(e.message(), "levels: must be 0, 1 or 2, got a table");
         // Brackets in a string are no level, an escaped quote ends none.
-        let o = options(r#"{"dirs":["[[[[[[", "\"[[[[[[\\", "{{{{{{"]}"#).unwrap();
-        assert_eq!(o.dirs().unwrap().len(), 3);
+        let o = options(r#"{"touched":["[[[[[[", "\"[[[[[[\\", "{{{{{{"]}"#).unwrap();
+        assert_eq!(o.touched.unwrap().len(), 3);
     }
 
     #[test]
@@ -385,9 +361,9 @@ mod tests {
             ),
             ("{", "request: not a request: EOF"),
         ] {
-            let e = read(text.as_bytes(), &Cancel::new())
-                .unwrap_err()
-                .to_string();
+            let e = read(text.as_bytes(), &Cancel::new()).unwrap_err();
+            assert_eq!(e.kind(), crate::error::ErrorKind::Request, "{text}");
+            let e = e.message();
             assert!(e.starts_with(start), "{text}: {e}");
             assert!(e.ends_with("reinstall pycache"), "{e}");
         }

@@ -4,7 +4,6 @@
 //! (a JSON string with `\udcXX` escapes, or the raw bytes a Lua string
 //! holds) and whether the lists of paths are left out (the summary).
 
-use std::fmt::Write as _;
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
@@ -38,17 +37,17 @@ impl Form {
 }
 
 /// `value` to be serialized in `form`.
-pub struct Shaped<'a, T: ?Sized> {
+pub struct InForm<'a, T: ?Sized> {
     /// What is written.
     pub value: &'a T,
     /// How.
     pub form: Form,
 }
 
-impl<'a, T: ?Sized> Shaped<'a, T> {
+impl<'a, T: ?Sized> InForm<'a, T> {
     /// `value` in `form`.
-    pub fn new(value: &'a T, form: Form) -> Shaped<'a, T> {
-        Shaped { value, form }
+    pub fn new(value: &'a T, form: Form) -> InForm<'a, T> {
+        InForm { value, form }
     }
 
     /// One line of JSON (in a JSON form), strings written as
@@ -66,8 +65,8 @@ impl<'a, T: ?Sized> Shaped<'a, T> {
         String::from_utf8(out).expect("serde_json writes UTF-8")
     }
 
-    fn of<U: ?Sized>(&self, value: &'a U) -> Shaped<'a, U> {
-        Shaped {
+    fn of<U: ?Sized>(&self, value: &'a U) -> InForm<'a, U> {
+        InForm {
             value,
             form: self.form,
         }
@@ -99,7 +98,7 @@ impl serde_json::ser::Formatter for TerminalSafe {
     }
 }
 
-impl Serialize for Shaped<'_, Path> {
+impl Serialize for InForm<'_, Path> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         match self.form {
             Form::Lua => s.serialize_bytes(self.value.as_os_str().as_bytes()),
@@ -110,13 +109,13 @@ impl Serialize for Shaped<'_, Path> {
     }
 }
 
-impl Serialize for Shaped<'_, PathBuf> {
+impl Serialize for InForm<'_, PathBuf> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         self.of(self.value.as_path()).serialize(s)
     }
 }
 
-impl Serialize for Shaped<'_, [PathBuf]> {
+impl Serialize for InForm<'_, [PathBuf]> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut seq = s.serialize_seq(Some(self.value.len()))?;
         for path in self.value {
@@ -126,7 +125,7 @@ impl Serialize for Shaped<'_, [PathBuf]> {
     }
 }
 
-impl Serialize for Shaped<'_, Option<PathBuf>> {
+impl Serialize for InForm<'_, Option<PathBuf>> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         match self.value {
             Some(path) => self.of(path.as_path()).serialize(s),
@@ -135,7 +134,7 @@ impl Serialize for Shaped<'_, Option<PathBuf>> {
     }
 }
 
-impl Serialize for Shaped<'_, Option<Vec<PathBuf>>> {
+impl Serialize for InForm<'_, Option<Vec<PathBuf>>> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         match self.value {
             Some(paths) => self.of(paths.as_slice()).serialize(s),
@@ -144,9 +143,9 @@ impl Serialize for Shaped<'_, Option<Vec<PathBuf>>> {
     }
 }
 
-impl<T> Serialize for Shaped<'_, Vec<T>>
+impl<T> Serialize for InForm<'_, Vec<T>>
 where
-    for<'a> Shaped<'a, T>: Serialize,
+    for<'a> InForm<'a, T>: Serialize,
 {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut seq = s.serialize_seq(Some(self.value.len()))?;
@@ -157,7 +156,7 @@ where
     }
 }
 
-impl Serialize for Shaped<'_, Failure> {
+impl Serialize for InForm<'_, Failure> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut st = s.serialize_struct("Failure", 2)?;
         st.serialize_field("path", &self.of(self.value.path.as_path()))?;
@@ -166,7 +165,7 @@ impl Serialize for Shaped<'_, Failure> {
     }
 }
 
-impl Serialize for Shaped<'_, Pending> {
+impl Serialize for InForm<'_, Pending> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut st = s.serialize_struct("Pending", 2)?;
         st.serialize_field("path", &self.of(self.value.path.as_path()))?;
@@ -175,7 +174,7 @@ impl Serialize for Shaped<'_, Pending> {
     }
 }
 
-impl Serialize for Shaped<'_, Compiled> {
+impl Serialize for InForm<'_, Compiled> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut st = s.serialize_struct("Compiled", 2)?;
         st.serialize_field("path", &self.of(self.value.path.as_path()))?;
@@ -184,7 +183,7 @@ impl Serialize for Shaped<'_, Compiled> {
     }
 }
 
-impl Serialize for Shaped<'_, PythonInfo> {
+impl Serialize for InForm<'_, PythonInfo> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let p = self.value;
         let mut st = s.serialize_struct("PythonInfo", 9)?;
@@ -201,7 +200,7 @@ impl Serialize for Shaped<'_, PythonInfo> {
     }
 }
 
-impl Serialize for Shaped<'_, Report> {
+impl Serialize for InForm<'_, Report> {
     /// The fields in the order of the schema (src/run/report.rs).
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let r = self.value;
@@ -237,9 +236,9 @@ impl Serialize for Shaped<'_, Report> {
         );
         st.serialize_field("pruned_bytes", &r.pruned_bytes)?;
         st.serialize_field("failures", &self.of(&r.failures))?;
-        st.serialize_field("error", &r.error.as_ref().map(ToString::to_string))?;
-        match &r.error {
-            Some(stop) => st.serialize_field("error_kind", stop.error.kind())?,
+        st.serialize_field("error", &r.stop.as_ref().map(ToString::to_string))?;
+        match &r.stop {
+            Some(stop) => st.serialize_field("error_kind", stop.error.kind().name())?,
             None => st.skip_field("error_kind")?,
         }
         st.serialize_field("warnings", &r.warnings)?;
@@ -253,7 +252,7 @@ impl Serialize for Shaped<'_, Report> {
     }
 }
 
-impl Serialize for Shaped<'_, Explanation> {
+impl Serialize for InForm<'_, Explanation> {
     /// The fields in the order of the schema (src/run/explain.rs); the
     /// summary form is the whole.
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -273,7 +272,7 @@ impl Serialize for Shaped<'_, Explanation> {
     }
 }
 
-impl Serialize for Shaped<'_, Explained> {
+impl Serialize for InForm<'_, Explained> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let f = self.value;
         let mut st = s.serialize_struct("Explained", 16)?;
@@ -296,7 +295,7 @@ impl Serialize for Shaped<'_, Explained> {
     }
 }
 
-impl Serialize for Shaped<'_, LevelExplained> {
+impl Serialize for InForm<'_, LevelExplained> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let l = self.value;
         let mut st = s.serialize_struct("LevelExplained", 7)?;
@@ -311,7 +310,7 @@ impl Serialize for Shaped<'_, LevelExplained> {
     }
 }
 
-impl Serialize for Shaped<'_, Fields> {
+impl Serialize for InForm<'_, Fields> {
     /// Numbers as numbers, byte strings (magic numbers, hashes) in hex as
     /// a pyc holds them; `null` for what was not read or not compared.
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -348,35 +347,20 @@ impl Serialize for Shaped<'_, Fields> {
 impl Report {
     /// The report as one line of JSON (schema in the module docs).
     pub fn to_json(&self) -> String {
-        Shaped::new(self, Form::Json).to_json()
+        InForm::new(self, Form::Json).to_json()
     }
 
     /// The report as JSON without its lists of paths ([`Form::JsonSummary`]).
     pub fn to_json_summary(&self) -> String {
-        Shaped::new(self, Form::JsonSummary).to_json()
+        InForm::new(self, Form::JsonSummary).to_json()
     }
 }
 
-/// A path as a JSON string, non-UTF-8 bytes as `\udcXX`, every character
-/// of [`crate::text::ESCAPED`] as `\uXXXX`.
+/// A path as a JSON string ([`crate::front::surrogate::encode`]).
 fn json_string(path: &Path) -> String {
     let mut out = String::with_capacity(path.as_os_str().len() + 2);
     out.push('"');
-    for chunk in path.as_os_str().as_bytes().utf8_chunks() {
-        for c in chunk.valid().chars() {
-            match c {
-                '"' => out.push_str("\\\""),
-                '\\' => out.push_str("\\\\"),
-                c if is_escaped(c) => {
-                    let _ = write!(out, "\\u{:04x}", c as u32);
-                }
-                c => out.push(c),
-            }
-        }
-        for b in chunk.invalid() {
-            let _ = write!(out, "\\udc{b:02x}");
-        }
-    }
+    crate::front::surrogate::encode(path.as_os_str().as_bytes(), &mut out);
     out.push('"');
     out
 }
@@ -399,7 +383,7 @@ mod tests {
         assert_eq!(json_string(Path::new(odd)), written);
         let failure = Failure::new(Path::new(odd), odd.into());
         assert_eq!(
-            Shaped::new(&failure, Form::Json).to_json(),
+            InForm::new(&failure, Form::Json).to_json(),
             format!(r#"{{"path":{written},"reason":{written}}}"#)
         );
         assert_eq!(serde_json::from_str::<String>(written).unwrap(), odd);
