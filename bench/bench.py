@@ -1086,14 +1086,20 @@ def fmt_b(b: float) -> str:
     return f"{b / MIB:.1f} MiB"
 
 
-def case_sizes(cfg, work: Path, cache: Path, keep: list[str], synthetic: bool) -> tuple[dict, dict]:
+def case_sizes(cfg, work: Path, cache: Path, keep: list[str], synthetic: bool,
+               stdlibs_wanted: str) -> tuple[dict, dict]:
     """Case 8: package sizes with and without bytecode, for every
-    distribution of the corpus and every CPython's standard library."""
+    distribution of the corpus and every CPython's standard library
+    (STDLIBS_WANTED: all, none, or versions X.Y,...)."""
     log("case 8 (package size with and without bytecode)")
     t0 = time.monotonic()
     corpus = packages.corpus_sizes(cfg["site"], PYTHON, PYVER, TAG, work, cache, keep)
     stdlibs = []
     for label, python in packages.interpreters():
+        version = re.search(r"3\.\d+", label).group(0)
+        if stdlibs_wanted == "none" or (stdlibs_wanted != "all"
+                                        and version not in stdlibs_wanted.split(",")):
+            continue
         try:
             stdlibs.append(packages.stdlib_sizes(label, python, work, cache,
                                                  SMOKE_STDLIB if synthetic else None))
@@ -1133,7 +1139,9 @@ def sizes_describe(c: dict) -> list[str]:
         f"`python -m installer` does (`bench/installer_compile.py`: "
         f"`compileall.compile_file(path, optimize=level, stripdir=STAGEDIR)` per file and level, "
         f"Python {corpus['python']}); sources only = the same package without its "
-        f"`__pycache__`. {corpus['py']:,} `.py` files, {corpus['pycs']:,} pycs."
+        f"`__pycache__`. {corpus['py']:,} `.py` files, {corpus['pycs']:,} pycs"
+        + (f"; {corpus['unowned_files']:,} files of the tree are in no distribution's RECORD "
+           f"and in no package" if corpus["unowned_files"] else "") + "."
         + (" Measured " + corpus["computed"] + f" in {corpus['seconds']:.0f} s"
            + (" (reused from `bench/.cache/sizes/`)." if corpus.get("cached") else ".")),
         "",
@@ -1175,6 +1183,8 @@ def sizes_describe(c: dict) -> list[str]:
             continue
         r = row(f"{s['label']} ({s['version']})", s["py"], s["pycs"], s["bytecode"], s["sources"])
         L.append(r + f" {s['computed']}, {s['seconds']:.0f} s{' (reused)' if s.get('cached') else ''} |")
+    if not c["stdlibs"]:
+        L.append("| (none measured in this run: `--stdlibs`) | | | | | | | | | | |")
     if any(s.get("subset") for s in c["stdlibs"]):
         L.append("")
         L.append("(Smoke run: only " + ", ".join(f"`{g}`" for g in SMOKE_STDLIB) + " of each library.)")
@@ -1199,7 +1209,8 @@ def case_install(cfg, bins, work: Path, corpus: dict, dists: list[str], runs: in
             lb = root / packages.LOCALBASE
             site = lb / "lib" / f"python{PYVER}" / "site-packages"
             sitearc = f"{packages.LOCALBASE}/lib/python{PYVER}/site-packages"
-            names = run([bsdtar, "-tf", pk["sources"]], capture_output=True, text=True).stdout.split("\n")
+            names = [n for n in run([bsdtar, "-tf", pk["sources"]], capture_output=True,
+                                    text=True).stdout.split("\n") if n]
             dirs = sorted({str(root / os.path.dirname(n)) for n in names
                            if n.startswith(sitearc + "/")})
             lst = work / f"install-{dist}.dirs"
@@ -1227,7 +1238,7 @@ def case_install(cfg, bins, work: Path, corpus: dict, dists: list[str], runs: in
             t = compare(cmds, runs=runs, warmup=1, prepare=prepare)
             run(prep_argv(["aside", root, trash]))
             size = {v: os.stat(pk[v]).st_size for v in ("sources", "bytecode")}
-            rows.append({"dist": dist, "files": sum(1 for n in names if n), "pycs": len(want),
+            rows.append({"dist": dist, "files": len(names), "pycs": len(want),
                          "py": corpus["dists"][dist]["py"], "dirs": len(dirs), "pkg_bytes": size,
                          "timings": {n: x.as_dict() for n, x in t.items()}})
     base = rows[-1]["timings"]
@@ -1346,7 +1357,10 @@ def case_py3compile(cfg, bins, work: Path, tree: dict, runs: int, noop_runs: int
                 run(cmds[n], stdout=subprocess.DEVNULL)
                 after = pyc_snapshot(site)
                 rewritten[levels][n] = sum(1 for p, m in after.items() if before.get(p) != m)
-            t = compare(cmds, runs=noop_runs, warmup=1, prepare=None)
+            # py3compile -O is no no-op (see py3compile_describe): as many
+            # rounds as cold, no warm-up.
+            slow = rewritten[levels]["py3compile"] > 0
+            t = compare(cmds, runs=runs if slow else noop_runs, warmup=0 if slow else 1, prepare=None)
             noop[levels] = {n: x.as_dict() for n, x in t.items()}
     discard(fresh, work)
     main = cold["0"]["timings"]
@@ -1375,8 +1389,8 @@ def py3compile_describe(c: dict, tree: dict) -> list[str]:
         "rewrites. py3compile `-O` looks for a fresh level-1 pyc under the name Python 3.4 "
         "and older used, `NAME.cpython-311.pyo` (debpython's `Interpreter.cache_file`), which "
         "no Python 3.5+ writes or reads, so it compiles level 1 again on every run. "
-        f"Medians of {c['runs']} alternating rounds cold, {c['noop_runs']} no-op "
-        "(plus one dropped warm-up).",
+        f"Medians of {c['runs']} alternating rounds cold, {c['noop_runs']} no-op (plus one "
+        f"dropped warm-up) where neither tool compiles, else {c['runs']}.",
         "",
         "| levels | run | py3compile | pycache | py3compile / pycache | pycs written: py3compile | pycache |",
         "|---|---|---:|---:|---:|---|---|",
@@ -1630,8 +1644,9 @@ def validate(md_path: Path, json_path: Path) -> None:
             t = c["corpus"]["total"]
             if not (0 < t["sources"]["zst"] < t["bytecode"]["zst"] and c["corpus"]["pycs"] > 0):
                 problems.append(f"case 8: corpus sizes {t}")
-            if not c["stdlibs"] or any("error" in s or not 0 < s["sources"]["zst"] < s["bytecode"]["zst"]
-                                       for s in c["stdlibs"]):
+            if (data.get("stdlibs_requested", "all") != "none" and not c["stdlibs"]) or any(
+                    "error" in s or not 0 < s["sources"]["zst"] < s["bytecode"]["zst"]
+                    for s in c["stdlibs"]):
                 problems.append("case 8: a standard library was not measured")
             continue
         if c["id"] == 9 and not all(len(r["timings"]) == 3 for r in c["rows"]):
@@ -1711,6 +1726,8 @@ def main() -> None:
     ap.add_argument("--install-runs", type=int, default=5, help="rounds of case 9")
     ap.add_argument("--py3compile-runs", type=int, default=2,
                     help="cold rounds of case 10 (each compiles the whole corpus 4 times)")
+    ap.add_argument("--stdlibs", default="all",
+                    help="standard libraries case 8 measures: all, none, or versions (3.11,3.13)")
     ap.add_argument("--cases", default="1,2,3,4,5,6,7,8,9,10",
                     help="e.g. 8,9,10: only issue 28's cases (sizes are cached, see bench/packages.py)")
     args = ap.parse_args()
@@ -1813,7 +1830,8 @@ def main() -> None:
         if None in dists:
             sys.exit(f"bench: the corpus lacks one of {corpus['install_dists']} (case 9)")
         try:
-            c8, packaged = case_sizes(corpus, work, args.cache.resolve(), dists, args.synthetic)
+            c8, packaged = case_sizes(corpus, work, args.cache.resolve(), dists, args.synthetic,
+                                      args.stdlibs)
         except (RuntimeError, OSError, subprocess.CalledProcessError) as e:
             log(f"case 8 failed: {e}")
             why = f"the driver failed: {str(e).splitlines()[0][:200]}"
@@ -1847,7 +1865,8 @@ def main() -> None:
             "scales": {str(f): n for f, n in scale_py.items()}, "runs": args.runs,
             "cold_runs": args.cold_runs, "trigger_runs": args.trigger_runs,
             "scale_runs": args.scale_runs, "install_runs": args.install_runs,
-            "py3compile_runs": args.py3compile_runs, "cases_requested": sorted(want), "cases": cases,
+            "py3compile_runs": args.py3compile_runs, "cases_requested": sorted(want),
+            "stdlibs_requested": args.stdlibs, "cases": cases,
             "elapsed_s": time.monotonic() - t_start}
     json_out = args.json_out or (args.cache / "results.json")
     json_out.write_text(json.dumps(data, indent=1, default=str))
