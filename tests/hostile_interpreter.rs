@@ -676,7 +676,8 @@ fn a_worker_that_does_not_start_is_not_quoted_by_its_arguments() {
     );
     let run = bounded(&mut tree_cmd(&tree, &["update"]), Duration::from_secs(30)).expect(3);
     assert!(
-        run.stderr.contains("stderr: first line ... fatal: no memory"),
+        run.stderr
+            .contains("stderr: first line ... fatal: no memory"),
         "{}",
         run.stderr
     );
