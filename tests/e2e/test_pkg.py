@@ -410,8 +410,8 @@ class ImageBuild(unittest.TestCase):
         runs = pkgemu.run_deferred(a, pkgemu.Emulator(chroot=a, env=sys_a.emu.env))
         self.assertEqual([r.status for r in runs], ["ok"], runs)
         self.assertEqual(runs[0].arg, ["(null)"])
-        self.assertIn('pycache: warning: no touched directory is in /usr/local/lib/python3.11/site-packages '
-                      '(got "(null)"); updating the whole site-packages', runs[0].stdout)
+        self.assertIn('pycache: warning: no touched directory is in /usr/local/lib/python3.11 '
+                      '(got "(null)"); updating the whole standard library', runs[0].stdout)
         self.assertIn(">=> Python 3.11: wrote 24 pycs (8 .pyc, 8 .opt-1.pyc, 8 .opt-2.pyc) for 8 sources", runs[0].stdout)
         self.assertEqual(os.listdir(a / pkgemu.DEFERRED_DIR), [])
         # b: pycache on the host, against the root.

@@ -39,6 +39,14 @@ local function cases(tmp, sp)
       message = 'dirs: must be an array of paths, got "x"', same = "touched", expect = { sp .. "/pkg" } },
     timeout = { good = 0.5, bad = 1e19, cli_good = { "--timeout", "0.5" }, cli_bad = { "--timeout", "1e19" },
       message = "timeout: must be a number of seconds > 0 and <= 86400, got 1e19" },
+    memory_limit = { good = 512, bad = 10, cli_good = { "--memory-limit", "512" },
+      cli_bad = { "--memory-limit", "10" },
+      message = "memory_limit: must be a whole number of MiB from 64 to 1048576, or 0 for no limit, got 10" },
+    -- On, the tree would be the flavor's whole lib/python3.11, which this
+    -- site-packages is not in (tests/stdlib.rs proves that tree): off is
+    -- the good value every front must take alike.
+    stdlib = { good = false, bad = "yes", cli_good = {}, cli_bad = false,
+      message = 'stdlib: must be true or false, got "yes"' },
     verify = { good = true, bad = 1, cli_good = { "--verify" }, cli_bad = false,
       message = "verify: must be true or false, got 1" },
     prune_levels = { good = true, bad = "yes", cli_good = { "--prune-levels" }, cli_bad = false,
@@ -128,9 +136,10 @@ describe("every option through every front", function()
     end
   end)
 
-  for _, def_key in ipairs({ "flavor", "prefix", "python", "site_packages", "root", "levels",
-      "invalidation_mode", "jobs", "exclude", "dirs", "timeout", "verify", "prune_levels", "config",
-      "no_config", "dry_run" }) do
+  -- The engine's own list, so that a new option is tested here at once.
+  local option_keys = {}
+  for _, def in ipairs(H.require_core().options) do option_keys[#option_keys + 1] = def.key end
+  for _, def_key in ipairs(option_keys) do
     it("gives the same outcome for a good and a bad " .. def_key, function()
       local case = cases(tmp, sp)[def_key]
       -- Good: a report from each front, agreeing on what the option shows.
