@@ -14,7 +14,7 @@
 --
 -- This module translates only. The options go to the engine as given: to
 -- pycache.core as the Lua table, to the program as the same table written
--- as JSON (`pycache request`, src/run/wire.rs), so the engine alone checks
+-- as JSON (`pycache request`, src/front/json_request.rs), so the engine alone checks
 -- them and says what is wrong, in the same words on both backends. What
 -- comes back is the engine's report or error, decoded as data (a small JSON
 -- reader), never `load`ed. This module's own words are for its own
@@ -49,7 +49,7 @@ local DEFAULT_PROGRAM = "/usr/local/bin/pycache"
 local ARGV_BYTES_MAX = 16384
 
 -- How a trigger's failure line starts (%s: the flavor and a space).
--- BEGIN failure: generated from src/run/trigger.rs (tests/definitions.rs keeps it equal)
+-- BEGIN failure: generated from src/front/failure_line.rs (tests/definitions.rs keeps it equal)
 local FAILURE_START = {
   update = "pycache: %sbytecode not updated: ",
   clean = "pycache: %sbytecode not cleaned: ",
@@ -111,6 +111,18 @@ end
 M._shown = shown -- for the specs
 
 ---------------------------------------------------------------------------
+-- surrogateescape: how the program's JSON spells a byte of a name that is
+-- not UTF-8 (src/front/surrogate.rs), both ways: the byte 0x80 to 0xFF as
+-- the escape \udc80 to \udcff, and back.
+
+local function surrogate_escape(b) return format("\\udc%02x", b) end
+
+local function surrogate_byte(cp)
+  if cp >= 0xDC80 and cp <= 0xDCFF then return char(cp - 0xDC00) end
+  return nil
+end
+
+---------------------------------------------------------------------------
 -- JSON in (the program's --json report): objects, arrays, strings, numbers,
 -- booleans, null (an absent key). `\udcXX` escapes, which the program writes
 -- for path bytes that are not UTF-8, become the raw byte again.
@@ -148,8 +160,8 @@ local function decode_string(s, pos) -- pos is just after the opening quote
         cp = 0x10000 + (cp - 0xD800) * 0x400 + (tonumber(low, 16) - 0xDC00)
         pos = pos + 6
         parts[#parts + 1] = utf8_char(cp)
-      elseif cp >= 0xDC80 and cp <= 0xDCFF then
-        parts[#parts + 1] = char(cp - 0xDC00) -- surrogateescape: a raw byte
+      elseif surrogate_byte(cp) then
+        parts[#parts + 1] = surrogate_byte(cp)
       elseif cp >= 0xDC00 and cp <= 0xDFFF then
         json_error(s, stop, "lone low surrogate")
       else
@@ -233,7 +245,7 @@ end
 M._json_decode = json_decode -- for the specs
 
 ---------------------------------------------------------------------------
--- JSON out: the request (src/run/wire.rs). A table is the array of its
+-- JSON out: the request (src/front/json_request.rs). A table is the array of its
 -- sequence, as pycache.core reads one; what JSON has no word for is an
 -- object the engine reads back ({"number": "inf"}, {"type": "function"}).
 
@@ -250,7 +262,7 @@ local function encode_string(s)
       end)
     end
     if valid then break end
-    out[#out + 1] = format("\\udc%02x", byte(s, bad)) -- a byte that is not UTF-8
+    out[#out + 1] = surrogate_escape(byte(s, bad))
     i = bad + 1
   end
   return '"' .. concat(out) .. '"'
@@ -305,7 +317,7 @@ M._request_json = request_json -- for the specs
 
 local OWN_WORDS = { string = "a string", table = "an array of strings" }
 
--- How a message shows a value, as the engine does (src/settings/options.rs).
+-- How a message shows a value, as the engine does (src/settings/raw.rs).
 local function describe(v)
   local t = type(v)
   if t == "string" then return format("%q", v) end
@@ -610,7 +622,7 @@ local function run_trigger(kind, opts)
   local own, engine = split_options(opts, TRIGGER_OWN)
   if not own then return nil, format("pycache.%s: %s", kind, engine) end
   local command = TRIGGER_COMMANDS[kind]
-  if command == "update" then engine.dirs = touched_dirs(own.arg) end
+  if command == "update" then engine.touched = touched_dirs(own.arg) end
   return run_command(command, own, engine, true)
 end
 

@@ -185,7 +185,7 @@ fn a_request_written_as_json_runs_as_its_flags_would() {
     std::fs::write(odd.join("m.py"), "M = 1\n").unwrap();
     let file = tree.tmp.path().join("request.json");
     let dir = format!("{}/caf\\udce9", tree.site.display());
-    std::fs::write(&file, request(format!(r#", ["dirs", ["{dir}"]]"#))).unwrap();
+    std::fs::write(&file, request(format!(r#", ["touched", ["{dir}"]]"#))).unwrap();
     let run = common::pycache(["request", "--json", "--from", file.to_str().unwrap()]).expect(1);
     // The report writes the byte back as the request did (serde_json
     // itself reads no lone surrogate).
@@ -206,7 +206,10 @@ fn a_request_written_as_json_runs_as_its_flags_would() {
     // A request that is not one says so, and what to do.
     let out = common::pycache(["request", "--json", r#"{"job": "chek"}"#]).expect(2);
     let error = out.json();
-    assert_eq!(error["kind"], "option");
+    assert_eq!(
+        error["kind"], "request",
+        "a request that is not one is no bad option"
+    );
     assert!(
         error["error"]
             .as_str()
@@ -319,7 +322,7 @@ fn a_request_deeper_than_any_is_refused() {
         assert_eq!(out.stderr, refused, "{depth} levels");
         let out = common::pycache(["request", "--json", "--from", file.to_str().unwrap()]);
         let error = out.expect(2).json();
-        assert_eq!(error["kind"], "option", "{error}");
+        assert_eq!(error["kind"], "request", "{error}");
         assert_eq!(
             format!("pycache: {}\n", error["error"].as_str().unwrap()),
             refused

@@ -1,4 +1,4 @@
-//! The one definition of the options (src/settings/options.rs) and of the report
+//! The one definition of the options (src/settings/defs.rs) and of the report
 //! (its struct) against every copy a reader or another front sees:
 //! lua/pycache.lua's option table, README's option table and Lua option
 //! list, and README's JSON and Lua field lists and the JSON schema in the
@@ -8,7 +8,7 @@
 use std::path::{Path, PathBuf};
 
 use pycache::front::docs;
-use pycache::front::trigger;
+use pycache::front::failure_line;
 use pycache::settings::defs::OPTIONS;
 use pycache::{Engine, Flavor, Target};
 
@@ -41,7 +41,7 @@ fn generated_block(file: &str, begin: &str, end: &str, want: &str) {
         return;
     }
     panic!(
-        "{file}: the block after {begin:?} drifted from src/settings/options.rs; run \
+        "{file}: the block after {begin:?} drifted from the engine's definitions; run \
          PYCACHE_BLESS=1 cargo test --test definitions, or paste:\n{want}"
     );
 }
@@ -52,7 +52,7 @@ fn pycache_lua_starts_failure_lines_as_the_engine_does() {
         "lua/pycache.lua",
         "-- BEGIN failure",
         "-- END failure",
-        &trigger::lua_table(),
+        &failure_line::lua_table(),
     );
 }
 

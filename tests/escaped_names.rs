@@ -303,7 +303,7 @@ fn a_request_naming_odd_directories_is_answered_in_safe_lines() {
     let tree = Tree::new(&debian_python());
     tree.write("m.py", "M = 1\n");
     let request = format!(
-        r#"{{"job": "check", "options": {{"flavor": "py311", "prefix": "{}", "no_config": true, "dirs": ["/elsewhere/\u001b[2J\r\udc9b"]}}}}"#,
+        r#"{{"job": "check", "options": {{"flavor": "py311", "prefix": "{}", "no_config": true, "touched": ["/elsewhere/\u001b[2J\r\udc9b"]}}}}"#,
         tree.prefix.display()
     );
     let (code, out, _) =

@@ -9,7 +9,8 @@ use std::path::Path;
 
 /// The layers, lowest first: a top-level file or folder of `src/`.
 const LAYERS: &[&str] = &[
-    "testing", "cancel", "text", "fs", "bytecode", "settings", "error", "python", "run", "front",
+    "testing", "cancel", "text", "exit", "fs", "bytecode", "settings", "error", "python", "run",
+    "front",
 ];
 
 /// Every `.rs` file below `dir`, as its module path (`run/engine`).

@@ -4,12 +4,13 @@
 //! (`lua`), the one reader of a Lua options table both Lua paths share
 //! ([`lua_options`]), the one surrogate-escape codec for paths that are not
 //! UTF-8 ([`surrogate`]), the output forms ([`output`], [`serialize`]), the
-//! trigger's failure line ([`trigger`]) and its rendering for
+//! trigger's failure line ([`failure_line`]) and its rendering for
 //! `gen-triggers` ([`template`]), and the text written for readers from the
 //! engine's definitions ([`docs`]).
 
 pub mod cli;
 pub mod docs;
+pub mod failure_line;
 pub mod json_request;
 #[cfg(feature = "lua-module")]
 pub mod lua;
@@ -18,4 +19,3 @@ pub mod output;
 pub mod serialize;
 pub mod surrogate;
 pub mod template;
-pub mod trigger;

@@ -30,7 +30,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-use crate::front::trigger::failure_start;
+use crate::front::failure_line::failure_start;
 use crate::run::report::Command;
 use crate::settings::flavor::Flavor;
 

@@ -158,16 +158,28 @@ impl Request {
         if let Some(refused) = refused(&self) {
             return Err(refused.into());
         }
-        if self.all {
-            return each_flavor::answer(self, progress);
-        }
         let Request {
             job,
             options,
             cancel,
-            ..
+            all,
         } = self;
         match job {
+            Job::Config { key } if all => Ok(Response::Settings {
+                each: each_flavor::settings(&options)?,
+                key,
+            }),
+            Job::Run(command) if all => {
+                let (prefix, each) = each_flavor::reports(command, &options, &cancel, progress)?;
+                let each = (each.into_iter())
+                    .map(|(flavor, report)| (flavor, report.map_err(|e| Failed::new(e, None))))
+                    .collect();
+                Ok(Response::Each {
+                    prefix,
+                    each,
+                    signal: cancel.signal(),
+                })
+            }
             Job::Config { key } => {
                 let selection = &options.selection;
                 let flavor = match (selection.flavor, &selection.python) {

@@ -48,7 +48,7 @@ describe("pycache.core", function()
       { function() core.update{ flavour = "py311" } end, "pycache.core.update: flavour: unknown option" },
       { function() core.check{ flavor = "py27", site_packages = sp } end, 'flavor: invalid flavor "py27"' },
       { function() core.check(opts{ levels = { 0, 3 } }) end, "levels: must be 0, 1 or 2, got 3" },
-      { function() core.check(opts{ dirs = "x" }) end, 'dirs: must be an array of paths, got "x"' },
+      { function() core.check(opts{ touched = "x" }) end, 'touched: must be an array of paths, got "x"' },
       { function() core.check(opts{ jobs = -1 }) end, "jobs: must be a whole number >= 0 (0: one per core), got -1" },
       { function() core.freshness(1, opts()) end, "argument #1 (source) must be a string" },
     }
@@ -91,7 +91,7 @@ describe("pycache.core", function()
   it("checks and cleans orphans of its own tag only", function()
     H.write(sp .. "/pkg/__pycache__/gone.cpython-311.pyc", "x")
     H.write(sp .. "/pkg/__pycache__/gone.cpython-39.pyc", "x")
-    local r = assert(core.check(opts{ dirs = { sp .. "/pkg" } }))
+    local r = assert(core.check(opts{ touched = { sp .. "/pkg" } }))
     assert.same({ sp .. "/pkg/__pycache__/gone.cpython-311.pyc" }, r.orphans)
     assert.same({ sp .. "/pkg" }, r.touched)
     assert.equal(1, r.exit_code)
@@ -104,7 +104,7 @@ describe("pycache.core", function()
   it("keeps non-UTF-8 path bytes both ways", function()
     local dir = sp .. "/caf\xe9"
     H.write(dir .. "/m\xff.py", "Z = 3\n")
-    local r = assert(core.update(opts{ dirs = { dir } }))
+    local r = assert(core.update(opts{ touched = { dir } }))
     assert.same({ dir }, r.touched)
     assert.equal(dir .. "/m\xff.py", r.compiled[1].path)
     assert.truthy(H.exists(dir .. "/__pycache__/m\xff.cpython-311.pyc"))

@@ -67,9 +67,9 @@ describe("pycache.lua", function()
       local e = assert(pycache[command](opts{ backend = "exec", dry_run = true }))
       assert.same(comparable(n), comparable(e))
     end
-    local n = assert(pycache.update(opts{ backend = "native", dirs = { sp .. "/pkg" } }))
+    local n = assert(pycache.update(opts{ backend = "native", touched = { sp .. "/pkg" } }))
     H.rm(sp .. "/pkg/__pycache__")
-    local e = assert(pycache.update(opts{ backend = "exec", dirs = { sp .. "/pkg" } }))
+    local e = assert(pycache.update(opts{ backend = "exec", touched = { sp .. "/pkg" } }))
     assert.equal(2, #e.compiled)
     assert.same(comparable(n), comparable(e))
   end)
@@ -77,7 +77,7 @@ describe("pycache.lua", function()
   it("gives back non-UTF-8 path bytes from the program's JSON", function()
     local dir = sp .. "/caf\xe9"
     H.write(dir .. "/m\xff.py", "Z = 3\n")
-    local r = assert(pycache.check(opts{ backend = "exec", dirs = { dir } }))
+    local r = assert(pycache.check(opts{ backend = "exec", touched = { dir } }))
     assert.equal(dir .. "/m\xff.py", r.to_compile[1].path)
     assert.same({ dir }, r.touched)
   end)
@@ -85,7 +85,7 @@ describe("pycache.lua", function()
   it("never passes an argument through the shell unquoted", function()
     local odd = tmp .. "/it's $(touch " .. tmp .. "/pwned) `x`"
     H.sh("mkdir -p " .. H.quote(odd) .. " && cp " .. H.quote(program) .. " " .. H.quote(odd .. "/pycache"))
-    local r, err = pycache.check(opts{ backend = "exec", program = odd .. "/pycache", dirs = { sp .. "/';true'" } })
+    local r, err = pycache.check(opts{ backend = "exec", program = odd .. "/pycache", touched = { sp .. "/';true'" } })
     assert.is_table(r, err)
     assert.is_false(H.exists(tmp .. "/pwned"))
   end)
@@ -105,9 +105,9 @@ describe("pycache.lua", function()
   end)
 
   it("raises on misuse", function()
-    local ok, err = pcall(pycache.update, { flavor = "py311", dirs = "x" })
+    local ok, err = pcall(pycache.update, { flavor = "py311", touched = "x" })
     assert.is_false(ok)
-    assert.truthy(err:find('pycache.update: dirs: must be an array of paths, got "x"', 1, true), err)
+    assert.truthy(err:find('pycache.update: touched: must be an array of paths, got "x"', 1, true), err)
     -- A value only the engine can judge is misuse through either backend;
     -- through the program it once failed in a Lua string.format call.
     for _, backend in ipairs({ "native", "exec" }) do
@@ -242,7 +242,7 @@ describe("pycache.lua", function()
       local function dirs_of(request)
         local decoded = assert(pycache._json_decode(request))
         for _, pair in ipairs(decoded.options) do
-          if pair[1] == "dirs" then return pair[2] end
+          if pair[1] == "touched" then return pair[2] end
         end
       end
       local dirs = {}
