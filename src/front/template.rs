@@ -446,7 +446,7 @@ impl TriggerSettings {
         values.insert("PYTHON_VER".into(), flavor.version());
         values.insert("PYTHON_SUFFIX".into(), flavor.suffix());
         values.insert("PYTHON_VERSION".into(), flavor.python_name());
-        // How each block's failure line starts (src/run/trigger.rs).
+        // How each block's failure line starts (src/front/failure_line.rs).
         for (name, command) in [
             ("PYCACHE_NOT_UPDATED", Command::Update),
             ("PYCACHE_NOT_CLEANED", Command::Clean),
