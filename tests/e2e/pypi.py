@@ -56,19 +56,25 @@ def wheels(pins: list[str], minor: int) -> list[Path]:
     missing = [p for p in pins if _wheel_in(directory, p, minor) is None]
     if missing:
         directory.mkdir(parents=True, exist_ok=True)
-        argv = [PIP_PYTHON, "-m", "pip", "download", "--quiet", "--disable-pip-version-check",
+        base = [PIP_PYTHON, "-m", "pip", "download", "--quiet", "--disable-pip-version-check",
                 "--no-deps", "--only-binary=:all:", "--implementation", "cp",
                 "--python-version", f"3.{minor}", "--abi", f"cp3{minor}",
-                "--platform", "manylinux2014_x86_64", "--dest", str(directory), *missing]
-        try:
-            done = subprocess.run(argv, capture_output=True, text=True, timeout=600)
-            detail = (done.stderr or done.stdout).strip().splitlines()[-1:] if done.returncode else []
-        except (OSError, subprocess.TimeoutExpired) as e:
-            detail = [str(e)]
+                "--platform", "manylinux2014_x86_64", "--dest", str(directory)]
+        detail = []
+        # One pin per call: pip resolves one version of a name at a time, so
+        # two versions of one distribution (an upgrade's old and new) in one
+        # call are "ResolutionImpossible".
+        for pin in missing:
+            try:
+                done = subprocess.run([*base, pin], capture_output=True, text=True, timeout=600)
+                if done.returncode:
+                    detail += (done.stderr or done.stdout).strip().splitlines()[-1:]
+            except (OSError, subprocess.TimeoutExpired) as e:
+                detail.append(str(e))
         still = [p for p in pins if _wheel_in(directory, p, minor) is None]
         if still:
             raise DownloadFailed(
                 f"the PyPI wheels {', '.join(still)} for CPython 3.{minor} are not in {directory} and "
                 f"pip could not download them ({' '.join(detail) or 'no wheel found'}): with network "
-                f"access to PyPI run `{' '.join(argv)}`, or copy those wheels into {directory}")
+                f"access to PyPI run `{' '.join(base)} PIN` for each, or copy those wheels into {directory}")
     return [_wheel_in(directory, p, minor) for p in pins]
