@@ -760,7 +760,8 @@ fn the_checker_catches_a_program_past_the_public_api() {
     let check = |text: &str| private_uses("src/bin/p.rs", text, &library);
     assert_eq!(
         check(
-            "use pycache::run::report::Report; use pycache::Verdict; fn f() { pycache::run::report::go() }"
+            "use pycache::run::report::Report; use pycache::Verdict;\n\
+             fn f() { pycache::run::report::go() }"
         ),
         Vec::<String>::new()
     );

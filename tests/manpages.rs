@@ -207,7 +207,8 @@ fn pycache_page_shows_each_commands_arguments_and_own_options() {
                 && !item.contains(&here)
             {
                 wrong.push(format!(
-                    "{command}: its own option --{option} is in neither its SYNOPSIS entry nor its item"
+                    "{command}: its own option --{option} is in neither its SYNOPSIS entry \
+                     nor its item"
                 ));
             }
         }
