@@ -53,9 +53,9 @@
 //! ```
 #![deny(missing_docs)]
 
-// The modules, sorted as rustfmt keeps them. Their layers, each using only
-// those below it, are listed in tests/layers.rs (which checks them) and in
-// README's "Source layout".
+// The modules, in the order rustfmt keeps them. Their layers, lowest first,
+// are README's "Source layout" table and tests/layers.rs's LAYERS, which
+// checks that the two agree and that no module uses one above its own.
 pub mod bytecode;
 pub mod cancel;
 mod error;

@@ -57,7 +57,7 @@ fn hooked_interpreter(tree: &Tree, hook: &str, after: &str) {
              # the worker program follows -c, its mode follows the program\n\
              while [ \"$#\" -gt 0 ] && [ \"$1\" != -c ]; do shift; done\n\
              code=$2 mode=$3 hook=$(cat '{hook}')\n\
-             '{python}' -I -S -X utf8 -u -c \"$hook\n$code\" \"$mode\"\n\
+             '{python}' -I -S -B -X utf8 -u -c \"$hook\n$code\" \"$mode\"\n\
              {after}\n",
             hook = hook_file.display(),
             python = tree.python.path.display(),
