@@ -13,6 +13,9 @@ use crate::settings::config::Effective;
 use crate::settings::flavor::Flavor;
 use crate::settings::options::Options;
 
+/// One flavor's outcome: its report, or the error that kept it from one.
+pub(crate) type Outcome = (Flavor, Result<Report, Error>);
+
 /// Each installed flavor's report of `command`, or the error that kept it
 /// from one, in order, and the prefix they were looked for under (on
 /// disk). A signal stops the flavors after the one it came during.
@@ -21,7 +24,7 @@ pub(crate) fn reports(
     options: &Options,
     cancel: &Cancel,
     progress: &(dyn Fn(usize, usize) + Sync),
-) -> Result<(PathBuf, Vec<(Flavor, Result<Report, Error>)>), Error> {
+) -> Result<(PathBuf, Vec<Outcome>), Error> {
     let (prefix, flavors) = flavors(options)?;
     let mut each = Vec::new();
     for flavor in flavors {
