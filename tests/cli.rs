@@ -338,3 +338,35 @@ fn a_request_deeper_than_any_is_refused() {
         );
     }
 }
+
+/// `--prefix` names where a flavor is installed; without a flavor the
+/// interpreter says where it is, so the prefix would be ignored and the run
+/// would touch another tree than the one named.
+#[test]
+fn a_prefix_without_a_flavor_is_refused_before_anything_is_done() {
+    let tree = Tree::new(&debian_python());
+    tree.write("a.py", "A = 1\n");
+    let prefix = tree.prefix.to_str().unwrap();
+    for args in [
+        vec![
+            "update",
+            "--prefix",
+            prefix,
+            "--python",
+            "/usr/bin/python3.11",
+        ],
+        vec!["check", "--prefix", prefix],
+    ] {
+        let run = common::pycache(&args).expect(2);
+        assert!(
+            run.stderr
+                .starts_with("pycache: prefix: says where a flavor is installed: give --flavor"),
+            "{args:?}: {}",
+            run.stderr
+        );
+        assert!(run.stdout.is_empty(), "{args:?}: {}", run.stdout);
+    }
+    assert!(!tree.cache("a.py", 0).exists(), "nothing was compiled");
+    // With a flavor, or with --all, the prefix is what it says.
+    common::pycache(["check", "--all", "--prefix", prefix]).expect(1);
+}

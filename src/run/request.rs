@@ -210,7 +210,7 @@ impl Request {
 
 /// What a request asks that cannot be done, whatever the tree: an option
 /// its job does not take, a key `config` does not know, `explain` or
-/// `--all` with touched directories.
+/// `--all` with touched directories, a prefix without a flavor.
 fn refused(request: &Request) -> Option<OptionError> {
     let touched = request.options.touched.is_some();
     match &request.job {
@@ -233,6 +233,19 @@ fn refused(request: &Request) -> Option<OptionError> {
             return Some(OptionError::new(
                 "touched",
                 "--all works on whole site-packages: it takes no DIR and no --dirs-from",
+            ));
+        }
+        // Without a flavor the interpreter says where it is installed: a
+        // prefix would be ignored, and the run would work on another tree
+        // than the one named.
+        _ if request.options.selection.prefix.is_some()
+            && request.options.selection.flavor.is_none()
+            && !request.all =>
+        {
+            return Some(OptionError::new(
+                "prefix",
+                "says where a flavor is installed: give --flavor (or --all) with it; without \
+                 one, the interpreter (--python, or python3 on PATH) says where it is",
             ));
         }
         Job::Config { key: Some(key) } if !config_keys().any(|k| k == key) => {
