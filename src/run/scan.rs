@@ -26,13 +26,17 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use glob::Pattern;
 
-use crate::bytecode::pyc::{self, Judgement, Magic, SourceStamp, Verdict};
+use crate::bytecode::pyc::{self, Judgement, Magic, PYCACHE, SourceStamp, Verdict};
 use crate::error::Error;
 use crate::error::Failure;
 use crate::fs::dir::{self, Cursor, FileId, Handle};
 use crate::fs::path;
-use crate::fs::walk::{self, Cache, Entry, Listing, PYCACHE};
+use crate::fs::walk::{self, Contents};
 use crate::python::location::Location;
+
+mod listing;
+
+use listing::{Cache, Entry, Listing};
 
 /// Everything a run found, before anything is changed.
 #[derive(Debug, Default)]
@@ -356,7 +360,10 @@ impl<'s, 'a> Scanner<'s, 'a> {
         let listing = if gone {
             Ok(None)
         } else {
-            match cursor.open(dir).and_then(|h| walk::list(h).map(|l| (h, l))) {
+            match cursor
+                .open(dir)
+                .and_then(|h| Listing::read(h).map(|l| (h, l)))
+            {
                 Ok((handle, listing)) => {
                     // A probe stops at a directory with files of its own.
                     if mode == Mode::Touched || listing.holds_no_files() {
@@ -427,7 +434,7 @@ impl<'s, 'a> Scanner<'s, 'a> {
     fn full(&mut self) -> Result<(), Error> {
         let root = self.root;
         let handle = self.handle;
-        let listing = walk::list(handle).map_err(|e| Error::io(root, e))?;
+        let listing = Listing::read(handle).map_err(|e| Error::io(root, e))?;
         self.collect_sources(root, handle, &listing);
         let tops = &listing.subdirs;
         let threads = crate::run::parallel::threads().min(tops.len()).max(1);
@@ -544,7 +551,7 @@ impl<'s, 'a> Scanner<'s, 'a> {
             self.skip(&source, Skipped::Uncompiled);
             return None;
         }
-        // A source entry is a regular file or a symlink (walk::Listing).
+        // A source entry is a regular file or a symlink (listing::Listing).
         // Either way the file judged is recorded by identity, so that the
         // one compiled (or hashed) can be checked to be it.
         let (stat, target) = if entry.regular {
