@@ -1,148 +1,27 @@
-//! Turning a site-packages (or the directories pkg touched in it) into a
-//! [`Plan`]: what to compile, what to remove.
-//!
-//! A directory is examined when it is the whole tree's (full scan) or pkg
-//! touched it: its sources are judged level by level, the files of its
-//! `__pycache__` carrying this interpreter's tag and no source are orphans.
-//! Below a touched directory, pkg does not report subpackages an upgrade
-//! dropped, so each untouched subdirectory is *probed*: one read tells
-//! whether it holds files of its own; a live package stops the probe there,
-//! and only a directory holding nothing but subdirectories and a cache is
-//! looked into further. That finds dropped subtrees at the cost of one read
-//! per subdirectory, whatever the size of the packages below.
-//!
-//! A directory is to be removed only when it would end up empty because
-//! everything in it was a cache about to be emptied or a directory removed
-//! by the same rule; an empty directory that was already empty is left alone,
-//! and so is the site-packages itself.
+//! Finding what a scan looks at: the directories (those pkg touched and
+//! probes below them, or the whole tree), the sources in them with what
+//! their caches hold, the orphans, and which directories will be left
+//! empty. No pyc is opened here: the sources found are judged afterwards,
+//! all at once ([`judge`](crate::run::scan::judge)).
 
 use std::collections::{HashMap, HashSet};
 use std::ffi::{OsStr, OsString};
 use std::fs;
-use std::io::{self, Read};
+use std::io;
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Component, Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use glob::Pattern;
-
-use crate::bytecode::pyc::{self, Judgement, Magic, SourceStamp, Verdict};
-use crate::error::Error;
-use crate::error::Failure;
+use crate::bytecode::pyc::{self, PYCACHE, SourceStamp};
+use crate::error::{Error, Failure};
 use crate::fs::dir::{self, Cursor, FileId, Handle};
 use crate::fs::path;
-use crate::fs::walk::{self, Cache, Entry, Listing, PYCACHE};
-use crate::python::location::Location;
+use crate::fs::walk::{self, Contents};
+use crate::run::scan::judge::Candidate;
+use crate::run::scan::listing::{Cache, Entry, Listing};
+use crate::run::scan::{Plan, Scan, Skipped};
 
-/// Everything a run found, before anything is changed.
-#[derive(Debug, Default)]
-pub struct Plan {
-    /// Sources judged (not counting excluded ones).
-    pub sources: usize,
-    /// Of those, sources whose every requested level is fresh.
-    pub fresh: usize,
-    /// Sources with at least one level missing or stale.
-    pub to_compile: Vec<ToCompile>,
-    /// This interpreter's bytecode whose source is gone.
-    pub orphans: Vec<PathBuf>,
-    /// With [`Scan::prune`]: this interpreter's bytecode of levels not kept
-    /// whose source is there.
-    pub unkept: Vec<PathBuf>,
-    /// `__pycache__` directories that will be empty once orphans are gone.
-    pub empty_caches: Vec<PathBuf>,
-    /// Directories that will be empty once their caches are gone, in path
-    /// order (like the other lists).
-    pub empty_dirs: Vec<PathBuf>,
-    /// Directories or files that could not be examined.
-    pub problems: Vec<Failure>,
-    /// What verbose output explains (skipped symlinks, excluded sources...).
-    pub notes: Vec<String>,
-    /// With [`Scan::details`]: every source judged, with the judgement of
-    /// each level kept (fresh ones too).
-    pub judged: Vec<Judged>,
-    /// With [`Scan::details`]: the sources not judged, and why.
-    pub skipped: Vec<(PathBuf, Skipped)>,
-}
-
-/// A source judged, level by level ([`Scan::details`]).
-#[derive(Clone, Debug)]
-pub struct Judged {
-    /// The source on disk.
-    pub source: PathBuf,
-    /// Its mtime and size, as its levels were judged against them.
-    pub stamp: SourceStamp,
-    /// Each level kept: the level, its cache file and the judgement.
-    pub levels: Vec<(u8, PathBuf, Judgement)>,
-}
-
-/// Why a source was not judged ([`Scan::details`]); the scan's notes say
-/// the same in words.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Skipped {
-    /// Its path below site-packages matches an `exclude` pattern.
-    Excluded,
-    /// A symlink leading outside the tree, or to nothing.
-    LinkOutside,
-}
-
-/// One source to compile, with the levels it needs.
-#[derive(Clone, Debug)]
-pub struct ToCompile {
-    /// The source on disk.
-    pub source: PathBuf,
-    /// For a source that is a symlink, the file it led to when it was
-    /// judged (canonical, inside the tree): that file is compiled, never
-    /// whatever the link leads to later.
-    pub target: Option<PathBuf>,
-    /// The file judged (the source, or its target): the one compiled must
-    /// be this very file.
-    pub id: FileId,
-    /// The path compiled code records: the source's path on the running
-    /// system (differs from `source` under a root).
-    pub dfile: PathBuf,
-    /// Source size, to hand out large files first.
-    pub size: u64,
-    /// The levels to write, each with its cache file and why.
-    pub levels: Vec<Level>,
-}
-
-/// One cache file to (re)write.
-#[derive(Clone, Debug)]
-pub struct Level {
-    /// Optimization level, 0 to 2.
-    pub level: u8,
-    /// The cache file to write.
-    pub cfile: PathBuf,
-    /// `Missing` or `Stale`.
-    pub verdict: Verdict,
-}
-
-/// What is needed to scan.
-pub struct Scan<'a> {
-    /// Where the tree is.
-    pub location: &'a Location,
-    /// Cache tag whose files are this interpreter's.
-    pub tag: &'a str,
-    /// Magic number current pycs carry (`None`: every pyc is stale).
-    pub magic: Option<Magic>,
-    /// Optimization levels to keep.
-    pub levels: &'a [u8],
-    /// Sources never compiled, matched against the path below site-packages.
-    pub excludes: &'a [Pattern],
-    /// Whether sources are looked at (`check`, `update`); `clean` compiles
-    /// nothing and looks only at caches.
-    pub sources: bool,
-    /// Walk the body of every pyc whose header is fresh (`--verify`).
-    pub verify: bool,
-    /// Also plan the removal of this tag's bytecode of levels not in
-    /// `levels` (`--prune-levels`); without it nothing valid is removed.
-    pub prune: bool,
-    /// Keep every judgement and every source skipped ([`Plan::judged`],
-    /// [`Plan::skipped`]), for `explain`; a plain run keeps only what is
-    /// to be done.
-    pub details: bool,
-}
-
+/// How a directory is looked at.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Mode {
     /// Examine; probe untouched subdirectories.
@@ -151,49 +30,10 @@ enum Mode {
     Probe,
 }
 
-impl Scan<'_> {
-    /// Scans the whole tree (`touched` = `None`) or the directories pkg
-    /// touched, given as paths on the running system or on disk. Touched
-    /// directories outside the tree, missing or behind a symlink are noted
-    /// and skipped. A site-packages that cannot be opened or read is an
-    /// error (the environment's).
-    pub fn run(&self, touched: Option<&[PathBuf]>) -> Result<Plan, Error> {
-        let root_path = &self.location.dir;
-        let root = Handle::open_root(root_path).map_err(|e| Error::io(root_path, e))?;
-        let mut scanner = Scanner::new(self, &root);
-        match touched {
-            None => scanner.full()?,
-            Some(dirs) => {
-                scanner.cursor = Some(Cursor::new(&root, root_path));
-                let mut dirs: Vec<PathBuf> =
-                    dirs.iter().filter_map(|d| scanner.on_disk(d)).collect();
-                path::sort_by_path(&mut dirs, |d| d);
-                dirs.dedup();
-                scanner.touched = dirs.iter().map(|d| d.as_os_str().to_owned()).collect();
-                for dir in &dirs {
-                    if scanner.visit(dir.clone(), Mode::Touched) {
-                        scanner.climb(dir);
-                    }
-                }
-            }
-        }
-        let mut plan = scanner.plan;
-        // In path order, so that sorting them again (the report does, and
-        // the clean) only checks that they are.
-        path::sort_by_path(&mut plan.orphans, |p| p);
-        path::sort_by_path(&mut plan.unkept, |p| p);
-        path::sort_by_path(&mut plan.empty_caches, |p| p);
-        path::sort_by_path(&mut plan.empty_dirs, |p| p);
-        crate::testing::pause("before-judge");
-        judge_all(scanner.candidates, self, &mut plan, &root);
-        // Large sources first: the pool then ends with small files only.
-        plan.to_compile
-            .sort_by(|a, b| b.size.cmp(&a.size).then_with(|| a.source.cmp(&b.source)));
-        Ok(plan)
-    }
-}
-
-struct Scanner<'s, 'a> {
+/// One scan's finding: the directories looked at, and what the plan gets
+/// from them before anything is judged. A full scan runs one per thread
+/// and merges them ([`Scanner::full`]).
+pub(super) struct Scanner<'s, 'a> {
     scan: &'s Scan<'a>,
     root: &'s Path,
     /// The site-packages, opened once.
@@ -219,7 +59,7 @@ struct Scanner<'s, 'a> {
 }
 
 impl<'s, 'a> Scanner<'s, 'a> {
-    fn new(scan: &'s Scan<'a>, handle: &'s Handle) -> Scanner<'s, 'a> {
+    pub fn new(scan: &'s Scan<'a>, handle: &'s Handle) -> Scanner<'s, 'a> {
         Scanner {
             scan,
             root: &scan.location.dir,
@@ -232,6 +72,28 @@ impl<'s, 'a> Scanner<'s, 'a> {
             gone: HashSet::new(),
             candidates: Vec::new(),
         }
+    }
+
+    /// The directories pkg touched ([`Scan::run`]): each examined, its
+    /// untouched subdirectories probed, and its parents when it is to be
+    /// removed.
+    pub fn touched(&mut self, dirs: &[PathBuf]) {
+        self.cursor = Some(Cursor::new(self.handle, self.root));
+        let mut dirs: Vec<PathBuf> = dirs.iter().filter_map(|d| self.on_disk(d)).collect();
+        path::sort_by_path(&mut dirs, |d| d);
+        dirs.dedup();
+        self.touched = dirs.iter().map(|d| d.as_os_str().to_owned()).collect();
+        for dir in &dirs {
+            if self.visit(dir.clone(), Mode::Touched) {
+                self.climb(dir);
+            }
+        }
+    }
+
+    /// What was found: the plan so far (nothing judged yet) and the
+    /// sources to judge.
+    pub fn found(self) -> (Plan, Vec<Candidate>) {
+        (self.plan, self.candidates)
     }
 
     /// The on-disk path of a touched directory, when it is inside the tree
@@ -349,7 +211,10 @@ impl<'s, 'a> Scanner<'s, 'a> {
         let listing = if gone {
             Ok(None)
         } else {
-            match cursor.open(dir).and_then(|h| walk::list(h).map(|l| (h, l))) {
+            match cursor
+                .open(dir)
+                .and_then(|h| Listing::read(h).map(|l| (h, l)))
+            {
                 Ok((handle, listing)) => {
                     // A probe stops at a directory with files of its own.
                     if mode == Mode::Touched || listing.holds_no_files() {
@@ -404,6 +269,7 @@ impl<'s, 'a> Scanner<'s, 'a> {
     fn settle(&mut self, dir: &Path, listing: &Listing, subdirs_go: bool) -> bool {
         let cache_empties = self.sort_cache(dir, listing);
         let removable = dir != self.root
+            && self.scan.location.site_packages.as_deref() != Some(dir)
             && listing.holds_no_files()
             && cache_empties
             && subdirs_go
@@ -416,10 +282,10 @@ impl<'s, 'a> Scanner<'s, 'a> {
 
     /// The whole tree: the site-packages itself, then each top-level
     /// subdirectory in one walk, several subtrees at a time.
-    fn full(&mut self) -> Result<(), Error> {
+    pub fn full(&mut self) -> Result<(), Error> {
         let root = self.root;
         let handle = self.handle;
-        let listing = walk::list(handle).map_err(|e| Error::io(root, e))?;
+        let listing = Listing::read(handle).map_err(|e| Error::io(root, e))?;
         self.collect_sources(root, handle, &listing);
         let tops = &listing.subdirs;
         let threads = crate::run::parallel::threads().min(tops.len()).max(1);
@@ -475,7 +341,8 @@ impl<'s, 'a> Scanner<'s, 'a> {
 
     /// Collects every source of `dir` with what its cache holds; judging
     /// the cache files (the costly part: one open and read each) is done
-    /// afterwards, in parallel, by [`judge_all`].
+    /// afterwards, in parallel, by
+    /// [`judge_all`](crate::run::scan::judge::judge_all).
     fn collect_sources(&mut self, dir: &Path, handle: &Handle, listing: &Listing) {
         if !self.scan.sources {
             return;
@@ -516,7 +383,27 @@ impl<'s, 'a> Scanner<'s, 'a> {
             self.skip(&source, Skipped::Excluded);
             return None;
         }
-        // A source entry is a regular file or a symlink (walk::Listing).
+        let in_stdlib = |site: &Path| path::below(&source, site).is_none();
+        if !self.scan.uncompiled.is_empty()
+            && self
+                .scan
+                .location
+                .site_packages
+                .as_deref()
+                .is_some_and(in_stdlib)
+            && crate::python::stdlib::is_uncompiled(
+                self.scan.uncompiled,
+                rel.as_os_str().as_bytes(),
+            )
+        {
+            self.plan.notes.push(format!(
+                "{}: excluded: CPython's own install leaves it uncompiled",
+                source.display()
+            ));
+            self.skip(&source, Skipped::Uncompiled);
+            return None;
+        }
+        // A source entry is a regular file or a symlink (listing::Listing).
         // Either way the file judged is recorded by identity, so that the
         // one compiled (or hashed) can be checked to be it.
         let (stat, target) = if entry.regular {
@@ -641,176 +528,6 @@ impl<'s, 'a> Scanner<'s, 'a> {
         }
         empties
     }
-}
-
-/// A source found by the walk, before its cache files are judged.
-struct Candidate {
-    source: PathBuf,
-    /// For a symlink (inside the tree), the file it led to when judged.
-    target: Option<PathBuf>,
-    /// The file judged: the source, or the target of a symlink.
-    id: FileId,
-    dfile: PathBuf,
-    stamp: SourceStamp,
-    size: u64,
-    /// False when `__pycache__` is a symlink or a file.
-    writable: bool,
-    /// Each level's cache file and whether the listing showed it.
-    levels: Vec<(u8, PathBuf, bool)>,
-}
-
-/// Below this many sources one thread judges them all.
-const PARALLEL_FROM: usize = 512;
-
-/// Judges every candidate's cache files (one open and short read each),
-/// spread over the cores; fills the plan's sources to compile, fresh count and problems.
-/// Each directory is reopened from `root` component by component without
-/// following links, and its files relative to that handle. Paths move from
-/// candidates into sources to compile, never copied: a cold tree of ten thousand sources
-/// would otherwise hold every path twice.
-fn judge_all(candidates: Vec<Candidate>, scan: &Scan<'_>, plan: &mut Plan, root: &Handle) {
-    let root_path = &scan.location.dir;
-    plan.sources += candidates.len();
-    // Candidates come directory by directory: one group each.
-    let mut groups: Vec<&[Candidate]> = Vec::new();
-    let mut rest = &candidates[..];
-    while let Some(first) = rest.first() {
-        let dir = first.source.parent();
-        let len = rest.iter().take_while(|c| c.source.parent() == dir).count();
-        groups.push(&rest[..len]);
-        rest = &rest[len..];
-    }
-    let serial_below = if candidates.len() < PARALLEL_FROM {
-        usize::MAX
-    } else {
-        2
-    };
-    let judged: Vec<Vec<Vec<(usize, Judgement)>>> = crate::run::parallel::map_init(
-        &groups,
-        serial_below,
-        || Cursor::new(root, root_path),
-        |cursor, group| judge_dir(cursor, group, scan.magic, scan.verify, scan.details),
-    );
-    let judged = judged.into_iter().flatten();
-    let mut blocked: HashSet<PathBuf> = HashSet::new();
-    for (candidate, judgements) in candidates.into_iter().zip(judged) {
-        if scan.details {
-            plan.judged.push(Judged {
-                source: candidate.source.clone(),
-                stamp: candidate.stamp,
-                levels: (candidate.levels.iter())
-                    .zip(&judgements)
-                    .map(|((level, cfile, _), (_, j))| (*level, cfile.clone(), j.clone()))
-                    .collect(),
-            });
-        }
-        let verdicts: Vec<(usize, Verdict)> = judgements
-            .into_iter()
-            .filter(|(_, j)| j.verdict != Verdict::Fresh)
-            .map(|(i, j)| (i, j.verdict))
-            .collect();
-        if verdicts.is_empty() {
-            plan.fresh += 1;
-        } else if !candidate.writable {
-            let dir = candidate.source.parent().unwrap_or(Path::new("/"));
-            if blocked.insert(dir.to_path_buf()) {
-                plan.problems.push(Failure::new(
-                    &dir.join(PYCACHE),
-                    "not a directory (a symlink or a file); not compiling through it".into(),
-                ));
-            }
-        } else {
-            let mut verdicts = verdicts.into_iter().peekable();
-            let levels = candidate
-                .levels
-                .into_iter()
-                .enumerate()
-                .filter_map(|(i, (level, cfile, _))| {
-                    let verdict = verdicts.next_if(|(at, _)| *at == i)?.1;
-                    Some(Level {
-                        level,
-                        cfile,
-                        verdict,
-                    })
-                })
-                .collect();
-            plan.to_compile.push(ToCompile {
-                source: candidate.source,
-                target: candidate.target,
-                id: candidate.id,
-                dfile: candidate.dfile,
-                size: candidate.size,
-                levels,
-            });
-        }
-    }
-}
-
-/// Judges the candidates of one directory, through its handle and its
-/// cache's: for each, the levels that are missing or stale (by index into
-/// its levels), with why; empty when every level is fresh. With `all`,
-/// every level, fresh ones too.
-fn judge_dir(
-    cursor: &mut Cursor<'_>,
-    group: &[Candidate],
-    magic: Option<Magic>,
-    verify: bool,
-    all: bool,
-) -> Vec<Vec<(usize, Judgement)>> {
-    let any_present = group.iter().any(|c| c.levels.iter().any(|l| l.2));
-    let dir_path = group[0].source.parent().unwrap_or(Path::new("/"));
-    let opened = match magic {
-        Some(magic) if any_present => Some((
-            magic,
-            cursor
-                .open(dir_path)
-                .and_then(|dir| Ok((dir, dir.open_dir(OsStr::new(PYCACHE))?))),
-        )),
-        _ => None,
-    };
-    group
-        .iter()
-        .map(|c| {
-            c.levels
-                .iter()
-                .enumerate()
-                .filter_map(|(i, (_, cfile, present))| {
-                    let judgement = match &opened {
-                        _ if !present => Judgement::of(Verdict::Missing),
-                        None => Judgement::of(Verdict::Stale(pyc::Stale::Magic)),
-                        Some((_, Err(e))) if dir::is_gone(e) => Judgement::of(Verdict::Missing),
-                        Some((_, Err(e))) => Judgement::of(Verdict::Stale(pyc::Stale::Unreadable(
-                            format!("{}: {e}", cfile.parent().unwrap_or(cfile).display()),
-                        ))),
-                        Some((magic, Ok((dir, cache)))) => {
-                            let name = cfile.file_name().unwrap_or_default();
-                            let pyc = cache.open_file(name, false).map(|(f, _)| f);
-                            pyc::examine(pyc, c.stamp, *magic, verify, || read_source(dir, c))
-                        }
-                    };
-                    (all || judgement.verdict != Verdict::Fresh).then_some((i, judgement))
-                })
-                .collect()
-        })
-        .collect()
-}
-
-/// The bytes of a candidate's source, read through its directory's handle
-/// (a symlink's checked target from `/`), never following a link, and
-/// only from the very file judged.
-fn read_source(dir: &Handle, c: &Candidate) -> io::Result<Vec<u8>> {
-    let (mut file, stat) = match &c.target {
-        None => dir.open_file(c.source.file_name().unwrap_or_default(), false)?,
-        Some(target) => dir::open_file_nofollow(target)?,
-    };
-    if FileId::of(&stat) != c.id {
-        return Err(io::Error::other(
-            "another file since it was judged (device and inode differ)",
-        ));
-    }
-    let mut bytes = Vec::with_capacity(stat.st_size as usize);
-    file.read_to_end(&mut bytes)?;
-    Ok(bytes)
 }
 
 /// The text `--exclude` patterns are matched against: the path's bytes,
