@@ -31,6 +31,8 @@ import tempfile
 import time
 from pathlib import Path
 
+import packages
+
 REPO = Path(__file__).resolve().parent.parent
 BENCH = REPO / "bench"
 PYTHON = "/usr/bin/python3.11"
@@ -47,7 +49,13 @@ TARGETS = {
     5: ("ratio", 20.0, ">= 20x faster, nothing of the package left"),
     6: ("mib", 30.0, "<= 30 MiB"),
     7: ("calls", None, "3.14's no higher than 3.13's"),
+    # Issue 28: figures to show (what packages without bytecode save and
+    # cost); the issue sets no target for them.
+    8: ("figure", None, "none: figures to show"),
+    9: ("figure", None, "none: figures to show"),
+    10: ("figure", None, "none: figures to show"),
 }
+FIGURES = {8, 9, 10}
 # Case 7 asks these for their compile() calls (bench/compile_calls.py):
 # pyenv's 3.13, and 3.14 as the tests run it (pyodide, tests/py314/).
 PY313_GLOB = ".pyenv/versions/3.13*/bin/python3.13"
@@ -195,6 +203,7 @@ def real_corpus(corpus_file: Path, cache: Path) -> dict:
         "small": base / "extra" / "requests",   # case 3: installed into the compiled corpus
         "small_name": "requests",
         "delete_top": "django",                 # case 5: deleted from the compiled corpus
+        "install_dists": ["idna", "rich", "django"],  # case 9: small, medium, large
     }
 
 
@@ -240,6 +249,10 @@ def synthetic_corpus(cache: Path) -> dict:
         dist = site / f"{pkg}-1.0.dist-info"
         dist.mkdir(parents=True)
         (dist / "METADATA").write_text(f"Name: {pkg}\nVersion: 1.0\n")
+        # RECORD, as pip writes it (without hashes): case 8 builds a package from it.
+        owned = sorted(str(p.relative_to(site)) for d in (site / pkg, dist) for p in d.rglob("*")
+                       if p.is_file()) + [f"{dist.name}/RECORD"]
+        (dist / "RECORD").write_text("".join(f"{r},,\n" for r in owned))
     module(site / "single.py")
     small = base / "extra" / "smallpkg"
     for i in range(5):
@@ -255,6 +268,7 @@ def synthetic_corpus(cache: Path) -> dict:
         "small": small,
         "small_name": "smallpkg",
         "delete_top": "bigpkg",
+        "install_dists": ["beta", "bigpkg"],
     }
 
 
@@ -404,10 +418,12 @@ class Timing:
 
 
 def compare(cmds: dict[str, list], runs: int, warmup: int, prepare: list | None,
-            env: dict | None = None) -> dict[str, Timing]:
+            env: dict | None = None, ignore_failure: bool = False) -> dict[str, Timing]:
     """Times the commands with hyperfine, alternating: every round is one
     hyperfine call running each command once (after `prepare`, when given),
-    in the order of the previous round reversed. Warm-up rounds are dropped."""
+    in the order of the previous round reversed. Warm-up rounds are dropped.
+    IGNORE_FAILURE: a command's non-zero exit does not stop the round (the
+    caller checks what it did)."""
     names = list(cmds)
     timings = {n: Timing() for n in names}
     with tempfile.TemporaryDirectory(prefix="bench-hf-") as tmp:
@@ -415,6 +431,8 @@ def compare(cmds: dict[str, list], runs: int, warmup: int, prepare: list | None,
         for i in range(warmup + runs):
             order = names if i % 2 == 0 else names[::-1]
             argv = ["hyperfine", "-N", "--runs", "1", "--style", "none", "--export-json", out]
+            if ignore_failure:
+                argv.append("--ignore-failure")
             if prepare:
                 argv += ["--prepare", shlex.join(str(a) for a in prepare)]
             for n in order:
@@ -588,6 +606,18 @@ def prep(args: list[str]) -> None:
         p = Path(args[1])
         p.parent.mkdir(parents=True, exist_ok=True)
         p.write_text("benchmark data file\n")
+    elif action == "pycs":           # SITE OUTDIR: list SITE's pycs in OUTDIR/<next number>
+        site, outdir = Path(args[1]), Path(args[2])
+        outdir.mkdir(parents=True, exist_ok=True)
+        names = sorted(os.path.relpath(p, site) for p in pyc_snapshot(site)) if site.is_dir() else []
+        (outdir / f"{len(list(outdir.iterdir())):04d}").write_text("".join(f"{n}\n" for n in names))
+    elif action == "aside":          # ROOT TRASH: move ROOT into TRASH (nothing deleted, see discard)
+        root, trash = Path(args[1]), Path(args[2])
+        if root.exists() or root.is_symlink():
+            trash.mkdir(parents=True, exist_ok=True)
+            root.rename(Path(tempfile.mkdtemp(prefix=root.name + "-", dir=trash)) / root.name)
+    elif action == "localbase":      # LB: an empty LOCALBASE (bin/python3.11, its lib directory)
+        make_localbase(Path(args[1]))
     elif action == "chain":          # ACTION ARGS -- ACTION ARGS ...
         part: list[str] = []
         for a in args[1:] + ["--"]:
@@ -1030,6 +1060,362 @@ def trigger_cases(cfg, bins, work: Path, stash: Path, scale_sites: dict, want: s
     return out
 
 
+# --------------------------------------------------------------------------
+# Issue 28: packages without bytecode (cases 8-10, figures to show)
+
+# The smoke run measures only these parts of each standard library: a
+# package, compileall itself and the test data make install's -x excludes.
+SMOKE_STDLIB = ["json", "compileall.py", "test/bad_coding*.py", "test/badsyntax_*.py",
+                "lib2to3/tests/data"]
+
+
+def find_dist(names, want: str) -> str | None:
+    """The dist-info name (NAME-VERSION) of distribution WANT among NAMES."""
+    norm = want.lower().replace("-", "_")
+    for n in names:
+        if n.lower().rsplit("-", 1)[0].replace("-", "_") == norm:
+            return n
+    return None
+
+
+def fmt_b(b: float) -> str:
+    if b < 1024:
+        return f"{b:.0f} B"
+    if b < MIB:
+        return f"{b / 1024:.0f} KiB"
+    return f"{b / MIB:.1f} MiB"
+
+
+def case_sizes(cfg, work: Path, cache: Path, keep: list[str], synthetic: bool,
+               stdlibs_wanted: str) -> tuple[dict, dict]:
+    """Case 8: package sizes with and without bytecode, for every
+    distribution of the corpus and every CPython's standard library
+    (STDLIBS_WANTED: all, none, or versions X.Y,...)."""
+    log("case 8 (package size with and without bytecode)")
+    t0 = time.monotonic()
+    corpus = packages.corpus_sizes(cfg["site"], PYTHON, PYVER, TAG, work, cache, keep)
+    stdlibs = []
+    for label, python in packages.interpreters():
+        version = re.search(r"3\.\d+", label).group(0)
+        if stdlibs_wanted == "none" or (stdlibs_wanted != "all"
+                                        and version not in stdlibs_wanted.split(",")):
+            continue
+        try:
+            stdlibs.append(packages.stdlib_sizes(label, python, work, cache,
+                                                 SMOKE_STDLIB if synthetic else None))
+        except (OSError, subprocess.CalledProcessError, ValueError) as e:
+            stdlibs.append({"label": label, "python": python, "error": str(e).splitlines()[0][:200]})
+    tot = corpus["total"]
+    notes = []
+    if corpus["failed_compiles"]:
+        notes.append(f"{corpus['failed_compiles']} (source, level) pairs of the corpus did not "
+                     f"compile; those packages hold no pyc for them, as installer leaves none")
+    for s in stdlibs:
+        if "error" in s:
+            notes.append(f"{s['label']} ({s['python']}): not measured: {s['error']}")
+    c = {"id": 8, "status": "shown", "corpus": {k: v for k, v in corpus.items() if k != "packages"},
+         "stdlibs": stdlibs, "ratio": tot["sources"]["zst"] / tot["bytecode"]["zst"],
+         "elapsed_s": time.monotonic() - t0, "notes": notes}
+    c["describe"] = sizes_describe(c)
+    return c, corpus
+
+
+def sizes_describe(c: dict) -> list[str]:
+    corpus, lv = c["corpus"], packages.PKG_ZSTD_LEVEL
+    L = [
+        f"A FreeBSD package is a tar (pax, restricted) compressed with zstd at level {lv}, pkg's "
+        "default (freebsd/pkg: `COMPRESSION_LEVEL` -1 in `libpkg/pkg_config.c`, which "
+        "`packing_set_format()` in `libpkg/packing.c` makes 19 for tzst; tzst is "
+        "`DEFAULT_COMPRESSION` in `configure.def`; no threads). Each package here is a tar of its "
+        "files in sorted order (member names under `usr/local/`, owner root:wheel, whole-second "
+        f"times, written by Python's `tarfile` in pax format) compressed with {corpus['zstd']} "
+        f"(`zstd -{lv} --single-thread`). Sizes: flat = the sum of the file sizes; tar = the "
+        "archive before compression; `.pkg` = the tar.zst. \"Saved\" is what the sources-only "
+        "package saves on the `.pkg`.",
+        "",
+        f"**py-\\* ports: the corpus, one package per distribution** (its RECORD's files: what "
+        f"pip put in site-packages, scripts in `usr/local/bin`, data in `usr/local/share`). With "
+        f"bytecode = as a port ships it today: the staged tree compiled at levels 0 and 1 the way "
+        f"`python -m installer` does (`bench/installer_compile.py`: "
+        f"`compileall.compile_file(path, optimize=level, stripdir=STAGEDIR)` per file and level, "
+        f"Python {corpus['python']}); sources only = the same package without its "
+        f"`__pycache__`. {corpus['py']:,} `.py` files, {corpus['pycs']:,} pycs"
+        + (f"; {corpus['unowned_files']:,} files of the tree are in no distribution's RECORD "
+           f"and in no package" if corpus["unowned_files"] else "") + "."
+        + (" Measured " + corpus["computed"] + f" in {corpus['seconds']:.0f} s"
+           + (" (reused from `bench/.cache/sizes/`)." if corpus.get("cached") else ".")),
+        "",
+        "| distribution | `.py` | pycs | flat: with bytecode | flat: sources | tar: with bytecode "
+        "| tar: sources | `.pkg`: with bytecode | `.pkg`: sources | saved |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+
+    def row(name, py, pycs, b, s):
+        return (f"| {name} | {py:,} | {pycs:,} | {fmt_b(b['bytes'])} | {fmt_b(s['bytes'])} | "
+                f"{fmt_b(b['tar'])} | {fmt_b(s['tar'])} | {fmt_b(b['zst'])} | {fmt_b(s['zst'])} | "
+                f"{1 - s['zst'] / b['zst']:.0%} |")
+
+    for name, d in sorted(corpus["dists"].items(), key=lambda kv: -kv[1]["bytecode"]["zst"]):
+        L.append(row(name, d["py"], d["pycs"], d["bytecode"], d["sources"]))
+    t = corpus["total"]
+    L.append(row(f"**all {len(corpus['dists'])}**", corpus["py"], corpus["pycs"], t["bytecode"], t["sources"]))
+    L.append("")
+    L.append("**lang/pythonXY: each CPython's standard library as its `make install` writes it**: "
+             "`lib/pythonX.Y` copied without `site-packages` (and Debian's `dist-packages`), "
+             "without its bytecode and without `config-X.Y*` (the static libpython and build "
+             "files that `make install` puts there for embedding: no Python code), then "
+             "compiled with the interpreter itself as CPython's `Makefile.pre.in` (target "
+             "`libinstall`) does: `compileall.py -f -d /usr/local/lib/pythonX.Y -x EXCLUDE`, "
+             "levels 0, 1 and 2 (one run per level before 3.12, `-j0` from 3.8; one run with "
+             "`-o 0 -o 1 -o 2 -j0` from 3.12), `PYTHONPATH` the copied library. EXCLUDE is the "
+             "Makefile's, read in each pyenv build's installed Makefile: "
+             "`bad_coding|badsyntax|site-packages|lib2to3/tests/data` (3.6-3.11), "
+             "`...|test/test_lib2to3/data` (3.12), `bad_coding|badsyntax|site-packages` (3.13). "
+             "Debian's `/usr/lib/python3.11` is Debian's split of the library (most of `test/` is "
+             "in another package), compiled by the same 3.11 rule.")
+    L.append("")
+    L.append("| CPython | `.py` | pycs | flat: with bytecode | flat: sources | tar: with bytecode "
+             "| tar: sources | `.pkg`: with bytecode | `.pkg`: sources | saved | measured |")
+    L.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|")
+    for s in c["stdlibs"]:
+        if "error" in s:
+            L.append(f"| {s['label']} | - | - | - | - | - | - | - | - | - | not measured |")
+            continue
+        r = row(f"{s['label']} ({s['version']})", s["py"], s["pycs"], s["bytecode"], s["sources"])
+        L.append(r + f" {s['computed']}, {s['seconds']:.0f} s{' (reused)' if s.get('cached') else ''} |")
+    if not c["stdlibs"]:
+        L.append("| (none measured in this run: `--stdlibs`) | | | | | | | | | | |")
+    if any(s.get("subset") for s in c["stdlibs"]):
+        L.append("")
+        L.append("(Smoke run: only " + ", ".join(f"`{g}`" for g in SMOKE_STDLIB) + " of each library.)")
+    L.append("")
+    return L
+
+
+def case_install(cfg, bins, work: Path, corpus: dict, dists: list[str], runs: int) -> dict:
+    """Case 9: installing a package: extracting the package with bytecode
+    against extracting the sources-only package and compiling it with
+    pycache, as the trigger does after pkg extracts."""
+    log("case 9 (install: extract with bytecode vs extract sources + pycache)")
+    bsdtar = shutil.which("bsdtar")
+    if not bsdtar:
+        return not_run([9], "bsdtar is not installed (apt-get install libarchive-tools)")[0]
+    rows, notes = [], []
+    trash = work / "install-aside"
+    with LoadMeter() as load:
+        for dist in dists:
+            pk = corpus["packages"][dist]
+            root = work / f"install-{dist}"
+            lb = root / packages.LOCALBASE
+            site = lb / "lib" / f"python{PYVER}" / "site-packages"
+            sitearc = f"{packages.LOCALBASE}/lib/python{PYVER}/site-packages"
+            names = [n for n in run([bsdtar, "-tf", pk["sources"]], capture_output=True,
+                                    text=True).stdout.split("\n") if n]
+            dirs = sorted({str(root / os.path.dirname(n)) for n in names
+                           if n.startswith(sitearc + "/")})
+            lst = work / f"install-{dist}.dirs"
+            lst.write_bytes(b"".join(os.fsencode(d) + b"\0" for d in dirs))
+            want = sorted(n[len(sitearc) + 1:] for n in run([bsdtar, "-tf", pk["bytecode"]],
+                          capture_output=True, text=True).stdout.split("\n")
+                          if "/__pycache__/" in n and n.startswith(sitearc + "/"))
+            cmds = {"extract with bytecode": ["sh", "-c", shlex.join([bsdtar, "-xpf", pk["bytecode"],
+                                                                      "-C", str(root)])]}
+            for levels in ("0,1", "0,1,2"):
+                ours = pycache_argv(bins, lb, "-q", "-O", levels, "--dirs-from", lst)
+                cmds[f"sources + pycache {levels}"] = [
+                    "sh", "-c", shlex.join([bsdtar, "-xpf", pk["sources"], "-C", str(root)]) + " && exec "
+                    + shlex.join(map(str, ours))]
+            prepare = prep_argv(["aside", root, trash], ["localbase", lb], ["sync"])
+            # Untimed check: the trigger's pycache makes the pycs the port ships.
+            run(prepare)
+            run(cmds["sources + pycache 0,1"])
+            got = sorted(os.path.relpath(p, site) for p in pyc_snapshot(site))
+            if got != want:
+                notes.append(f"{dist}: pycache made {len(got)} pycs at levels 0, 1, the package "
+                             f"ships {len(want)} (e.g. "
+                             f"{sorted(set(got) ^ set(want))[:3]})")
+            log(f"  {dist}: {len(names)} files, {len(want)} pycs, {len(dirs)} directories")
+            t = compare(cmds, runs=runs, warmup=1, prepare=prepare)
+            run(prep_argv(["aside", root, trash]))
+            size = {v: os.stat(pk[v]).st_size for v in ("sources", "bytecode")}
+            rows.append({"dist": dist, "files": len(names), "pycs": len(want),
+                         "py": corpus["dists"][dist]["py"], "dirs": len(dirs), "pkg_bytes": size,
+                         "timings": {n: x.as_dict() for n, x in t.items()}})
+    base = rows[-1]["timings"]
+    c = {"id": 9, "status": "shown", "rows": rows, "load": load.describe(), "notes": notes,
+         "pycache": base["sources + pycache 0,1"], "other": base["extract with bytecode"],
+         "ratio": base["sources + pycache 0,1"]["median"] / base["extract with bytecode"]["median"]}
+    c["describe"] = install_describe(c, runs)
+    return c
+
+
+def install_describe(c: dict, runs: int) -> list[str]:
+    L = [
+        "Installing a package as pkg does it, into an empty `usr/local` (a `bin/python3.11` link "
+        "only): extracting the `.pkg` with bytecode (case 8's, levels 0 and 1) against extracting "
+        "the sources-only `.pkg` and then running what the trigger runs after the transaction, "
+        "`pycache update --flavor py311 --prefix ROOT/usr/local -q -O LEVELS --dirs-from LIST` "
+        "(LIST: every directory of site-packages the package has files in, as pkg's `arg`; inside "
+        "pkg the trigger runs this program, since pkg's Lua loads no native module). Extraction is "
+        "`bsdtar -xpf PKG -C ROOT`: libarchive, the library pkg extracts with (pkg writes each "
+        "file itself through it). Each command runs under `sh -c`; before each run the last tree "
+        "is moved aside (nothing deleted) and the page cache written back (`sync`, not timed). "
+        f"Medians of {runs} alternating rounds (plus one dropped warm-up). Asserted first (untimed): "
+        "pycache at levels 0, 1 makes exactly the pycs the package ships.",
+        "",
+        "| distribution | files | `.py` | directories | `.pkg` with bytecode | `.pkg` sources "
+        "| extract with bytecode | extract sources + pycache 0,1 | ratio | extract sources + "
+        "pycache 0,1,2 | ratio |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in c["rows"]:
+        t = r["timings"]
+        a = t["extract with bytecode"]["median"]
+        b = t["sources + pycache 0,1"]["median"]
+        d = t["sources + pycache 0,1,2"]["median"]
+        L.append(f"| {r['dist']} | {r['files']:,} | {r['py']:,} | {r['dirs']:,} | "
+                 f"{fmt_b(r['pkg_bytes']['bytecode'])} | {fmt_b(r['pkg_bytes']['sources'])} | "
+                 f"{fmt_t(a)} | {fmt_t(b)} | {b / a:.1f}x | {fmt_t(d)} | {d / a:.1f}x |")
+    L.append("")
+    for r in c["rows"]:
+        L.append(f"- {r['dist']}: " + "; ".join(
+            f"{n}: {', '.join(f'{x:.3f}' for x in v['runs'])} s (user {fmt_t(v['user_median'])}, "
+            f"sys {fmt_t(v['sys_median'])})" for n, v in r["timings"].items()))
+    return L
+
+
+def case_py3compile(cfg, bins, work: Path, tree: dict, runs: int, noop_runs: int) -> dict:
+    """Case 10: Debian's install-time compiler, py3compile, against pycache
+    on the same cold trees at the same levels, and the no-op re-run."""
+    log("case 10 (py3compile vs pycache)")
+    py3c = shutil.which("py3compile")
+    if not py3c:
+        return not_run([10], "py3compile is not installed (apt-get install python3-minimal)")[0]
+    version = run([py3c, "--version"], capture_output=True, text=True).stdout.strip()
+    lb = work / "lb-py3compile"
+    discard(lb, work)
+    site = make_localbase(lb)
+    fresh = work / "fresh-py3compile"
+    make_fresh(cfg["site"], tree["bytes"], fresh, 2 * 2 * runs + 1, work)
+    # py3compile's -O runs its worker as `python3.11 -O -m py_compile -`: level 1 only.
+    # Nothing makes it write level 2 (no -OO).
+    sets = {"0": [py3c, "-V", PYVER, site],
+            "0,1": ["sh", "-c", shlex.join([py3c, "-V", PYVER, str(site)]) + " && exec "
+                    + shlex.join([py3c, "-V", PYVER, "-O", str(site)])]}
+    levels_of = {"0": {"": "0"}, "0,1": {"": "0", ".opt-1": "1"}}
+    cold, notes = {}, []
+
+    def by_level(names):
+        out = {}
+        for n in names:
+            m = re.search(r"\.cpython-\d+(\.opt-\d)?\.pyc$", n)
+            out.setdefault((m.group(1) or "") if m else "?", set()).add(n)
+        return out
+
+    with LoadMeter() as load:
+        for levels, py3 in sets.items():
+            log(f"  cold, levels {levels}")
+            outdir = work / f"py3compile-pycs-{levels}"
+            discard(outdir, work)
+            cmds = {"py3compile": py3, "pycache": pycache_argv(bins, lb, "-q", "-O", levels)}
+            prepare = prep_argv(["pycs", site, outdir], ["swap", site, fresh], ["sync"])
+            t = compare(cmds, runs=runs, warmup=0, prepare=prepare, ignore_failure=True)
+            run(prep_argv(["pycs", site, outdir]))
+            # The list taken before command k is the tree command k-1 left.
+            order = [n for i in range(runs) for n in (list(cmds) if i % 2 == 0 else list(cmds)[::-1])]
+            lists = sorted(outdir.iterdir())[1:]
+            made = {n: [] for n in cmds}
+            for n, f in zip(order, lists):
+                made[n].append(set(f.read_text().splitlines()))
+            counts = {}
+            for n, sets_ in made.items():
+                if any(s != sets_[0] for s in sets_):
+                    notes.append(f"levels {levels}: {n} wrote different pycs in different rounds: "
+                                 f"{[len(s) for s in sets_]}")
+                counts[n] = {name: len(by_level(sets_[0]).get(lv, ())) for lv, name in levels_of[levels].items()}
+                extra = set().union(*by_level(sets_[0]).values()) - set().union(
+                    *(by_level(sets_[0]).get(lv, set()) for lv in levels_of[levels]))
+                if extra:
+                    notes.append(f"levels {levels}: {n} also wrote {len(extra)} pycs of other "
+                                 f"levels (e.g. {sorted(extra)[0]})")
+            a, b = made["py3compile"][0], made["pycache"][0]
+            if a != b:
+                notes.append(f"levels {levels}: only py3compile wrote {len(a - b)} pycs (e.g. "
+                             f"{sorted(a - b)[:2]}), only pycache {len(b - a)} (e.g. {sorted(b - a)[:2]})")
+            cold[levels] = {"timings": {n: x.as_dict() for n, x in t.items()}, "pycs": counts,
+                            "same_pycs": a == b}
+        log("  no-op re-runs")
+        swap_in(site, fresh)
+        pycache_json(pycache_argv(bins, lb, "-q", "-O", "0,1"))
+        noop, rewritten = {}, {}
+        for levels, py3 in sets.items():
+            cmds = {"py3compile": py3, "pycache": pycache_argv(bins, lb, "-q", "-O", levels)}
+            # Untimed: how many pycs one no-op run of each rewrites.
+            rewritten[levels] = {}
+            for n in ("pycache", "py3compile"):
+                before = pyc_snapshot(site)
+                run(cmds[n], stdout=subprocess.DEVNULL)
+                after = pyc_snapshot(site)
+                rewritten[levels][n] = sum(1 for p, m in after.items() if before.get(p) != m)
+            # py3compile -O is no no-op (see py3compile_describe): as many
+            # rounds as cold, no warm-up.
+            slow = rewritten[levels]["py3compile"] > 0
+            t = compare(cmds, runs=runs if slow else noop_runs, warmup=0 if slow else 1, prepare=None)
+            noop[levels] = {n: x.as_dict() for n, x in t.items()}
+    discard(fresh, work)
+    main = cold["0"]["timings"]
+    c = {"id": 10, "status": "shown", "py3compile_version": version, "cold": cold, "noop": noop,
+         "noop_rewritten": rewritten,
+         "pycache": main["pycache"], "other": main["py3compile"],
+         "ratio": main["py3compile"]["median"] / main["pycache"]["median"],
+         "load": load.describe(), "notes": notes, "runs": runs, "noop_runs": noop_runs}
+    c["describe"] = py3compile_describe(c, tree)
+    return c
+
+
+def py3compile_describe(c: dict, tree: dict) -> list[str]:
+    L = [
+        f"Debian's install-time compiler, `py3compile` ({c['py3compile_version']}, from "
+        "python3-minimal; it runs one `python3.11 -m py_compile -` worker and feeds it every "
+        "`.py` whose pyc header is not fresh) against `pycache update --flavor py311 -O LEVELS` "
+        f"on the whole corpus ({tree['py']:,} `.py` files), cold: each run on a fresh copy "
+        "without bytecode, made before the rounds (as in case 2), the page cache written back "
+        f"before each run. Levels 0: `py3compile -V 3.11 SITE` (what Debian runs); levels 0 "
+        "and 1: `py3compile -V 3.11 SITE && py3compile -V 3.11 -O SITE` (its `-O` runs the "
+        "worker under `python -O`: level 1). py3compile cannot write level 2 (there is no "
+        "`-OO`), so level 2 is not compared; pycache's default is all three. Each run's pycs are "
+        "listed afterwards and compared by name. No-op: the same commands on a tree compiled "
+        "at levels 0 and 1 (by pycache); one untimed run of each first counts the pycs it "
+        "rewrites. py3compile `-O` looks for a fresh level-1 pyc under the name Python 3.4 "
+        "and older used, `NAME.cpython-311.pyo` (debpython's `Interpreter.cache_file`), which "
+        "no Python 3.5+ writes or reads, so it compiles level 1 again on every run. "
+        f"Medians of {c['runs']} alternating rounds cold, {c['noop_runs']} no-op (plus one "
+        f"dropped warm-up) where neither tool compiles, else {c['runs']}.",
+        "",
+        "| levels | run | py3compile | pycache | py3compile / pycache | pycs written: py3compile | pycache |",
+        "|---|---|---:|---:|---:|---|---|",
+    ]
+    for levels, d in c["cold"].items():
+        t = d["timings"]
+        a, b = t["py3compile"]["median"], t["pycache"]["median"]
+        fmt = lambda cnt: ", ".join(f"level {k}: {v:,}" for k, v in cnt.items())
+        L.append(f"| {levels} | cold | {fmt_t(a)} | {fmt_t(b)} | {a / b:.1f}x | "
+                 f"{fmt(d['pycs']['py3compile'])} | {fmt(d['pycs']['pycache'])}"
+                 f"{'' if d['same_pycs'] else ' (different sets, see notes)'} |")
+    for levels, t in c["noop"].items():
+        a, b = t["py3compile"]["median"], t["pycache"]["median"]
+        rw = c["noop_rewritten"][levels]
+        L.append(f"| {levels} | no-op | {fmt_t(a)} | {fmt_t(b)} | {a / b:.1f}x | "
+                 f"rewrote {rw['py3compile']:,} | rewrote {rw['pycache']:,} |")
+    L.append("| 2 | - | not possible | - | - | - | - |")
+    L.append("")
+    for levels, d in c["cold"].items():
+        L.append(f"- cold {levels}: " + "; ".join(
+            f"{n} {', '.join(f'{x:.2f}' for x in v['runs'])} s (user {fmt_t(v['user_median'])}, "
+            f"sys {fmt_t(v['sys_median'])})" for n, v in d["timings"].items()))
+    return L
+
+
 def not_run(case_ids, reason) -> list[dict]:
     return [{"id": i, "status": "not run", "reason": reason, "notes": []} for i in case_ids]
 
@@ -1050,6 +1436,9 @@ TITLES = {
     5: "Trigger: delete a large package",
     6: "Peak RSS of the pycache process",
     7: "compile() calls per source, 3.13 and 3.14",
+    8: "Package size with and without bytecode",
+    9: "Install: extract with bytecode vs extract sources + compile",
+    10: "py3compile (Debian) vs pycache",
 }
 COMPARISONS = {
     1: "`python3.11 -I -m compileall -q -o0 -o1 -o2 SITE`",
@@ -1059,12 +1448,19 @@ COMPARISONS = {
     5: "re-created reverted ports trigger",
     6: "-",
     7: "3.13, same rules",
+    8: "the corpus' `.pkg`s with bytecode (levels 0, 1), as ports ship them",
+    9: "extracting the `.pkg` with bytecode",
+    10: "`py3compile -V 3.11 SITE`, level 0, cold",
 }
 
 
 def ratio_text(c: dict) -> str:
     if c["id"] == 2:
         return f"{c['ratio']:.2f}x its time"
+    if c["id"] == 8:
+        return f"{c['ratio']:.2f}x the size"
+    if c["id"] == 9:
+        return f"{c['ratio']:.1f}x its time"
     return f"{c['ratio']:.1f}x faster"
 
 
@@ -1119,7 +1515,11 @@ def write_report(path: Path, data: dict) -> None:
              f"for cases 3-5 at 1x, {data['scale_runs']} for case 4 above 1x (plus one dropped "
              "warm-up round, except for case 2); "
              "every round is one `hyperfine -N --runs 1` call running each command once, "
-             "the order reversed each round.")
+             "the order reversed each round."
+             + (f" Cases 8-10 (issue 28: packages without bytecode) are figures to show, with no "
+                f"target: sizes, then {data['install_runs']} rounds for case 9 and "
+                f"{data['py3compile_runs']} cold rounds for case 10 (its no-op: as case 1)."
+                if any(c["id"] in FIGURES for c in cases) else ""))
     L.append("")
     L.append("| case | scale | pycache | comparison | comparison median | ratio | target | met? |")
     L.append("|---|---|---:|---|---:|---:|---|---|")
@@ -1136,6 +1536,17 @@ def write_report(path: Path, data: dict) -> None:
             per = c["per_source"]
             L.append(f"| 7. {TITLES[7]} | 1x | 3.14: {per['3.14']:.3f} | {COMPARISONS[7]} | "
                      f"3.13: {per['3.13']:.3f} | - | {target} | **{c['status']}** |")
+        elif cid == 8:
+            t = c["corpus"]["total"]
+            L.append(f"| 8. {TITLES[8]} | 1x | sources only: {fmt_b(t['sources']['zst'])} | "
+                     f"{COMPARISONS[8]} | {fmt_b(t['bytecode']['zst'])} | {ratio_text(c)} | "
+                     f"{target} | **{c['status']}** |")
+        elif cid == 9:
+            dist = c["rows"][-1]["dist"]
+            L.append(f"| 9. {TITLES[9]} | {dist} | sources + pycache 0,1: "
+                     f"{fmt_t(c['pycache']['median'])} | {COMPARISONS[9]} | "
+                     f"{fmt_t(c['other']['median'])} | {ratio_text(c)} | {target} | "
+                     f"**{c['status']}** |")
         else:
             L.append(f"| {cid}. {TITLES[cid]} | {c.get('factor', 1)}x | {fmt_t(c['pycache']['median'])} | "
                      f"{COMPARISONS[cid]} | {fmt_t(c['other']['median'])} | {ratio_text(c)} | "
@@ -1145,14 +1556,20 @@ def write_report(path: Path, data: dict) -> None:
     for c in cases:
         cid = c["id"]
         L.append("")
-        L.append(f"### Case {cid}: {TITLES[cid]}" + (f" ({c['factor']}x)" if c.get("factor", 1) != 1 else ""))
+        L.append(f"### Case {cid}: {TITLES[cid]}" + (f" ({c['factor']}x)" if c.get("factor", 1) != 1 else "")
+                 + (" (figures to show, no target)" if cid in FIGURES else ""))
         L.append("")
         if c["status"] == "not run":
             L.append(f"Not run: {c['reason']}.")
             continue
         for line in c.get("describe", []):
             L.append(line)
-        if cid == 7:
+        if cid in FIGURES:
+            if c.get("load"):
+                L.append(f"- load: {c['load']}")
+            if c.get("elapsed_s"):
+                L.append(f"- took {fmt_t(c['elapsed_s'])}")
+        elif cid == 7:
             L.append(f"- counted in {fmt_t(c['elapsed_s'])}")
         elif cid == 6:
             for name in ("noop", "cold"):
@@ -1212,15 +1629,31 @@ def validate(md_path: Path, json_path: Path) -> None:
         if heading not in md:
             problems.append(f"missing heading {heading!r}")
     ids = sorted({c["id"] for c in data["cases"]})
-    if ids != [1, 2, 3, 4, 5, 6, 7]:
-        problems.append(f"cases present: {ids}, want 1..7")
+    requested = sorted(data.get("cases_requested", range(1, 8)))
+    if ids != requested:
+        problems.append(f"cases present: {ids}, want {requested}")
     for c in data["cases"]:
-        if c["status"] not in ("met", "missed", "not run"):
+        allowed = ("shown", "not run") if c["id"] in FIGURES else ("met", "missed", "not run")
+        if c["status"] not in allowed:
             problems.append(f"case {c['id']}: status {c['status']!r}")
         if c["status"] == "not run":
             if not c.get("reason"):
                 problems.append(f"case {c['id']}: not run without a reason")
             continue
+        if c["id"] == 8:
+            t = c["corpus"]["total"]
+            if not (0 < t["sources"]["zst"] < t["bytecode"]["zst"] and c["corpus"]["pycs"] > 0):
+                problems.append(f"case 8: corpus sizes {t}")
+            if (data.get("stdlibs_requested", "all") != "none" and not c["stdlibs"]) or any(
+                    "error" in s or not 0 < s["sources"]["zst"] < s["bytecode"]["zst"]
+                    for s in c["stdlibs"]):
+                problems.append("case 8: a standard library was not measured")
+            continue
+        if c["id"] == 9 and not all(len(r["timings"]) == 3 for r in c["rows"]):
+            problems.append("case 9: a distribution lacks a timing")
+        if c["id"] == 10 and not (set(c["cold"]) == {"0", "0,1"} and set(c["noop"]) == {"0", "0,1"}
+                                  and all(d["pycs"]["pycache"]["0"] > 0 for d in c["cold"].values())):
+            problems.append("case 10: a level set is missing or pycache wrote no pyc")
         if c["id"] == 6:
             if not c["peak_mib"] > 0:
                 problems.append("case 6: no RSS")
@@ -1239,19 +1672,20 @@ def validate(md_path: Path, json_path: Path) -> None:
                                  and c.get("floor", {}).get("median", 0) > 0):
             problems.append("case 2: the untimed check compiled nothing (were the fresh trees "
                             "bytecode-free?) or the deleted-bytecode round is missing")
-    for f in data["scales"]:
+    for f in data["scales"] if 1 in requested else ():
         if not any(c["id"] == 1 and c.get("factor") == int(f) for c in data["cases"]):
             problems.append(f"case 1 missing at scale {f}x")
-    rows = [l for l in md.splitlines() if re.match(r"\| [1-7]\. ", l)]
-    if len(rows) < 7:
+    rows = [l for l in md.splitlines() if re.match(r"\| \d+\. ", l)]
+    if len(rows) < len(requested):
         problems.append(f"results table has {len(rows)} case rows")
     for l in rows:
-        if not re.search(r"\*\*(met|missed|not run)", l):
+        if not re.search(r"\*\*(met|missed|not run|shown)", l):
             problems.append(f"row without a verdict: {l}")
     if problems:
         sys.exit("bench: report is not well formed:\n  " + "\n  ".join(problems))
     print(f"bench: {md_path} is well formed ({len(data['cases'])} case entries, "
           f"{sum(c['status'] == 'met' for c in data['cases'])} met, "
+          f"{sum(c['status'] == 'shown' for c in data['cases'])} figures shown, "
           f"{sum(c['status'] == 'missed' for c in data['cases'])} missed, "
           f"{sum(c['status'] == 'not run' for c in data['cases'])} not run)")
 
@@ -1289,7 +1723,13 @@ def main() -> None:
     ap.add_argument("--trigger-runs", type=int, default=5, help="rounds of cases 3-5 at 1x")
     ap.add_argument("--scale-runs", type=int, default=3, help="rounds of case 4 above 1x")
     ap.add_argument("--scales", default="1,3,10")
-    ap.add_argument("--cases", default="1,2,3,4,5,6,7")
+    ap.add_argument("--install-runs", type=int, default=5, help="rounds of case 9")
+    ap.add_argument("--py3compile-runs", type=int, default=2,
+                    help="cold rounds of case 10 (each compiles the whole corpus 4 times)")
+    ap.add_argument("--stdlibs", default="all",
+                    help="standard libraries case 8 measures: all, none, or versions (3.11,3.13)")
+    ap.add_argument("--cases", default="1,2,3,4,5,6,7,8,9,10",
+                    help="e.g. 8,9,10: only issue 28's cases (sizes are cached, see bench/packages.py)")
     args = ap.parse_args()
     t_start = time.monotonic()
     bins = {"pycache": args.bin_dir / "pycache", "gen-triggers": args.bin_dir / "gen-triggers",
@@ -1325,31 +1765,34 @@ def main() -> None:
     # Trees a previous run left to delete (it was interrupted) go first, long
     # before case 2 (see discard).
     purge(work)
-    # The 1x tree, compiled: the base of every case.
-    lb1 = work / "lb-x1"
-    site1 = make_localbase(lb1)
-    log(f"laying out {site1}")
     stray = pyc_snapshot(corpus["site"])
     if stray:
         # Something imported from the corpus; the cases need it bytecode-free.
         log(f"removing {len(stray)} bytecode files from {corpus['site']}, e.g. {min(stray)}")
         remove_bytecode(corpus["site"])
-    copy_tree(corpus["site"], site1, work)
-    rep = pycache_json(pycache_argv(bins, lb1, "-q"))
-    if rep.get("exit_code") not in (0, 1):
-        raise RuntimeError(f"compiling the corpus failed: {rep.get('lines')}")
     cases: list[dict] = []
-    # Stash the compiled tree: scale copies and restores come from it.
-    stash = work / "compiled"
-    copy_tree(site1, stash, work)
-    scale_sites = {1: (lb1, site1)}
-    for f in scales:
-        if f != 1 and (1 in want or 4 in want):
-            lb = work / f"lb-x{f}"
-            discard(lb, work)
-            scale_sites[f] = (lb, scaled_site(stash, lb, f, work))
-    scale_py = {f: (tree["py"] * f if corpus["kind"] == "real" else describe_tree(s, [])["py"])
-                for f, (_, s) in scale_sites.items()}
+    scale_sites: dict = {}
+    scale_py: dict = {}
+    if want & {1, 2, 3, 4, 5, 6}:
+        # The 1x tree, compiled: the base of cases 1-6.
+        lb1 = work / "lb-x1"
+        site1 = make_localbase(lb1)
+        log(f"laying out {site1}")
+        copy_tree(corpus["site"], site1, work)
+        rep = pycache_json(pycache_argv(bins, lb1, "-q"))
+        if rep.get("exit_code") not in (0, 1):
+            raise RuntimeError(f"compiling the corpus failed: {rep.get('lines')}")
+        # Stash the compiled tree: scale copies and restores come from it.
+        stash = work / "compiled"
+        copy_tree(site1, stash, work)
+        scale_sites = {1: (lb1, site1)}
+        for f in scales:
+            if f != 1 and (1 in want or 4 in want):
+                lb = work / f"lb-x{f}"
+                discard(lb, work)
+                scale_sites[f] = (lb, scaled_site(stash, lb, f, work))
+        scale_py = {f: (tree["py"] * f if corpus["kind"] == "real" else describe_tree(s, [])["py"])
+                    for f, (_, s) in scale_sites.items()}
     for f, (lb, s) in sorted(scale_sites.items()):
         if 1 in want:
             cases.append(case_noop(corpus, bins, lb, s, f, args.runs))
@@ -1381,6 +1824,25 @@ def main() -> None:
     discard(fresh, work)
     if 7 in want:
         cases.append(case_calls(corpus["site"]))
+    # Issue 28 (figures): sizes, then the install and py3compile timings.
+    if want & {8, 9}:
+        dists = [find_dist(dist_py, d) for d in corpus["install_dists"]]
+        if None in dists:
+            sys.exit(f"bench: the corpus lacks one of {corpus['install_dists']} (case 9)")
+        try:
+            c8, packaged = case_sizes(corpus, work, args.cache.resolve(), dists, args.synthetic,
+                                      args.stdlibs)
+        except (RuntimeError, OSError, subprocess.CalledProcessError) as e:
+            log(f"case 8 failed: {e}")
+            why = f"the driver failed: {str(e).splitlines()[0][:200]}"
+            cases += not_run(sorted(want & {8, 9}), why)
+        else:
+            if 8 in want:
+                cases.append(c8)
+            if 9 in want:
+                cases.append(case_install(corpus, bins, work, packaged, dists, args.install_runs))
+    if 10 in want:
+        cases.append(case_py3compile(corpus, bins, work, tree, args.py3compile_runs, args.runs))
 
     # Where the time goes: always for the cold compile, else where a target was missed.
     for c in cases:
@@ -1397,12 +1859,14 @@ def main() -> None:
                             f"{fmt_t(c['pycache']['sys_median'])} median):\n\n```\n"
                             + strace_summary(pycache_argv(bins, lb, "-q")) + "\n```")
 
-    order = {1: 0, 2: 1, 3: 2, 4: 3, 5: 4, 6: 5, 7: 6}
+    order = {1: 0, 2: 1, 3: 2, 4: 3, 5: 4, 6: 5, 7: 6, 8: 7, 9: 8, 10: 9}
     cases.sort(key=lambda c: (order[c["id"]], c.get("factor", 1)))
     data = {"mode": "smoke" if args.synthetic else "full", "machine": machine, "corpus": corpus_info,
             "scales": {str(f): n for f, n in scale_py.items()}, "runs": args.runs,
             "cold_runs": args.cold_runs, "trigger_runs": args.trigger_runs,
-            "scale_runs": args.scale_runs, "cases": cases,
+            "scale_runs": args.scale_runs, "install_runs": args.install_runs,
+            "py3compile_runs": args.py3compile_runs, "cases_requested": sorted(want),
+            "stdlibs_requested": args.stdlibs, "cases": cases,
             "elapsed_s": time.monotonic() - t_start}
     json_out = args.json_out or (args.cache / "results.json")
     json_out.write_text(json.dumps(data, indent=1, default=str))

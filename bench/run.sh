@@ -8,8 +8,11 @@
 # bench/.cache/ (reused when present), runs every case and writes
 # BENCHMARKS.md (results as JSON in bench/.cache/results.json).
 # Takes about 25 minutes on the project's 2-core machines and about 12 GiB
-# under bench/.cache/ (deleted again when it ends, see bench.py discard). Options are
-# bench/bench.py's (--help); bench/smoke.sh runs it on a tiny generated tree.
+# under bench/.cache/ (deleted again when it ends, see bench.py discard), plus
+# cases 8-10 (issue 28; `--cases 8,9,10` runs only them): about 8 minutes, and
+# the first time on a machine about 20 more to measure the package sizes, kept
+# in bench/.cache/sizes/ (see bench/packages.py). Options are bench/bench.py's
+# (--help); bench/smoke.sh runs it on a tiny generated tree.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -19,6 +22,9 @@ command -v lua5.4 >/dev/null || need+=(lua5.4)
 [ -x /usr/bin/python3.11 ] || need+=(python3.11)
 /usr/bin/python3.11 -m pip --version >/dev/null 2>&1 || need+=(python3-pip)
 command -v strace >/dev/null || need+=(strace)
+command -v zstd >/dev/null || need+=(zstd)                  # case 8: pkg's compression
+command -v bsdtar >/dev/null || need+=(libarchive-tools)    # case 9: libarchive, as pkg extracts
+[ -x /usr/bin/py3compile ] || need+=(python3-minimal)      # case 10: Debian's py3compile
 [ -x /usr/bin/time ] || need+=(time)
 if [ ${#need[@]} -gt 0 ]; then
     echo "bench: installing ${need[*]}" >&2

@@ -11,7 +11,8 @@ before=$(sha256sum BENCHMARKS.md 2>/dev/null || echo absent)
 
 BENCH_PROFILE=${BENCH_PROFILE:-debug} bash bench/run.sh --synthetic \
     --cache "$tmp/cache" --out "$tmp/BENCHMARKS.md" --json-out "$tmp/results.json" \
-    --runs 1 --cold-runs 1 --trigger-runs 1 --scale-runs 1 --scales 1,2
+    --runs 1 --cold-runs 1 --trigger-runs 1 --scale-runs 1 --scales 1,2 \
+    --install-runs 1 --py3compile-runs 1
 /usr/bin/python3.11 bench/bench.py _validate "$tmp/BENCHMARKS.md" "$tmp/results.json"
 
 after=$(sha256sum BENCHMARKS.md 2>/dev/null || echo absent)

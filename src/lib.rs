@@ -51,8 +51,9 @@
 //! ```
 #![deny(missing_docs)]
 
-// The layers, each using only those listed before it (tests/layers.rs
-// checks it; README's "Source layout" maps every file).
+// The modules, in the order rustfmt keeps them. Their layers, lowest first,
+// are README's "Source layout" table and tests/layers.rs's LAYERS, which
+// checks that the two agree and that no module uses one above its own.
 pub mod bytecode;
 pub mod cancel;
 mod error;

@@ -108,7 +108,7 @@ fn update_all_compiles_each_and_still_cleans_the_flavor_without_interpreter() {
         "pycache: {}: interpreter not found",
         p.dir.join("bin/python3.12").display()
     );
-    assert!(run.stdout.contains(&missing), "{}", run.stdout);
+    assert!(run.stderr.contains(&missing), "{}", run.stderr);
     assert!(
         !orphan.exists(),
         "py312 orphan not cleaned: {}\n{}",

@@ -143,8 +143,17 @@ fn json_summary_is_the_report_without_its_path_lists() {
         }
     }
     assert_eq!(summary.len(), full.len() - LISTS.len());
-    let lines = summary["lines"][0].as_str().unwrap();
-    assert!(lines.contains("removed 1 orphaned file"), "{lines}");
+    let lines = summary["lines"].as_array().unwrap();
+    let line = lines[0].as_str().unwrap();
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    let (start, end) = line.split_once(" in ").unwrap();
+    assert_eq!(
+        start,
+        ">=> Python 3.11: wrote 12 pycs (4 .pyc, 4 .opt-1.pyc, 4 .opt-2.pyc) for 4 sources"
+    );
+    assert!(end.ends_with(" s; removed 1 orphaned file"), "{line}");
+    assert_eq!(summary["sources"], 4);
+    assert_eq!(summary["exit_code"], 0);
     let out = common::pycache(["check", "--json", "--json-summary"]).expect(2);
     assert!(out.stderr.contains("cannot be used with"), "{}", out.stderr);
 }
@@ -188,13 +197,13 @@ fn a_request_written_as_json_runs_as_its_flags_would() {
     std::fs::write(&file, request(format!(r#", ["dirs", ["{dir}"]]"#))).unwrap();
     let run = common::pycache(["request", "--json", "--from", file.to_str().unwrap()]).expect(1);
     // The report writes the byte back as the request did (serde_json
-    // itself reads no lone surrogate).
-    assert!(
-        run.stdout.contains(&format!(r#""touched":["{dir}"]"#)),
-        "{}",
-        run.stdout
-    );
-    assert!(run.stdout.contains(r#""sources":1,"#), "{}", run.stdout);
+    // itself reads no lone surrogate: the escape is kept as its text).
+    let report = run.json_escapes_kept();
+    assert_eq!(report["command"], "check");
+    assert_eq!(report["touched"], serde_json::json!([dir]));
+    assert_eq!(report["sources"], 1);
+    assert_eq!(report["to_compile"].as_array().unwrap().len(), 1);
+    assert_eq!(report["to_compile"][0]["path"], format!("{dir}/m.py"));
     // A flag beside a request would be a second source of settings: the
     // request command takes none.
     let out = common::pycache(["request", "--jobs", "2", &request(String::new())]).expect(2);
@@ -206,13 +215,16 @@ fn a_request_written_as_json_runs_as_its_flags_would() {
     // A request that is not one says so, and what to do.
     let out = common::pycache(["request", "--json", r#"{"job": "chek"}"#]).expect(2);
     let error = out.json();
-    assert_eq!(error["kind"], "option");
-    assert!(
-        error["error"]
-            .as_str()
-            .unwrap()
-            .ends_with("reinstall pycache"),
-        "{error}"
+    assert_eq!(
+        error,
+        serde_json::json!({
+            "schema": 1,
+            "error": "request: unknown job \"chek\"; one of check, update, clean, compile, \
+                      scan; the pycache program and lua/pycache.lua must come from the same \
+                      pycache: reinstall pycache",
+            "kind": "option",
+            "exit_code": 2,
+        })
     );
 }
 

@@ -160,8 +160,9 @@ fn a_hanging_or_crashing_file_is_reported_and_the_pool_goes_on() {
     fs::write(
         &wrapper,
         r#"#!/bin/sh
-# called as: -I -S -X utf8 -u -c CODE MODE
-exec /usr/bin/python3.11 -I -S -X utf8 -u -c "
+# the worker program follows -c, its mode follows the program
+while [ "$#" -gt 0 ] && [ "$1" != -c ]; do shift; done
+exec /usr/bin/python3.11 -I -S -B -X utf8 -u -c "
 import builtins, os, time
 real = builtins.compile
 def compile(source, path, *args, **kwargs):
@@ -171,7 +172,7 @@ def compile(source, path, *args, **kwargs):
         time.sleep(30)
     return real(source, path, *args, **kwargs)
 builtins.compile = compile
-$7" "$8"
+$2" "$3"
 "#,
     )
     .unwrap();

@@ -57,7 +57,7 @@ fn hooked_interpreter(tree: &Tree, hook: &str, after: &str) {
              # the worker program follows -c, its mode follows the program\n\
              while [ \"$#\" -gt 0 ] && [ \"$1\" != -c ]; do shift; done\n\
              code=$2 mode=$3 hook=$(cat '{hook}')\n\
-             '{python}' -I -S -X utf8 -u -c \"$hook\n$code\" \"$mode\"\n\
+             '{python}' -I -S -B -X utf8 -u -c \"$hook\n$code\" \"$mode\"\n\
              {after}\n",
             hook = hook_file.display(),
             python = tree.python.path.display(),
@@ -246,10 +246,11 @@ fn no_wait_on_an_interpreter_is_unbounded() {
         Duration::from_secs(30),
     )
     .expect(3);
+    // What stopped the run is on stderr, as every fatal error is.
     assert!(
-        run.stdout.contains("did not start within 2s"),
+        run.stderr.contains("did not start within 2s"),
         "{}",
-        run.stdout
+        run.stderr
     );
     assert!(
         started.elapsed() < Duration::from_secs(15),
@@ -660,14 +661,14 @@ fn a_worker_that_does_not_start_is_not_quoted_by_its_arguments() {
     fs::remove_file(&fake).unwrap();
     executable(&fake, "#!/bin/sh\necho \"$@\" >&2\nexit 1\n");
     let run = bounded(&mut tree_cmd(&tree, &["update"]), Duration::from_secs(30)).expect(3);
-    assert!(run.stdout.contains("exit status: 1"), "{}", run.stdout);
+    assert!(run.stderr.contains("exit status: 1"), "{}", run.stderr);
     assert!(
-        run.stdout.contains("only its own arguments"),
+        run.stderr.contains("only its own arguments"),
         "{}",
-        run.stdout
+        run.stderr
     );
-    assert!(!run.stdout.contains(": timestamp"), "{}", run.stdout);
-    assert!(!run.stdout.contains("reply"), "{}", run.stdout);
+    assert!(!run.stderr.contains(": timestamp"), "{}", run.stderr);
+    assert!(!run.stderr.contains("reply"), "{}", run.stderr);
     // A real error is still quoted.
     executable(
         &fake,
@@ -675,9 +676,10 @@ fn a_worker_that_does_not_start_is_not_quoted_by_its_arguments() {
     );
     let run = bounded(&mut tree_cmd(&tree, &["update"]), Duration::from_secs(30)).expect(3);
     assert!(
-        run.stdout.contains("stderr: fatal: no memory"),
+        run.stderr
+            .contains("stderr: first line ... fatal: no memory"),
         "{}",
-        run.stdout
+        run.stderr
     );
 }
 

@@ -487,13 +487,20 @@ fn exclude_matches_paths_that_are_not_utf8() {
     let latin1 = dir.join(OsStr::from_bytes(b"caf\xe9.py"));
     fs::write(&latin1, "X = 1\n").unwrap();
     tree.write("pkg/keep.py", "X = 2\n");
+    let keep = dir.join("keep.py");
+    let pending = |args: &[&str]| {
+        let report = tree.pycache(args).json_escapes_kept();
+        let paths: Vec<String> = (report["to_compile"].as_array().unwrap().iter())
+            .map(|p| p["path"].as_str().unwrap().to_string())
+            .collect();
+        paths
+    };
+    let all = pending(&["check", "-O", "0", "--json"]);
+    let escaped = format!("{}/caf\\udce9.py", dir.display());
+    assert_eq!(all, [escaped, keep.display().to_string()]);
     for pattern in ["pkg/caf?.py", "pkg/caf*", "*/c*f?.py"] {
-        let report = tree
-            .pycache(&["check", "-O", "0", "--json", "-x", pattern])
-            .json();
-        let pending = report["to_compile"].to_string();
-        assert!(!pending.contains("caf"), "{pattern}: {pending}");
-        assert!(pending.contains("keep.py"), "{pattern}: {pending}");
+        let paths = pending(&["check", "-O", "0", "--json", "-x", pattern]);
+        assert_eq!(paths, [keep.display().to_string()], "{pattern}");
     }
 }
 
@@ -513,20 +520,30 @@ fn a_touched_directory_that_is_now_a_file_is_like_a_missing_one() {
 }
 
 /// Defect 6: threads that cannot be spawned (a low `ulimit -u` for a
-/// non-root user) mean fewer threads, never a panic.
+/// non-root user) mean fewer threads, never a panic, and the work is all
+/// done: `check` finds the 320 orphans, `clean` removes every one of them
+/// (the tree is the user's) and says so.
 #[test]
 fn no_threads_to_spare_means_serial_work_not_a_panic() {
+    use std::os::unix::fs::chown;
     let tree = Tree::new(&debian_python());
     let tag = tree.python.tag();
-    for pkg in 0..8 {
-        for m in 0..80 {
-            tree.write(format!("p{pkg}/m{m}.py"), "X = 1\n");
+    let mut sources = Vec::new();
+    let mut orphans = Vec::new();
+    // 32 directories: removal is spread over threads from 16 on.
+    for pkg in 0..32 {
+        for m in 0..20 {
+            sources.push(tree.write(format!("p{pkg}/m{m}.py"), "X = 1\n"));
         }
-        for m in 0..40 {
-            tree.write(format!("p{pkg}/__pycache__/gone{m}.{tag}.pyc"), "orphan");
+        for m in 0..10 {
+            orphans.push(tree.write(format!("p{pkg}/__pycache__/gone{m}.{tag}.pyc"), "orphan"));
         }
     }
     open_to_all(tree.tmp.path());
+    for entry in walkdir::WalkDir::new(&tree.site) {
+        let owner = NOBODY.parse().unwrap();
+        chown(entry.unwrap().path(), Some(owner), Some(owner)).unwrap();
+    }
     let site = tree.site.as_os_str();
     let args = |command: &'static str| {
         vec![
@@ -538,16 +555,53 @@ fn no_threads_to_spare_means_serial_work_not_a_panic() {
             OsStr::new("--json"),
         ]
     };
+    // The paths of a report's list are exactly `want`.
+    let same = |list: &serde_json::Value, want: &[std::path::PathBuf], what: &str| {
+        let got: Vec<&str> = list
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p.as_str().unwrap())
+            .collect();
+        let missing: Vec<_> = want
+            .iter()
+            .filter(|w| !got.contains(&w.to_str().unwrap()))
+            .collect();
+        assert!(
+            missing.is_empty() && got.len() == want.len(),
+            "{what}: {} paths, want {}; missing {}: {:?}...",
+            got.len(),
+            want.len(),
+            missing.len(),
+            &missing[..missing.len().min(3)]
+        );
+    };
     let out = as_nobody(&["--nproc=1"], &args("check"));
     assert!(!out.stderr.contains("panicked"), "{}", out.stderr);
     assert_eq!(out.code, 1, "{}{}", out.stdout, out.stderr);
     let report = out.json();
     assert_eq!(report["sources"], 640);
-    assert_eq!(report["orphans"].as_array().unwrap().len(), 320);
-    // Cleaning under the same thread limit must not panic either.
+    same(&report["orphans"], &orphans, "check's orphans");
+    assert!(
+        orphans.iter().all(|o| o.exists()),
+        "check removed an orphan"
+    );
+    // Cleaning under the same thread limit removes every orphan, and only
+    // them, and says so.
     let out = as_nobody(&["--nproc=1"], &args("clean"));
     assert!(!out.stderr.contains("panicked"), "{}", out.stderr);
-    assert_ne!(out.code, 101, "{}", out.stderr);
+    assert_eq!((out.code, out.stderr.as_str()), (0, ""), "{}", out.stdout);
+    let report = out.json();
+    same(&report["removed_files"], &orphans, "clean's removed_files");
+    assert_eq!(report["failures"], serde_json::json!([]));
+    assert_eq!(report["error"], serde_json::Value::Null);
+    assert_eq!(
+        report["lines"],
+        serde_json::json!([">=> Python 3.11: removed 320 orphaned files"])
+    );
+    let left: Vec<_> = orphans.iter().filter(|o| o.exists()).collect();
+    assert!(left.is_empty(), "{} orphans left: {left:?}", left.len());
+    assert!(sources.iter().all(|s| s.exists()), "a source was removed");
 }
 
 /// Issue 21, defect 6: a user who is not root compiles under set-group-ID

@@ -114,7 +114,7 @@ fn check_and_dry_run_say_what_would_be_pruned() {
         let run = s
             .tree
             .pycache(&["update", "-O", "0,1", "--prune-levels", "-n", "--json"])
-            .expect(0);
+            .expect(1);
         let json = run.json();
         assert_eq!(json["to_prune"].as_array().unwrap().len(), 3, "{json}");
         assert_eq!(json["pruned"].as_array().unwrap().len(), 0);

@@ -195,16 +195,16 @@ fn a_name_found_nowhere_says_so_naming_path() {
     )
     .expect(3);
     assert!(
-        run.stdout.contains(&format!(
+        run.stderr.contains(&format!(
             "pycache: mypython3.11: interpreter not found; {searched}"
         )),
         "{}",
-        run.stdout
+        run.stderr
     );
     assert!(
-        run.stdout.contains("1 source(s) not compiled"),
+        run.stderr.contains("1 source(s) not compiled"),
         "{}",
-        run.stdout
+        run.stderr
     );
     // Without one, nothing can be done.
     let run = pycache(
@@ -241,10 +241,10 @@ fn a_name_found_nowhere_says_so_naming_path() {
     )
     .expect(3);
     assert!(
-        run.stdout
+        run.stderr
             .contains("its empty and relative entries are not searched"),
         "{}",
-        run.stdout
+        run.stderr
     );
     // Nor is anything searched when PATH is unset.
     let run = pycache(
@@ -261,6 +261,6 @@ fn a_name_found_nowhere_says_so_naming_path() {
         Some(&bin),
     )
     .expect(3);
-    assert!(run.stdout.contains("PATH is not set"), "{}", run.stdout);
+    assert!(run.stderr.contains("PATH is not set"), "{}", run.stderr);
     assert!(!tree.cache("m.py", 0).exists());
 }

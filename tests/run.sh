@@ -1,14 +1,17 @@
 #!/usr/bin/env bash
-# Runs every test of pycache: formatting and lints, the FreeBSD build check
-# (crate, tests and Lua module type-checked and linted for x86_64 and
-# aarch64 FreeBSD, tests/freebsd/run.sh), the Rust tests (engine against
-# every CPython found and against CPython 3.14 under pyodide, gen-triggers
-# snapshots, manual pages against --help), mandoc's lint of the manual
+# Runs every test of pycache: formatting and lints (of tests/lua-loader too),
+# the FreeBSD build check (crate, tests and Lua module type-checked and
+# linted for x86_64 and aarch64 FreeBSD, then linked for FreeBSD 14.0 and
+# the artifacts checked, tests/freebsd/run.sh), the Rust tests (engine
+# against every CPython found and against CPython 3.14 under pyodide,
+# gen-triggers snapshots, manual pages against --help, the Lua module
+# loaded by a Lua embedded in Rust), mandoc's lint of the manual
 # pages, the Lua specs and end-to-end trigger runs (busted on lua5.4, pkg
 # emulator), the ports glue (bmake), the daily periodic(8) script under dash
 # and a smoke run of the benchmark. Installs what it needs when it is
 # missing: the Debian packages below (the FreeBSD check its own: rustc-web,
-# cargo-web, rust-web-src, rust-web-clippy), and node, npm and pyodide
+# cargo-web, rust-web-src, rust-web-clippy, binutils, and ziglang from
+# PyPI), and node, npm and pyodide
 # (CPython 3.14 compiled to WebAssembly, the version pinned in
 # tests/py314/package.json) by tests/py314/install.sh. Ends with one line:
 # `total: N passed, N failed`.
@@ -121,10 +124,17 @@ counted() { # NAME KIND COMMAND...: runs a step that prints a test summary of fo
 step "cargo fmt --check" cargo fmt --check
 step "cargo clippy" cargo clippy --all-targets -- -D warnings
 step "cargo clippy (lua-module)" cargo clippy --lib --features lua-module -- -D warnings
-# Type-checks only: nothing is linked or run for FreeBSD (see README,
+# The Lua host tests/lua_module.rs builds (its own crate: pycache links no Lua).
+step "cargo fmt --check (tests/lua-loader)" cargo fmt --check --manifest-path tests/lua-loader/Cargo.toml
+step "cargo clippy (tests/lua-loader)" cargo clippy --manifest-path tests/lua-loader/Cargo.toml \
+    --all-targets --locked --target-dir "${CARGO_TARGET_DIR:-target}/tmp/lua-loader" -- -D warnings
+# Type-checks for FreeBSD, links with zig against FreeBSD 14.0's symbol
+# lists and checks the artifacts; nothing is run there (see README,
 # Portability).
 counted "FreeBSD build check (x86_64, aarch64)" script:freebsd bash tests/freebsd/run.sh
-counted "cargo test" cargo cargo test
+# --no-fail-fast: every test binary runs and is counted, not only those
+# before the first failure.
+counted "cargo test" cargo cargo test --no-fail-fast
 # The README quick start is `cargo run --release -- update`: cargo run must
 # pick the program among the crate's binaries.
 step "quick start: cargo run runs pycache" cargo run -q -- --version

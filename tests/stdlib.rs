@@ -111,7 +111,10 @@ fn cpython_skips(minor: u8, rel: &str) -> bool {
 /// differs.
 fn differ_from_py_compile(python: &Python, cases: &[(PathBuf, u8, PathBuf)]) -> Vec<String> {
     const ORACLE: &str = r#"
-import marshal, os, sys, py_compile, tempfile, types
+# No module beyond py_compile's own: one that interns a string a source also
+# holds changes how marshal writes it (tempfile imports weakref, whose
+# "finalize._Info" then makes 3.13's weakref.py marshal to other bytes).
+import marshal, os, sys, py_compile, types
 
 def norm(v):
     # Code compared field by field; floats by their bits (NaN is not equal
@@ -130,7 +133,7 @@ def norm(v):
     return (type(v).__name__, v)
 
 fields = sys.stdin.buffer.read().split(b"\0")
-out = tempfile.mktemp()
+out = sys.argv[1]
 header = 12 if sys.version_info < (3, 7) else 16
 exact = sys.version_info >= (3, 11)
 try:
@@ -178,9 +181,11 @@ if os.path.exists(out):
                 input.push(0);
             }
         }
+        let scratch = tempfile::tempdir().unwrap();
         let out = run_with_stdin(
             Command::new(&python.path)
                 .args(["-I", "-S", "-c", ORACLE])
+                .arg(scratch.path().join("py_compile.pyc"))
                 .env_remove("SOURCE_DATE_EPOCH"),
             &input,
         );
@@ -376,4 +381,64 @@ def second(code):
             assert_eq!(differ, Vec::<String>::new(), "{python:?}");
         }
     }
+}
+
+/// pycache's own interpreters write no bytecode of their own imports: the
+/// one asked about itself and the compile workers import `sysconfig`,
+/// `importlib`, `re`... from the standard library, and as root, without
+/// `-B`, importlib would write their pycs there, outside the tree pycache
+/// was given (a site-packages), in a library shipped without bytecode.
+/// Here the interpreter is a copy of the binary in the prefix, so that it
+/// imports from the copied library, as an installed one does.
+#[test]
+fn pycache_s_interpreters_write_nothing_into_the_standard_library() {
+    let python = debian_python();
+    let shipped = ship(&python);
+    let binary = shipped.prefix.join("bin").join(python.name());
+    fs::remove_file(&binary).unwrap();
+    fs::copy(&python.path, &binary).unwrap();
+    let asked = Command::new(&binary)
+        .args(["-I", "-S", "-B", "-c", "import os; print(os.__file__)"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&asked.stdout).trim(),
+        shipped.lib.join("os.py").to_str().unwrap(),
+        "the copied interpreter imports from the copied library"
+    );
+    let site = shipped.lib.join("site-packages");
+    fs::write(site.join("m.py"), "import re\nM = re.compile('x')\n").unwrap();
+    let prefix = shipped.prefix.to_str().unwrap();
+    let runs: [&[&str]; 3] = [
+        // Asks the interpreter (no flavor), then compiles (Debian's
+        // interpreter names a dist-packages: the site-packages is given).
+        &[
+            "update",
+            "--python",
+            binary.to_str().unwrap(),
+            "--site-packages",
+            site.to_str().unwrap(),
+        ],
+        &["update", "--flavor", "py311", "--prefix", prefix],
+        &["check", "--verify", "--flavor", "py311", "--prefix", prefix],
+    ];
+    for args in runs {
+        let out = Command::new(env!("CARGO_BIN_EXE_pycache"))
+            .args(args)
+            .arg("--no-config")
+            .output()
+            .unwrap();
+        common::Run::of(out).expect(0);
+    }
+    assert!(cache_of(&site.join("m.py"), "cpython-311", 0).exists());
+    let written: Vec<PathBuf> = walkdir::WalkDir::new(&shipped.lib)
+        .into_iter()
+        .filter_entry(|e| e.path() != site)
+        .map(|e| e.unwrap().into_path())
+        .filter(|p| p.file_name().is_some_and(|n| n == "__pycache__"))
+        .collect();
+    assert!(
+        written.is_empty(),
+        "pycache's own interpreters wrote bytecode outside the site-packages: {written:?}"
+    );
 }

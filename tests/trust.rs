@@ -10,7 +10,7 @@ use std::os::unix::fs::{PermissionsExt, symlink};
 use std::path::Path;
 use std::process::Command;
 
-use common::{LEVELS, Tree, debian_python, running_as_root};
+use common::{LEVELS, Run, Tree, debian_python, running_as_root};
 
 /// A user id no process runs as.
 const NOBODY: u32 = 54321;
@@ -57,7 +57,7 @@ fn assert_levels_kept(tree: &Tree) {
 }
 
 #[test]
-fn a_configuration_another_user_can_write_is_ignored() {
+fn a_configuration_another_user_can_write_is_refused_when_named_and_ignored_when_found() {
     need_root();
     let cases: [(&str, Spoil); 3] = [
         ("owned by another user", |_, file| chown(file, NOBODY)),
@@ -72,16 +72,35 @@ fn a_configuration_another_user_can_write_is_ignored() {
         fs::create_dir(&dir).unwrap();
         let file = hostile_conf(&dir);
         spoil(&dir, &file);
-        let out = tree
+        // Named on the command line, it is refused: nothing runs.
+        let named = tree
             .pycache(&["update", "--config", file.to_str().unwrap()])
-            .expect(0);
+            .expect(2);
         assert_levels_kept(&tree);
-        let warning = out
+        let refusal = named.stderr.lines().next().unwrap_or_default();
+        assert!(
+            refusal.starts_with(&format!("pycache: {}: not trusted (", file.display())),
+            "{case}: {refusal}"
+        );
+        assert!(
+            refusal.ends_with("(chown root, chmod go-w)"),
+            "{case}: {refusal}"
+        );
+        // Found through $PYCACHE_CONF, as a default, it is ignored, saying so.
+        let found = Run::of(
+            tree.command(&["update"])
+                .env("PYCACHE_CONF", &file)
+                .output()
+                .unwrap(),
+        )
+        .expect(0);
+        assert_levels_kept(&tree);
+        let warning = found
             .stdout
             .lines()
-            .chain(out.stderr.lines())
+            .chain(found.stderr.lines())
             .find(|l| l.contains("warning"))
-            .unwrap_or_else(|| panic!("{case}: no warning: {}{}", out.stdout, out.stderr))
+            .unwrap_or_else(|| panic!("{case}: no warning: {}{}", found.stdout, found.stderr))
             .to_string();
         assert!(
             warning.starts_with(&format!(

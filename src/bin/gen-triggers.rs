@@ -143,7 +143,7 @@ impl Config {
                     "empty flavor name in --flavors (a stray comma?); expected pyXY such as py39 or py311, or py313t for a free-threaded build",
                 ));
             }
-            let flavor = Flavor::parse(name).map_err(pycache::Error::from)?;
+            let flavor = Flavor::parse(name).map_err(Failure::usage)?;
             if !flavors.insert(flavor) {
                 eprintln!("gen-triggers: {flavor} given more than once; rendering it once");
             }

@@ -23,7 +23,7 @@
 //! let flavor = pycache::Flavor::parse("py311")?;
 //! let values = TriggerSettings::new(Path::new("/usr/local")).values(flavor)?;
 //! let ucl = template.render(&values)?;
-//! assert!(ucl.contains("\"/usr/local/lib/python3.11/site-packages/*\""));
+//! assert!(ucl.contains("\"/usr/local/lib/python3.11/*\""));
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 

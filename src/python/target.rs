@@ -388,14 +388,16 @@ w(os.fsencode(sys.executable or '') + b'\\0')
 w(os.fsencode(sysconfig.get_paths()['stdlib']))
 ";
 
-/// Runs `python -I -S -c ASK` with a time limit ([`ASK_TIMEOUT`], also for
-/// reading its output). The environment is kept so that a launcher found on
-/// PATH (a pyenv shim) works; `-I` keeps PYTHON* variables from changing
-/// the answer and `-S` keeps every `.pth` file from running.
+/// Runs `python -I -S -B -c ASK` with a time limit ([`ASK_TIMEOUT`], also
+/// for reading its output). The environment is kept so that a launcher
+/// found on PATH (a pyenv shim) works; `-I` keeps PYTHON* variables from
+/// changing the answer, `-S` keeps every `.pth` file from running, and
+/// `-B` keeps it from writing the bytecode of what it imports (as root,
+/// into a standard library that may ship none).
 fn ask(python: &Path, cancel: &Cancel) -> Result<Vec<u8>, Error> {
     trusted(python)?;
     let mut child = Command::new(python)
-        .args(["-I", "-S", "-c", ASK])
+        .args(["-I", "-S", "-B", "-c", ASK])
         // As the compile workers: killing it kills what it started.
         .process_group(0)
         .stdin(Stdio::null())

@@ -267,7 +267,18 @@ impl Run {
     /// The JSON report. serde_json refuses lone surrogates, which stand
     /// for non-UTF-8 bytes: they are read as U+FFFD here.
     pub fn json(&self) -> serde_json::Value {
-        let text = lone_surrogates_replaced(&self.stdout);
+        self.json_with(|_| "\\ufffd".to_string())
+    }
+
+    /// The JSON report, each lone surrogate (a byte that is not UTF-8)
+    /// read as the six characters of its escape, `\udce9`: a path that is
+    /// not UTF-8 compares exactly with `format!("{dir}/caf\\udce9")`.
+    pub fn json_escapes_kept(&self) -> serde_json::Value {
+        self.json_with(|escape| format!("\\{escape}"))
+    }
+
+    fn json_with(&self, lone: impl Fn(&str) -> String) -> serde_json::Value {
+        let text = lone_surrogates_replaced(&self.stdout, lone);
         serde_json::from_str(&text)
             .unwrap_or_else(|e| panic!("not JSON ({e}): {}\nstderr: {}", self.stdout, self.stderr))
     }
@@ -283,13 +294,35 @@ impl Run {
     }
 }
 
-fn lone_surrogates_replaced(text: &str) -> String {
+/// `text` (JSON) with each `\uXXXX` escape of a lone surrogate replaced
+/// by `lone(escape)` (the escape is `\udce9`, as written); an escaped
+/// backslash and a surrogate pair are left as they are.
+fn lone_surrogates_replaced(text: &str, lone: impl Fn(&str) -> String) -> String {
+    let surrogate = |escape: &str, range: std::ops::RangeInclusive<u32>| {
+        escape.len() == 6
+            && escape.starts_with("\\u")
+            && u32::from_str_radix(&escape[2..], 16).is_ok_and(|n| range.contains(&n))
+    };
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
-    while let Some(at) = rest.find("\\udc") {
+    while let Some(at) = rest.find('\\') {
         out.push_str(&rest[..at]);
-        out.push_str("\\ufffd");
-        rest = &rest[at + 8..];
+        rest = &rest[at..];
+        let escape = rest.get(..6).unwrap_or(rest);
+        if surrogate(escape, 0xD800..=0xDBFF)
+            && surrogate(rest.get(6..12).unwrap_or(""), 0xDC00..=0xDFFF)
+        {
+            out.push_str(&rest[..12]);
+            rest = &rest[12..];
+        } else if surrogate(escape, 0xD800..=0xDFFF) {
+            out.push_str(&lone(escape));
+            rest = &rest[6..];
+        } else {
+            // `\\`, `\"`, `\n`, `\u0041`: the escape's first two characters.
+            let two = rest.char_indices().nth(2).map_or(rest.len(), |(i, _)| i);
+            out.push_str(&rest[..two]);
+            rest = &rest[two..];
+        }
     }
     out.push_str(rest);
     out

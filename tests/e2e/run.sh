@@ -1,8 +1,12 @@
 #!/bin/sh
-# End-to-end trigger scenarios (tests/e2e/test_scenarios.py) and pycache under
-# the ways of real pkg (tests/e2e/test_pkg.py): builds the
-# pycache program, gen-triggers and the native module, then runs every
-# scenario once per backend. Prints "e2e: N passed, N failed" last.
+# End-to-end trigger scenarios (tests/e2e/test_scenarios.py), pycache under
+# the ways of real pkg (tests/e2e/test_pkg.py), real packages with and
+# without bytecode through pkg's install, upgrade and delete
+# (tests/e2e/test_packages.py) and imports that must write nothing after the
+# trigger (tests/e2e/test_imports.py; run as root): builds the pycache
+# program, gen-triggers and the native module, then runs every scenario
+# once per backend. The PyPI wheels the last two need are downloaded once
+# into target/e2e-pypi. Prints "e2e: N passed, N failed" last.
 set -eu
 cd "$(dirname "$0")/../.."
 if ! command -v lua5.4 >/dev/null 2>&1; then
@@ -24,7 +28,8 @@ export PYCACHE_CORE_SO="${PYCACHE_PROGRAM%/pycache}/libpycache.so"
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 status=0
-"$PY" -m unittest -v tests/e2e/test_scenarios.py tests/e2e/test_pkg.py >"$log" 2>&1 || status=$?
+"$PY" -m unittest -v tests/e2e/test_scenarios.py tests/e2e/test_pkg.py \
+	tests/e2e/test_packages.py tests/e2e/test_imports.py >"$log" 2>&1 || status=$?
 cat "$log"
 "$PY" - "$log" <<'PYEOF'
 import re, sys

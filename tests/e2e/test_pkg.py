@@ -155,6 +155,76 @@ class EmulatorIsLikePkg(unittest.TestCase):
             self.assertEqual([r.status for r in runs[first + 1:]], ["skipped"] * (len(runs) - first - 1))
             self.assertIn(("trigger", "skipped"), [(r.kind, r.status) for r in runs[first + 1:]], runs)
 
+    def test_installing_over_an_untracked_file_saves_it_when_it_differs(self):
+        # pkg's tests/frontend/conflicts.sh, fileexists_notinpkg: an existing
+        # file no package owns is renamed FILE.pkgsave when its contents
+        # differ (from 1.20.9; always before), never when a package owns it.
+        for version, same_saved in (("2.8.4", False), ("1.20.9", False), ("1.20.8", True)):
+            with self.subTest(pkg_version=version), tempfile.TemporaryDirectory() as tmp:
+                tmp = Path(tmp)
+                (tmp / "triggers").mkdir()
+                system = pkgemu.System([tmp / "triggers"], pkgemu.Emulator(pkg_version=version), tmp)
+                (tmp / "a").write_bytes(b"entry\n")
+                (tmp / "b").write_bytes(b"entry 2\n")
+                system.install_package(pkgemu.Package("test", "2", {str(tmp / "a"): b"entry 2\n",
+                                                                     str(tmp / "b"): b"entry 2\n"}))
+                self.assertEqual((tmp / "a.pkgsave").read_bytes(), b"entry\n")
+                self.assertEqual((tmp / "b.pkgsave").exists(), same_saved)
+                self.assertEqual((tmp / "a").read_bytes(), b"entry 2\n")
+                (tmp / "a.pkgsave").unlink()
+                (tmp / "b.pkgsave").unlink(missing_ok=True)
+                system.upgrade_package(pkgemu.Package("test", "3", {str(tmp / "a"): b"entry 3\n",
+                                                                     str(tmp / "b"): b"entry 3\n"}))
+                self.assertEqual(sorted(os.listdir(tmp)), ["a", "b", "triggers"], "owned: never saved")
+
+    def test_delete_removes_empty_parents_up_to_the_prefix_and_spares_another_packages_dir(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            tmp = Path(tmp)
+            prefix = tmp / "local"
+            (tmp / "triggers").mkdir()
+            system = pkgemu.System([tmp / "triggers"], self.emu, prefix)
+            system.install_package(pkgemu.Package("owner", "1", {}, dirs=[str(prefix / "share/a")]))
+            system.install_package(pkgemu.Package("deep", "1", {
+                str(prefix / "share/a/b/c/f"): b"1", str(prefix / "lib/x/y/g"): b"2",
+                str(prefix / "lib/x/keep/h"): b"3"}, dirs=[str(prefix / "lib/x/empty/e")]))
+            (prefix / "lib/x/y/stray").write_bytes(b"not the package's")
+            self.assertEqual(system.check_sums(), [])
+            (prefix / "lib/x/keep/h").write_bytes(b"changed")
+            self.assertEqual(system.check_sums(), [f"deep-1: checksum mismatch for {prefix}/lib/x/keep/h"])
+            system.delete_package("deep")
+            left = sorted(str(p.relative_to(prefix)) for p in prefix.rglob("*"))
+            # share/a is owner's @dir; lib/x/y holds a file of no package;
+            # lib/x/empty/e and lib/x/keep went with their parents up to lib/x.
+            self.assertEqual(left, ["lib", "lib/x", "lib/x/y", "lib/x/y/stray", "share", "share/a"])
+            system.delete_package("owner")
+            (prefix / "lib/x/y/stray").unlink()
+            system.install_package(pkgemu.Package("last", "1", {str(prefix / "lib/only"): b""}))
+            self.assertEqual(system.check_sums(), [])
+            (prefix / "lib/only").unlink()
+            self.assertEqual(system.check_sums(), [f"last-1: missing file {prefix}/lib/only"])
+            system.delete_package("last")
+            self.assertTrue(prefix.is_dir(), "the prefix itself is never removed")
+
+    def test_an_upgrade_removes_what_the_new_version_lacks_and_records_only_the_new(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            tmp = Path(tmp)
+            prefix = tmp / "local"
+            trig = tmp / "triggers"
+            trig.mkdir()
+            (trig / "t.ucl").write_text(f'path_glob: "{prefix}/*"\ntrigger: {{ type: lua, script: '
+                                        '"table.sort(arg) print(table.concat(arg, \\" \\"))" }\n')
+            system = pkgemu.System([trig], self.emu, prefix)
+            system.install_package(pkgemu.Package("p", "1", {str(prefix / "d/a"): b"1", str(prefix / "d/sub/b"): b"1",
+                                                              str(prefix / "e/c"): b"1"}))
+            (prefix / "d/sub/untracked").write_bytes(b"")
+            runs = system.upgrade_package(pkgemu.Package("p", "2", {str(prefix / "d/a"): b"2",
+                                                                     str(prefix / "e/new"): b"2"}))
+            self.assertEqual(runs[0].stdout, f"{prefix}/d {prefix}/e\n")
+            left = sorted(str(p.relative_to(prefix)) for p in prefix.rglob("*"))
+            self.assertEqual(left, ["d", "d/a", "d/sub", "d/sub/untracked", "e", "e/new"])
+            self.assertEqual(system.db["p"]["version"], "2")
+            self.assertEqual(system.check_sums(), [])
+
     def test_deferral_under_a_root_and_null_args_on_reruns(self):
         with tempfile.TemporaryDirectory() as tmp:
             root = Path(tmp) / "root"
@@ -410,8 +480,8 @@ class ImageBuild(unittest.TestCase):
         runs = pkgemu.run_deferred(a, pkgemu.Emulator(chroot=a, env=sys_a.emu.env))
         self.assertEqual([r.status for r in runs], ["ok"], runs)
         self.assertEqual(runs[0].arg, ["(null)"])
-        self.assertIn('pycache: warning: no touched directory is in /usr/local/lib/python3.11/site-packages '
-                      '(got "(null)"); updating the whole site-packages', runs[0].stdout)
+        self.assertIn('pycache: warning: no touched directory is in /usr/local/lib/python3.11 '
+                      '(got "(null)"); updating the whole standard library', runs[0].stdout)
         self.assertIn(">=> Python 3.11: wrote 24 pycs (8 .pyc, 8 .opt-1.pyc, 8 .opt-2.pyc) for 8 sources", runs[0].stdout)
         self.assertEqual(os.listdir(a / pkgemu.DEFERRED_DIR), [])
         # b: pycache on the host, against the root.

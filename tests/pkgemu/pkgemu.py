@@ -13,6 +13,15 @@ triggers.c, lua.c, pkg_add.c, scripts.c), as far as pycache's tests need:
   (exact), ``path_glob`` (fnmatch without FNM_PATHNAME: ``*`` matches ``/``)
   and ``path_regexp`` (extended regex, unanchored). An upgrade records only
   the new version's files; what it drops is removed unrecorded.
+* packages (``System``, libpkg's pkg_add.c, pkg_delete.c, pkgdb.c): a
+  database of installed packages, their files' checksums and ``@dir``
+  entries. Installing over a file no package owns saves it as
+  ``FILE.pkgsave`` when its contents differ (always before pkg 1.20.9);
+  an upgrade extracts the new version, removes what it lacks, then renames
+  the new files into place; a delete removes the files, then each file's
+  directory and ``@dir`` entry with its parents while empty, up to the
+  prefix, sparing another package's ``@dir``; ``check_sums`` is
+  ``pkg check -s``.
 * each script runs in a new ``lua5.4`` process (pkg forks a child with a
   fresh Lua 5.4 state) with the globals ``pkg``, ``rootfd``, ``arg`` and
   ``pkg_upgrade`` (false; pkg >= 2.7); see runtime.lua for the ``pkg`` table, the
@@ -65,7 +74,8 @@ still open absolute paths; ``pkg.exec`` is refused); FreeBSD's pipe sizes
 (a pipe starts at 16 KiB and grows to 64 KiB there; 64 KiB is used as the
 limit); pkg's ~14 inherited descriptors; per-package triggers
 (``post_install/`` ...); the order of trigger files (readdir order, here
-listdir order); ``Running trigger: NAME`` lines; an old pkg's own Lua
+listdir order); ``Running trigger: NAME`` lines; conflicts between packages, ``@config``
+files, links and file flags in packages, split upgrades; an old pkg's own Lua
 (1.17 and 1.18 vendored 5.4.2, 1.20 5.4.4: the scripts run on the host's
 lua5.4) and its ``pkg.prefixed_path`` (before 2.0; it needs a package,
 which a trigger has not); a chroot's own /usr (the
@@ -93,6 +103,7 @@ import array
 import collections
 import fcntl
 import functools
+import hashlib
 import json
 import os
 import random
@@ -384,6 +395,12 @@ PKG_VERSIONS = {
     "termination_spelled": (1, 20, 7),
     "pkg_upgrade": (2, 7, 0),       # the global pkg_upgrade (4b9ba4986)
     "exec_capture": (2, 8, 0),      # pkg.exec_capture (bd9cf0356)
+    # An untracked file an installed package replaces is saved as
+    # FILE.pkgsave only when its contents differ from the package's
+    # ("add: only create pkgsave if the files are actually differents",
+    # f169036f5 in 1.21.0, 0b98cb894 in 1.20.9); before, always (since
+    # 1.13.0, 88eb0b221). libpkg/pkg_add.c, backup_file_if_needed.
+    "pkgsave_if_different": (1, 20, 9),
 }
 PKG_VERSION = "2.8.4"  # what shared/reference/pkg-triggers.md was read from
 
@@ -684,10 +701,67 @@ def run_deferred(root: Path, emu: Emulator) -> list[Run]:
     return runs
 
 
+class File(collections.namedtuple("File", "data mtime mode", defaults=(None, None))):
+    """A file in a package: its bytes, and the mtime (seconds) and permission
+    bits the package records, which pkg gives the extracted file. A package's
+    files may also be plain bytes (no mtime or mode recorded)."""
+
+    __slots__ = ()
+
+
+class Package(collections.namedtuple("Package", "name version files dirs", defaults=((),))):
+    """A package: `files` maps each path to bytes or a `File`; `dirs` are its
+    `@dir` entries."""
+
+    __slots__ = ()
+
+
+def _bytes(content) -> bytes:
+    return content.data if isinstance(content, File) else content
+
+
+def _sum(data: bytes) -> str:
+    """The checksum pkg records for a regular file and compares in `pkg
+    check -s` (libpkg/pkg_checksum.c: SHA-256 of the contents)."""
+    return hashlib.sha256(data).hexdigest()
+
+
 class System:
-    """A simulated pkg database over real directories: packages are file
-    lists; each operation changes the files as pkg does and then runs the
-    transaction's triggers (re-read from `triggers_dirs`).
+    """A simulated pkg database over real directories: each operation
+    changes the files as pkg's libpkg does (pkg_add.c, pkg_delete.c) and then
+    runs the transaction's triggers (re-read from `triggers_dirs`).
+
+    The database records, for each installed package, its version, the
+    checksum of each file and its `@dir` entries:
+
+    * install (`pkg_add_common`): each file of the package that already
+      exists and belongs to no installed package is an untracked file; the
+      files are extracted to temporary names, then renamed into place, an
+      untracked file being renamed first to `FILE.pkgsave` when its contents
+      differ from the package's (`backup_file_if_needed`; from pkg 1.20.9,
+      whatever the contents before). Files get the mtime and mode the
+      package records. The parent of each file and every `@dir` are touched.
+    * upgrade (the same, with the installed version): the new files are
+      extracted to temporary names; then every file of the old version that
+      the new one lacks is removed, unrecorded, and its directories are
+      removed as a delete does (`pkg_add_cleanup_old`); then the new files
+      are renamed into place (`pkg_extract_finalize`).
+    * delete (`pkg_delete`): every file removed, its parent recorded as
+      touched; then each file's directory and `@dir` entry is removed when
+      empty, and its parents up to `keep` (pkg's prefix, never removed),
+      stopping at the first that is not empty or that another package has
+      as an `@dir` (`rmdir_p`, `pkgdb_is_dir_used`). `@dir` entries are not
+      touched: only files are (`append_touched_file`).
+    * `check_sums()` is `pkg check -s`: each file of each installed package
+      whose contents differ from the checksum recorded at install
+      (`pkg_check_files`, `pkg_checksum_validate_fileat`).
+
+    `install`, `upgrade` and `delete` take file lists; the package they act
+    on is found by its files (or named), so a test needs no names.
+    `install_package`, `upgrade_package` and `delete_package` take a
+    `Package`. Not modelled: conflicts between packages, config files
+    (`@config`), symlinks and hard links in packages, file flags, owners,
+    split upgrades.
 
     With `root` (`pkg -r ROOT`), package paths are the target's
     (`/usr/local/...`, what `arg` holds) and files land below ROOT;
@@ -699,31 +773,148 @@ class System:
         self.triggers_dirs = [Path(d) for d in triggers_dirs]
         self.emu = emulator
         self.root = Path(root) if root else None
-        self.keep = self._disk(keep)  # empty parents are removed up to here, not beyond
+        self.keep = self._disk(keep)  # pkg's prefix: empty parents are removed up to here, not beyond
+        # name -> {"version": str, "files": {path: sha256}, "dirs": tuple}
+        self.db: dict[str, dict] = {}
+        v = parse_pkg_version(emulator.pkg_version)
+        self.pkgsave_if_different = v >= PKG_VERSIONS["pkgsave_if_different"]
 
     def _disk(self, path) -> Path:
         return self.root / str(path).lstrip("/") if self.root else Path(path)
 
-    def _rmdir_empty_parents(self, path: Path) -> None:
-        d = path.parent
-        while d != self.keep and self.keep in d.parents:
-            try:
-                d.rmdir()
-            except OSError:
-                return
-            d = d.parent
+    # -- the database ---------------------------------------------------
+
+    def _register(self, name: str, version: str, files: dict, dirs=()) -> None:
+        self.db[name] = {"version": version,
+                         "files": {os.fspath(p): _sum(_bytes(c)) for p, c in files.items()},
+                         "dirs": tuple(os.fspath(d) for d in dirs)}
+
+    def _find(self, files) -> str | None:
+        """The installed package whose files are exactly `files`."""
+        want = {os.fspath(f) for f in files}
+        for name, rec in self.db.items():
+            if set(rec["files"]) == want:
+                return name
+        return None
+
+    def _new_name(self) -> str:
+        n = len(self.db) + 1
+        while f"pkg{n}" in self.db:
+            n += 1
+        return f"pkg{n}"
+
+    def _owned(self, path: str) -> bool:
+        """pkgdb_file_exists: whether an installed package has this file."""
+        return any(path in rec["files"] for rec in self.db.values())
+
+    def _dir_used(self, path: str, but: str | None) -> bool:
+        """pkgdb_is_dir_used: whether a package other than `but` has this
+        directory as an `@dir`."""
+        return any(path in rec["dirs"] for name, rec in self.db.items() if name != but)
+
+    def check_sums(self, name: str | None = None) -> list[str]:
+        """`pkg check -s [NAME]`: one line per file of an installed package
+        that is missing or whose contents differ from its recorded checksum,
+        as pkg prints them (src/event.c); empty when everything matches."""
+        out = []
+        for n in sorted(self.db) if name is None else [name]:
+            rec = self.db[n]
+            for path, want in sorted(rec["files"].items()):
+                disk = self._disk(path)
+                try:
+                    if disk.is_symlink():
+                        got = _sum(os.fsencode(os.readlink(disk)))
+                    else:
+                        got = _sum(disk.read_bytes())
+                except FileNotFoundError:
+                    out.append(f"{n}-{rec['version']}: missing file {path}")
+                    continue
+                if got != want:
+                    out.append(f"{n}-{rec['version']}: checksum mismatch for {path}")
+        return out
+
+    # -- the files -------------------------------------------------------
 
     def _write(self, files: dict, mtime: int | None) -> None:
-        """Extracts files as pkg does: to a temporary name, renamed into
-        place, with the mtime recorded in the package (when given)."""
+        """Writes files at once, each to a temporary name renamed into place
+        (for tests that build a tree by hand; no database change)."""
+        self._finalize(self._extract(files, mtime), {}, {})
+
+    def _extract(self, files: dict, mtime: int | None) -> list[tuple[str, Path, Path]]:
+        """do_extract: each file written to a temporary name beside its
+        place, with the mtime and mode recorded in the package (`mtime`
+        stands for a package that records one for every file)."""
+        extracted = []
         for path, content in files.items():
-            path = self._disk(path)
-            path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_name("." + path.name + ".pkgtemp")
-            tmp.write_bytes(content)
-            if mtime is not None:
-                os.utime(tmp, (mtime, mtime))
-            os.replace(tmp, path)
+            disk = self._disk(path)
+            disk.parent.mkdir(parents=True, exist_ok=True)
+            tmp = disk.with_name(".pkgtemp." + disk.name)
+            tmp.write_bytes(_bytes(content))
+            when = content.mtime if isinstance(content, File) and content.mtime is not None else mtime
+            if isinstance(content, File) and content.mode is not None:
+                os.chmod(tmp, content.mode)
+            if when is not None:
+                os.utime(tmp, (when, when))
+            extracted.append((os.fspath(path), disk, tmp))
+        return extracted
+
+    def _finalize(self, extracted, untracked: dict, files: dict) -> None:
+        """pkg_extract_finalize: each temporary file renamed into place; an
+        untracked file in the way is first saved as FILE.pkgsave
+        (backup_file_if_needed) unless, from pkg 1.20.9, it has the
+        package's contents."""
+        for path, disk, tmp in extracted:
+            if untracked.get(path) and os.path.lexists(disk) and not disk.is_symlink():
+                same = disk.is_file() and _sum(disk.read_bytes()) == _sum(_bytes(files[path]))
+                if not (same and self.pkgsave_if_different):
+                    os.rename(disk, disk.with_name(disk.name + ".pkgsave"))
+            os.replace(tmp, disk)
+
+    def _rmdir_p(self, path: str, owner: str | None) -> None:
+        """rmdir_p: removes `path` and then its parents while each is empty,
+        never `keep` (the prefix), never a directory another package has as
+        an `@dir`; a directory outside the prefix is tried alone."""
+        d = self._disk(path)
+        inside = self.keep in d.parents
+        while True:
+            if d == self.keep or self._dir_used(self._pkg_path(d), owner):
+                return
+            try:
+                d.rmdir()
+            except FileNotFoundError:
+                pass  # already gone: pkg goes on with the parents
+            except OSError:
+                return
+            if not inside:
+                return
+            d = d.parent
+            if self.keep not in d.parents and d != self.keep:
+                return
+
+    def _pkg_path(self, disk: Path) -> str:
+        """The package path of a path on disk (undoes `_disk`)."""
+        if self.root is None:
+            return os.fspath(disk)
+        return "/" + os.fspath(disk.relative_to(self.root))
+
+    def _remove(self, files, dirs, owner: str | None) -> None:
+        """pkg_delete_files then pkg_delete_dirs: unlink every file, then
+        remove the directory of each file inside the prefix and each `@dir`
+        entry, with their empty parents."""
+        queued = []
+        for f in files:
+            disk = self._disk(f)
+            try:
+                disk.unlink()
+            except FileNotFoundError:
+                pass  # pkg warns of a missing file and goes on
+            if self.keep in disk.parents:
+                queued.append(os.path.dirname(os.fspath(f)))
+        queued += [os.fspath(d) for d in sorted(dirs, reverse=True)]
+        for d in dict.fromkeys(queued):
+            self._rmdir_p(d, owner)
+
+    # -- transactions ------------------------------------------------------
 
     def _script(self, name: str, text: str, arg: str | None = None) -> Run:
         """A package script (pkg-install, pkg-post-install): `/bin/sh` with
@@ -742,42 +933,90 @@ class System:
             err += f"pkg: {arg or name} script failed\n"
         return Run(name, "script", [], status, "", done.stdout.decode(errors="surrogateescape"), err)
 
-    def install(self, files: dict, mtime: int | None = None, dirs=(), install_script: str | None = None,
-                post_install: str | None = None) -> list[Run]:
-        """Installs a package: its files, its `@dir` entries (created and,
-        as in pkg_add.c, recorded as touched) and its scripts, then the
-        transaction's triggers."""
-        before = self._snapshot()
-        self._write(files, mtime)
+    def _add(self, name: str, version: str, files: dict, dirs=(), mtime=None,
+             scripts=()) -> tuple[list[Run], list[str]]:
+        """pkg_add_common for a package not installed, or replacing the
+        installed version of `name` (an upgrade). Returns the package
+        scripts' runs and the touched paths."""
+        old = self.db.get(name)
+        untracked = {os.fspath(p): os.path.exists(self._disk(p)) and not self._owned(os.fspath(p))
+                     for p in files}
+        extracted = self._extract(files, mtime)
         for d in dirs:
             self._disk(d).mkdir(parents=True, exist_ok=True)
+        if old is not None:
+            # pkg_add_cleanup_old: what the new version lacks goes, unrecorded.
+            gone = [f for f in old["files"] if os.fspath(f) not in {os.fspath(p) for p in files}]
+            gone_dirs = [d for d in old["dirs"] if d not in {os.fspath(x) for x in dirs}]
+            self._register(name, version, files, dirs)
+            self._remove(gone, gone_dirs, None)  # the new version's @dir entries count
+        else:
+            self._register(name, version, files, dirs)
+        self._finalize(extracted, untracked, {os.fspath(p): c for p, c in files.items()})
+        runs = [self._script(*s) for s in scripts]
+        return runs, [os.fspath(p) for p in files]
+
+    def install_package(self, pkg: Package, mtime: int | None = None) -> list[Run]:
+        """`pkg install` of a package not installed yet."""
+        if pkg.name in self.db:
+            raise ValueError(f"{pkg.name} is installed: upgrade_package replaces it")
+        before = self._snapshot()
+        runs, touched = self._add(pkg.name, pkg.version, pkg.files, pkg.dirs, mtime)
+        return runs + self.transaction(before, touched, pkg.dirs)
+
+    def upgrade_package(self, pkg: Package, mtime: int | None = None) -> list[Run]:
+        """`pkg upgrade` (or install of another version) of an installed
+        package."""
+        if pkg.name not in self.db:
+            raise ValueError(f"{pkg.name} is not installed")
+        before = self._snapshot()
+        runs, touched = self._add(pkg.name, pkg.version, pkg.files, pkg.dirs, mtime)
+        return runs + self.transaction(before, touched, pkg.dirs)
+
+    def delete_package(self, name: str) -> list[Run]:
+        """`pkg delete NAME`."""
+        before = self._snapshot()
+        rec = self.db[name]
+        files = list(rec["files"])
+        self._remove(files, rec["dirs"], name)
+        del self.db[name]
+        return self.transaction(before, files)
+
+    def install(self, files: dict, mtime: int | None = None, dirs=(), install_script: str | None = None,
+                post_install: str | None = None, name: str | None = None) -> list[Run]:
+        """Installs a package of these files (named `name`, or pkgN): its
+        files, its `@dir` entries (created and, as in pkg_add.c, recorded as
+        touched) and its scripts, then the transaction's triggers."""
+        before = self._snapshot()
         scripts = []
         if install_script is not None:
-            scripts.append(self._script("pkg-install", install_script, "POST-INSTALL"))
+            scripts.append(("pkg-install", install_script, "POST-INSTALL"))
         if post_install is not None:
-            scripts.append(self._script("pkg-post-install", post_install))
-        return scripts + self.transaction(before, [Path(f) for f in files], dirs)
+            scripts.append(("pkg-post-install", post_install))
+        runs, touched = self._add(name or self._new_name(), "1.0", files, dirs, mtime, scripts)
+        return runs + self.transaction(before, touched, dirs)
 
     def upgrade(self, old: dict, new: dict, mtime: int | None = None) -> list[Run]:
+        """Upgrades the installed package whose files are `old` (one not
+        installed through this System is taken as installed) to `new`."""
+        name = self._find(old)
+        if name is None:
+            name = self._new_name()
+            self._register(name, "1.0", old)
         before = self._snapshot()
-        for f in old:
-            if f not in new:  # dropped: removed without being recorded
-                self._disk(f).unlink(missing_ok=True)
-                self._rmdir_empty_parents(self._disk(f))
-        self._write(new, mtime)
-        return self.transaction(before, [Path(f) for f in new])
+        runs, touched = self._add(name, "2.0", new, (), mtime)
+        return runs + self.transaction(before, touched)
 
     def delete(self, files, dirs=()) -> list[Run]:
+        """Deletes the installed package whose files are `files`; files of
+        no installed package (and `dirs`, as its `@dir` entries) are removed
+        all the same, as if such a package were installed."""
+        name = self._find(files)
+        if name is not None:
+            return self.delete_package(name)
         before = self._snapshot()
-        for f in files:
-            self._disk(f).unlink(missing_ok=True)
-            self._rmdir_empty_parents(self._disk(f))
-        for d in dirs:
-            try:
-                self._disk(d).rmdir()
-            except OSError:
-                pass
-        return self.transaction(before, [Path(f) for f in files], dirs)
+        self._remove(files, dirs, None)
+        return self.transaction(before, [os.fspath(f) for f in files])
 
     def _snapshot(self) -> list[Trigger]:
         return load_triggers(self.triggers_dirs)[0]

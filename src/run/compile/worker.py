@@ -237,14 +237,14 @@ started = 0
 
 def fresh_body(data, dfile, level):
     """marshal.dumps of the code of `data` at `level`, compiled by a new
-    interpreter as py_compile would in a fresh one (`-I -S`, like this
+    interpreter as py_compile would in a fresh one (`-I -S -B`, like this
     worker; it inherits the worker's memory limit and process group)."""
     import subprocess
 
     global started
     started += 1
     child = subprocess.run(
-        [sys.executable, "-I", "-S", "-c", FRESH, dfile, str(level)],
+        [sys.executable, "-I", "-S", "-B", "-c", FRESH, dfile, str(level)],
         input=data,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,

@@ -29,8 +29,11 @@ use crate::run::scan::ToCompile;
 /// The worker program, run with `python FLAGS WORKER_PY MODE`.
 const WORKER_PY: &str = include_str!("worker.py");
 
-/// No site (so no `.pth`), no environment, UTF-8 mode, unbuffered.
-const FLAGS: [&str; 6] = ["-I", "-S", "-X", "utf8", "-u", "-c"];
+/// No site (so no `.pth`), no environment, no bytecode of its own imports
+/// written (as root, into a standard library that may ship none: outside
+/// the tree pycache was given), UTF-8 mode, unbuffered. The pycs it is
+/// asked for it writes itself.
+const FLAGS: [&str; 7] = ["-I", "-S", "-B", "-X", "utf8", "-u", "-c"];
 
 /// How long a worker may take to exit once its input is closed, and how
 /// long files in flight may take to finish after an interrupt; it is then

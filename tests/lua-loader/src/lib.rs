@@ -1,0 +1,1 @@
+//! Nothing: the loader is its tests (tests/core.rs).
