@@ -244,8 +244,8 @@ fn an_interpreter_given_by_path_that_is_free_threaded_is_its_own_flavor() {
     fs::write(
         &wrapper,
         format!(
-            "#!/bin/sh\n[ \"$3\" = -c ] || exit 9\nexec '{}' \"$1\" \"$2\" -c \
-             \"import sysconfig; sysconfig.get_config_vars()['Py_GIL_DISABLED'] = 1\n$4\"\n",
+            "#!/bin/sh\n[ \"$4\" = -c ] || exit 9\nexec '{}' \"$1\" \"$2\" \"$3\" -c \
+             \"import sysconfig; sysconfig.get_config_vars()['Py_GIL_DISABLED'] = 1\n$5\"\n",
             python313().display()
         ),
     )

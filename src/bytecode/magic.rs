@@ -165,8 +165,8 @@ pub fn from_stdlib(
 ) -> Result<Learned, String> {
     let dir = on_disk(stdlib, root)?;
     let lib = trust::open_dir(&dir)?;
-    let cache_dir = dir.join(crate::fs::walk::PYCACHE);
-    let cache = match lib.open_dir(OsStr::new(crate::fs::walk::PYCACHE)) {
+    let cache_dir = dir.join(pyc::PYCACHE);
+    let cache = match lib.open_dir(OsStr::new(pyc::PYCACHE)) {
         Ok(cache) => cache,
         Err(e) if e.kind() == io::ErrorKind::NotFound => {
             return Err(format!("{}: no such directory", cache_dir.display()));
@@ -303,7 +303,7 @@ pub fn note(learned: &Learned, tag: &str) -> String {
         "magic number {}: from the standard library's bytecode ({}/{}/{{{}}}.{tag}.pyc)",
         hex(&learned.bytes),
         learned.dir.display(),
-        crate::fs::walk::PYCACHE,
+        pyc::PYCACHE,
         learned.probes.join(",")
     )
 }

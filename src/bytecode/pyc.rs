@@ -1,5 +1,6 @@
-//! The `.pyc` file: its name in `__pycache__`, its header, and whether it is
-//! fresh for its source, decided as importlib decides it, without Python.
+//! The `.pyc` file: its name in `__pycache__` (and what a source's name is),
+//! its header, and whether it is fresh for its source, decided as importlib
+//! decides it, without Python.
 //!
 //! importlib (`SourceLoader.get_code`) accepts a cached file when its magic
 //! number is the interpreter's, its flags are known, and then:
@@ -103,6 +104,16 @@ impl Magic {
         };
         hash.to_ne_bytes()
     }
+}
+
+/// The name CPython gives its cache directories (PEP 3147).
+pub const PYCACHE: &str = "__pycache__";
+
+/// `NAME.py` with a non-empty NAME: what importlib's `SOURCE_SUFFIXES`
+/// accepts on FreeBSD.
+pub fn is_source_name(name: &OsStr) -> bool {
+    let bytes = name.as_bytes();
+    bytes.len() > 3 && bytes.ends_with(b".py")
 }
 
 /// File name of the cache of `stem.py` at optimization `level` for `tag`:

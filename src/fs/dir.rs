@@ -28,7 +28,7 @@ use std::fs::File;
 use std::io;
 use std::os::fd::OwnedFd;
 use std::os::unix::ffi::{OsStrExt, OsStringExt};
-use std::path::{Component, Path};
+use std::path::{Component, Path, PathBuf};
 
 use rustix::fs::{AtFlags, FileType, Mode, OFlags, Stat};
 
@@ -107,16 +107,38 @@ impl Handle {
     /// components has been swapped for a link since (`ELOOP`, `EMLINK` or
     /// `ENOTDIR` otherwise). `.` and `..` are refused.
     pub fn open_path(path: &Path) -> io::Result<Handle> {
+        Handle::open_path_checked(path, |_, _, _| Ok(()), |_, e| e)
+    }
+
+    /// [`Handle::open_path`], with `check` called on each directory as it
+    /// is opened, `/` first: its path, its handle, and whether it is `path`
+    /// itself. An error of `check` ends the walk; a directory that cannot
+    /// be opened ends it with `failed(its path, the error)`. The chain
+    /// checked is the chain opened: a name swapped after its check cannot
+    /// change a directory already open.
+    pub fn open_path_checked<E>(
+        path: &Path,
+        mut check: impl FnMut(&Path, &Handle, bool) -> Result<(), E>,
+        failed: impl Fn(&Path, io::Error) -> E,
+    ) -> Result<Handle, E> {
         if !path.is_absolute() {
-            return Err(io::Error::other("not an absolute path"));
+            return Err(failed(path, io::Error::other("not an absolute path")));
         }
-        let mut handle = Handle::open_root(Path::new("/"))?;
+        let mut names = Vec::new();
         for component in path.components() {
             match component {
-                Component::Normal(name) => handle = handle.open_dir(name)?,
+                Component::Normal(name) => names.push(name),
                 Component::RootDir => {}
-                _ => return Err(io::Error::other("not a plain absolute path")),
+                _ => return Err(failed(path, io::Error::other("not a plain absolute path"))),
             }
+        }
+        let mut at = PathBuf::from("/");
+        let mut handle = Handle::open_root(&at).map_err(|e| failed(&at, e))?;
+        check(&at, &handle, names.is_empty())?;
+        for (i, name) in names.iter().enumerate() {
+            at.push(name);
+            handle = handle.open_dir(name).map_err(|e| failed(&at, e))?;
+            check(&at, &handle, i + 1 == names.len())?;
         }
         Ok(handle)
     }
@@ -337,5 +359,57 @@ impl<'r> Cursor<'r> {
             }
         }
         Ok(parts)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn open_path_checks_each_directory_from_the_root_and_follows_no_link() {
+        let tmp = tempfile::tempdir().unwrap();
+        let top = tmp.path().canonicalize().unwrap();
+        std::fs::create_dir_all(top.join("a/b")).unwrap();
+        std::os::unix::fs::symlink("a", top.join("link")).unwrap();
+        let mut seen = Vec::new();
+        let opened = Handle::open_path_checked(
+            &top.join("a/b"),
+            |at, _, last| {
+                seen.push((at.to_path_buf(), last));
+                Ok::<(), String>(())
+            },
+            |at, e| format!("{}: {e}", at.display()),
+        );
+        assert!(opened.is_ok());
+        let target = top.join("a/b");
+        let mut want: Vec<(PathBuf, bool)> = (target.ancestors())
+            .map(|p| (p.to_path_buf(), p == target))
+            .collect();
+        want.reverse();
+        assert_eq!(seen, want);
+        // A refusal ends the walk where it is made.
+        let refused = Handle::open_path_checked(
+            &top.join("a/b"),
+            |at, _, _| match at == top.join("a") {
+                true => Err(format!("{}: refused", at.display())),
+                false => Ok(()),
+            },
+            |at, e| format!("{}: {e}", at.display()),
+        );
+        assert_eq!(
+            refused.err(),
+            Some(format!("{}: refused", top.join("a").display()))
+        );
+        // A link on the way is not followed: the error names it.
+        let through_link = Handle::open_path_checked(
+            &top.join("link/b"),
+            |_, _, _| Ok(()),
+            |at, _| at.to_path_buf(),
+        );
+        assert_eq!(through_link.err(), Some(top.join("link")));
+        assert!(Handle::open_path(&top.join("link/b")).is_err());
+        assert!(Handle::open_path(&top.join("a/../a")).is_err());
+        assert!(Handle::open_path(Path::new("a/b")).is_err());
     }
 }

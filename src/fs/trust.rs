@@ -12,7 +12,7 @@
 //! nothing. Directories are opened one component at a time without
 //! following a link, so the chain judged is the chain used.
 
-use std::ffi::{OsStr, OsString};
+use std::ffi::OsString;
 use std::fs::File;
 use std::io;
 use std::path::{Component, Path, PathBuf};
@@ -26,29 +26,18 @@ use crate::fs::dir::Handle;
 const MAX_LINKS: usize = 32;
 
 /// Opens the absolute directory `path` from `/`, one component at a time
-/// without following a link, each directory trusted ([`check`]); the last
-/// one may not be a sticky directory writable by others.
+/// without following a link ([`Handle::open_path_checked`]), each directory
+/// trusted ([`check`]); the last one may not be a sticky directory writable
+/// by others.
 pub fn open_dir(path: &Path) -> Result<Handle, String> {
-    let mut at = PathBuf::from("/");
-    let mut handle = Handle::open_root(&at).map_err(|e| refused(&at, &e))?;
-    let names: Vec<&OsStr> = path
-        .components()
-        .filter_map(|c| match c {
-            Component::Normal(name) => Some(name),
-            _ => None,
-        })
-        .collect();
-    for (i, name) in names.iter().enumerate() {
-        let stat = handle.metadata().map_err(|e| refused(&at, &e))?;
-        check(&at, &stat, true)?;
-        at.push(name);
-        handle = handle.open_dir(name).map_err(|e| refused(&at, &e))?;
-        if i + 1 == names.len() {
-            let stat = handle.metadata().map_err(|e| refused(&at, &e))?;
-            check(&at, &stat, false)?;
-        }
-    }
-    Ok(handle)
+    Handle::open_path_checked(
+        path,
+        |at, handle, last| {
+            let stat = handle.metadata().map_err(|e| refused(at, &e))?;
+            check(at, &stat, !last)
+        },
+        |at, e| refused(at, &e),
+    )
 }
 
 /// Why a path did not lead to a trusted file.

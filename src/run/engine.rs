@@ -233,7 +233,7 @@ impl Engine {
         let meta = std::fs::metadata(source).map_err(|e| Error::io(source, e))?;
         let stamp = SourceStamp::from_metadata(&meta);
         let (dir, name) = match (source.parent(), source.file_name()) {
-            (Some(dir), Some(name)) if crate::fs::walk::is_source_name(name) => (dir, name),
+            (Some(dir), Some(name)) if pyc::is_source_name(name) => (dir, name),
             _ => {
                 return Err(Error::io(
                     source,
@@ -244,11 +244,9 @@ impl Engine {
         let stem = std::ffi::OsStr::from_bytes(&name.as_bytes()[..name.len() - 3]);
         Ok((self.settings.levels.iter())
             .map(|&level| {
-                let cfile = dir.join(crate::fs::walk::PYCACHE).join(pyc::cache_name(
-                    stem,
-                    self.target.tag(),
-                    level,
-                ));
+                let cfile =
+                    dir.join(pyc::PYCACHE)
+                        .join(pyc::cache_name(stem, self.target.tag(), level));
                 let verdict = match magic {
                     _ if cfile.symlink_metadata().is_err() => Verdict::Missing,
                     Some(magic) => {

@@ -56,11 +56,11 @@ use std::path::{Component, Path, PathBuf};
 
 use crate::bytecode::magic;
 use crate::bytecode::pyc::{self, Header, InvalidationMode, Judgement, Magic, Verdict};
+use crate::bytecode::pyc::{PYCACHE, is_source_name};
 use crate::error::Failure;
 use crate::exit::ExitCode;
 use crate::fs::dir::{self, Cursor, Handle};
 use crate::fs::path::join_name;
-use crate::fs::walk::{PYCACHE, is_source_name};
 use crate::python::location::Location;
 use crate::run::report::PythonInfo;
 use crate::run::scan::{Judged, Plan, Skipped};
