@@ -197,6 +197,18 @@ pub fn is_leftover(name: &OsStr, tag: &str) -> bool {
     false
 }
 
+/// Whether `name` is pkg's saved copy of a cache file of `tag`:
+/// `CACHENAME.pkgsave`, where `CACHENAME` is a name [`cache_stem`] accepts.
+/// pkg renames a file no package owns to `FILE.pkgsave` before it installs
+/// a package's own `FILE` (libpkg's `backup_file_if_needed`): bytecode the
+/// trigger made, when a package that ships bytecode replaces one that did
+/// not. No importer reads the copy and no package owns it, so it is litter
+/// of this interpreter whatever its source, as [`is_leftover`]'s files are.
+pub fn is_pkgsave(name: &OsStr, tag: &str) -> bool {
+    (name.as_bytes().strip_suffix(b".pkgsave"))
+        .is_some_and(|cache| cache_stem(OsStr::from_bytes(cache), tag).is_some())
+}
+
 /// What the source looks like to importlib: `path_stats` of the file.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct SourceStamp {
@@ -617,6 +629,17 @@ mod tests {
         pyc[..4].copy_from_slice(&[0xcb, 0x0d, 0x0d, 0x0a]);
         let j = examine_header(&pyc, stamp, m, || unreachable!());
         assert_eq!((j.verdict, j.header), (Verdict::Stale(Stale::Magic), None));
+    }
+
+    #[test]
+    fn pkg_s_saved_copies_are_recognised() {
+        let yes = |n: &str| is_pkgsave(OsStr::new(n), "cpython-311");
+        assert!(yes("m.cpython-311.pyc.pkgsave"));
+        assert!(yes("m.cpython-311.opt-2.pyc.pkgsave"));
+        assert!(!yes("m.cpython-312.pyc.pkgsave"), "another tag's");
+        assert!(!yes("m.cpython-311.pyc"), "the cache file itself");
+        assert!(!yes("m.py.pkgsave"), "a source's copy is no bytecode");
+        assert!(!yes("m.cpython-311.pyc.pkgsave.1"));
     }
 
     #[test]

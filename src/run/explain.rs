@@ -1263,19 +1263,28 @@ impl Explainer<'_, '_, '_> {
         if file_type == FileType::Absent {
             return None;
         }
-        if pyc::is_leftover(name, ctx.tag) {
+        let pkgsave = pyc::is_pkgsave(name, ctx.tag);
+        if pkgsave || pyc::is_leftover(name, ctx.tag) {
+            let what = match pkgsave {
+                true => "a copy pkg saved of a cache file before it installed a package's own",
+                false => "a temporary file an interrupted write left",
+            };
             explained.kind = Kind::Leftover;
             explained.tag = Some(ctx.tag.to_string());
             explained.owner = Some(Owner::This);
             explained.version = Some(ctx.version.clone());
-            if let Some((stem, _, _)) = other_tag(name) {
+            let cache = match pkgsave {
+                true => OsStr::from_bytes(&name.as_bytes()[..name.len() - ".pkgsave".len()]),
+                false => name,
+            };
+            if let Some((stem, _, _)) = other_tag(cache) {
                 explained.source = Some(join_name(dir, &source_name(&stem)));
-                explained.level = other_level(&written(name));
+                explained.level = other_level(&written(cache));
             }
             if self.found.orphans.contains(path.as_path()) {
                 explained.set(
                     State::Orphan,
-                    "a temporary file an interrupted write left (removed whatever its source)",
+                    format!("{what} (removed whatever its source)"),
                 );
                 explained
                     .notes
@@ -1283,10 +1292,7 @@ impl Explainer<'_, '_, '_> {
             } else {
                 explained.set(
                     State::Ignored,
-                    format!(
-                        "named like a temporary file an interrupted write left, but {}",
-                        file_type.words()
-                    ),
+                    format!("named like {what}, but {}", file_type.words()),
                 );
             }
             return Some(explained);

@@ -507,7 +507,10 @@ impl<'s, 'a> Scanner<'s, 'a> {
             let orphan = file.regular
                 && match pyc::cache_stem(&file.name, self.scan.tag) {
                     Some(stem) => !stems.contains(stem),
-                    None => pyc::is_leftover(&file.name, self.scan.tag),
+                    None => {
+                        pyc::is_leftover(&file.name, self.scan.tag)
+                            || pyc::is_pkgsave(&file.name, self.scan.tag)
+                    }
                 };
             if orphan {
                 self.plan.orphans.push(cache_dir.join(&file.name));
