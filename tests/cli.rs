@@ -219,9 +219,9 @@ fn a_request_written_as_json_runs_as_its_flags_would() {
         error,
         serde_json::json!({
             "schema": 1,
-            "error": "request: unknown job \"chek\"; one of check, update, clean, compile, \
-                      scan; the pycache program and lua/pycache.lua must come from the same \
-                      pycache: reinstall pycache",
+            "error": "request: unknown job \"chek\"; one of check, update, clean, compile; \
+                      the pycache program and lua/pycache.lua must come from the same pycache: \
+                      reinstall pycache",
             "kind": "request",
             "exit_code": 2,
         })
