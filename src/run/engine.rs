@@ -17,7 +17,7 @@ use crate::run::clean;
 use crate::run::explain::{self, Explanation};
 use crate::run::prepare::{Prepared, prepare, python_info};
 use crate::run::report::{Command, JudgedLevel, Pending, PythonInfo, Report, Stop, Undone};
-use crate::run::scan::{Plan, Scan};
+use crate::run::scan::{Plan, ScanOptions};
 use crate::run::update::{Compiling, compile_plan};
 use crate::settings::config::Loaded;
 use crate::settings::options::{Levels, Options, Settings};
@@ -383,8 +383,8 @@ impl Engine {
         location: &'a Location,
         magic: Option<Magic>,
         sources: bool,
-    ) -> Scan<'a> {
-        Scan {
+    ) -> ScanOptions<'a> {
+        ScanOptions {
             location,
             uncompiled: match location.site_packages {
                 Some(_) => crate::python::stdlib::uncompiled(self.target.minor()),

@@ -4,7 +4,7 @@
 //!
 //! Explain judges nothing of its own. It runs `check`'s scan on the
 //! directories that hold the paths, each as a touched directory, keeping
-//! every judgement (`Scan::details`, src/run/scan.rs), so
+//! every judgement (`ScanOptions::details`, src/run/scan.rs), so
 //! the verdict it explains is the one `check` gives, made from the same
 //! header read ([`pyc::examine`]). It adds what the scan leaves out: each
 //! header field against what the source asks, whose a file is (this

@@ -16,7 +16,7 @@
 //! by the same rule; an empty directory that was already empty is left alone,
 //! and so is the site-packages itself.
 //!
-//! Here: what a scan is asked ([`Scan`]) and what it answers ([`Plan`]).
+//! Here: what a scan is asked ([`ScanOptions`]) and what it answers ([`Plan`]).
 //! [`collect`] finds the directories to look at, the sources in them and
 //! what their caches hold; [`judge`] then reads each cache file's header,
 //! spread over the cores; [`listing`] is how a directory is read.
@@ -47,7 +47,7 @@ pub struct Plan {
     pub to_compile: Vec<ToCompile>,
     /// This interpreter's bytecode whose source is gone.
     pub orphans: Vec<PathBuf>,
-    /// With [`Scan::prune`]: this interpreter's bytecode of levels not kept
+    /// With [`ScanOptions::prune`]: this interpreter's bytecode of levels not kept
     /// whose source is there.
     pub unkept: Vec<PathBuf>,
     /// `__pycache__` directories that will be empty once orphans are gone.
@@ -59,14 +59,14 @@ pub struct Plan {
     pub problems: Vec<Failure>,
     /// What verbose output explains (skipped symlinks, excluded sources...).
     pub notes: Vec<String>,
-    /// With [`Scan::details`]: every source judged, with the judgement of
+    /// With [`ScanOptions::details`]: every source judged, with the judgement of
     /// each level kept (fresh ones too).
     pub judged: Vec<Judged>,
-    /// With [`Scan::details`]: the sources not judged, and why.
+    /// With [`ScanOptions::details`]: the sources not judged, and why.
     pub skipped: Vec<(PathBuf, Skipped)>,
 }
 
-/// A source judged, level by level ([`Scan::details`]).
+/// A source judged, level by level ([`ScanOptions::details`]).
 #[derive(Clone, Debug)]
 pub struct Judged {
     /// The source on disk.
@@ -77,7 +77,7 @@ pub struct Judged {
     pub levels: Vec<(u8, PathBuf, Judgement)>,
 }
 
-/// Why a source was not judged ([`Scan::details`]); the scan's notes say
+/// Why a source was not judged ([`ScanOptions::details`]); the scan's notes say
 /// the same in words.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Skipped {
@@ -122,8 +122,9 @@ pub struct Level {
     pub verdict: Verdict,
 }
 
-/// What is needed to scan.
-pub struct Scan<'a> {
+/// What a scan is asked: the tree, whose bytecode, which levels and what
+/// else to look for. (The walk itself is `collect::Scanner`.)
+pub struct ScanOptions<'a> {
     /// Where the tree is.
     pub location: &'a Location,
     /// With the standard library: what a path outside its site-packages
@@ -152,7 +153,7 @@ pub struct Scan<'a> {
     pub details: bool,
 }
 
-impl Scan<'_> {
+impl ScanOptions<'_> {
     /// Scans the whole tree (`touched` = `None`) or the directories pkg
     /// touched, given as paths on the running system or on disk. Touched
     /// directories outside the tree, missing or behind a symlink are noted

@@ -19,7 +19,7 @@ use crate::fs::path;
 use crate::fs::walk::{self, Contents};
 use crate::run::scan::judge::Candidate;
 use crate::run::scan::listing::{Cache, Entry, Listing};
-use crate::run::scan::{Plan, Scan, Skipped};
+use crate::run::scan::{Plan, ScanOptions, Skipped};
 
 /// How a directory is looked at.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -34,7 +34,7 @@ enum Mode {
 /// from them before anything is judged. A full scan runs one per thread
 /// and merges them ([`Scanner::full`]).
 pub(super) struct Scanner<'s, 'a> {
-    scan: &'s Scan<'a>,
+    scan: &'s ScanOptions<'a>,
     root: &'s Path,
     /// The site-packages, opened once.
     handle: &'s Handle,
@@ -59,7 +59,7 @@ pub(super) struct Scanner<'s, 'a> {
 }
 
 impl<'s, 'a> Scanner<'s, 'a> {
-    pub fn new(scan: &'s Scan<'a>, handle: &'s Handle) -> Scanner<'s, 'a> {
+    pub fn new(scan: &'s ScanOptions<'a>, handle: &'s Handle) -> Scanner<'s, 'a> {
         Scanner {
             scan,
             root: &scan.location.dir,
@@ -74,7 +74,7 @@ impl<'s, 'a> Scanner<'s, 'a> {
         }
     }
 
-    /// The directories pkg touched ([`Scan::run`]): each examined, its
+    /// The directories pkg touched ([`ScanOptions::run`]): each examined, its
     /// untouched subdirectories probed, and its parents when it is to be
     /// removed.
     pub fn touched(&mut self, dirs: &[PathBuf]) {

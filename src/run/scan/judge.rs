@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use crate::bytecode::pyc::{self, Judgement, Magic, PYCACHE, SourceStamp, Verdict};
 use crate::error::Failure;
 use crate::fs::dir::{self, Cursor, FileId, Handle};
-use crate::run::scan::{Judged, Level, Plan, Scan, ToCompile};
+use crate::run::scan::{Judged, Level, Plan, ScanOptions, ToCompile};
 
 /// A source found by the walk, before its cache files are judged.
 pub(super) struct Candidate {
@@ -40,7 +40,7 @@ const PARALLEL_FROM: usize = 512;
 /// would otherwise hold every path twice.
 pub(super) fn judge_all(
     candidates: Vec<Candidate>,
-    scan: &Scan<'_>,
+    scan: &ScanOptions<'_>,
     plan: &mut Plan,
     root: &Handle,
 ) {
