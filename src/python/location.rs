@@ -23,7 +23,7 @@ pub struct Location {
     pub site_runtime: PathBuf,
     /// With the standard library: the site-packages inside the tree, on
     /// disk. It is never removed, and CPython's own exclusions
-    /// ([`crate::python::stdlib`]) stop at it.
+    /// (src/python/stdlib.rs) stop at it.
     pub site_packages: Option<PathBuf>,
     /// The root on disk (canonical), when working below one: symlinks
     /// inside the tree resolve inside it too.

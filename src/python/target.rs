@@ -254,7 +254,7 @@ impl Target {
     /// `PATH` does not have is never handed to a worker, whose empty
     /// environment would search the C library's default path instead, and
     /// an interpreter another user could have changed is never run
-    /// ([`trusted`]).
+    /// (`trusted`).
     pub fn runnable(&self) -> Result<&Path, Error> {
         match &self.missing {
             None => trusted(&self.interpreter).map(|()| self.interpreter.as_path()),

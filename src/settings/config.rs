@@ -3,7 +3,7 @@
 //!
 //! The file is found ([`source`]: `--config`/`config`, else
 //! `$PYCACHE_CONF`, else `/usr/local/etc/pycache.conf`;
-//! `--no-config`/`no_config` reads none), read and parsed ([`file`], with
+//! `--no-config`/`no_config` reads none), read and parsed ([`file`](mod@file), with
 //! [`crate::settings::ucl`]), and each value is checked by its option's
 //! definition ([`crate::settings::defs`]), exactly as a flag or a Lua
 //! option is: the file only fills in what the run did not set itself (file
