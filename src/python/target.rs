@@ -184,7 +184,7 @@ impl Target {
                     Error::InterpreterNotFound {
                         hint: Some(hint), ..
                     } => hint,
-                    e => e.to_string(),
+                    e => e.message(),
                 });
                 self.interpreter = python;
             }

@@ -238,7 +238,8 @@ impl fmt::Display for Stop {
             (Undone::Compiling { sources, .. }, e @ Error::InterpreterNotFound { .. }) => {
                 return write!(
                     f,
-                    "{e}; {sources} source(s) not compiled, cleaning was still done"
+                    "{}; {sources} source(s) not compiled, cleaning was still done",
+                    e.message()
                 );
             }
             (Undone::Compiling { sources, .. }, _) => format!("{sources} source(s) not compiled"),
