@@ -1,7 +1,8 @@
 //! Text for readers, written from the engine's definitions so that it
-//! cannot drift: README's option tables and `pycache.core.options`
-//! (tests/definitions.rs keeps README's copies equal to what these
-//! functions write).
+//! cannot drift: `pycache.core.options`, and two Markdown renderings of
+//! the options. README no longer holds those (the options' reference is
+//! pycache(8) and pycache.lua(3), checked by tests/definitions.rs), so
+//! [`readme_rows`] and [`readme_lua_list`] have no reader left.
 
 use crate::settings::defs::OPTIONS;
 
@@ -33,7 +34,8 @@ pub fn lua_table() -> String {
     out
 }
 
-/// README's rows for the program's option table, one per option with a flag.
+/// Markdown rows of an option table for the program, one per option with
+/// a flag (what README's table held before it moved to pycache(8)).
 pub fn readme_rows() -> Vec<String> {
     OPTIONS
         .iter()
@@ -55,8 +57,9 @@ pub fn readme_rows() -> Vec<String> {
         .collect()
 }
 
-/// README's list of the options both Lua modules take (between its
-/// `options:lua` markers): each key and what its value must be.
+/// A Markdown list of the options both Lua modules take (what README's
+/// `options:lua` block held before it moved to pycache.lua(3)): each key
+/// and what its value must be.
 pub fn readme_lua_list() -> String {
     OPTIONS
         .iter()

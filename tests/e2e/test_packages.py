@@ -251,8 +251,9 @@ class PackageLife(unittest.TestCase):
         self.assertFalse((self.sp / "packaging/licenses").exists(), "dropped subpackage left behind")
         self.assert_exactly_valid_bytecode(old)
         # What pycache leaves of it: pkg's .pkgsave copies of the trigger's
-        # bytecode, which pycache does not take for bytecode (README,
-        # "pkg and packages without bytecode"); they then outlive the
+        # bytecode, which pycache does not take for bytecode
+        # (docs/triggers-and-ports.md, "pkg and packages without bytecode",
+        # and "Known gaps"); they then outlive the
         # package.
         self.assertEqual({p: digest(p.read_bytes()) for p in self.sp.rglob("*.pkgsave")},
                          {p: digest(data) for p, data in saved.items()})
