@@ -25,7 +25,7 @@
 -- goes through io.stdout/io.stderr, never pkg.print_msg (fd 0 in triggers):
 -- the report's lines on stdout, and whatever kept the job from being done
 -- as one line on stderr, "pycache: FLAVOR bytecode not updated: WHAT; WHAT
--- TO DO" (README, "Messages"; its start is FAILURE_START below). The
+-- TO DO" (docs/triggers-and-ports.md, "Messages"; its start is FAILURE_START below). The
 -- report's lines come escaped for a terminal from the engine; this module
 -- escapes its own line the same way (`shown`, src/text.rs), since what it
 -- quotes (the engine's error, the program's path and stderr) may hold a
@@ -572,7 +572,7 @@ local function api(command, opts)
 end
 
 --- Cleans, then compiles what is missing or stale. opts: the engine's
--- options (README; without flavor and python, python3 on PATH) and this
+-- options (pycache.lua(3); without flavor and python, python3 on PATH) and this
 -- module's program and backend. Returns the report table, or nil and a
 -- message.
 function M.update(opts)
@@ -626,9 +626,10 @@ local function run_trigger(kind, opts)
   return run_command(command, own, engine, true)
 end
 
--- The trigger's failure line (README, "Messages"; FAILURE_START): what was
--- done still goes to stdout as the report's summary line. The message is
--- one line whatever it holds: a newline in it (a file name's) is escaped.
+-- The trigger's failure line (docs/triggers-and-ports.md, "Messages";
+-- FAILURE_START): what was done still goes to stdout as the report's
+-- summary line. The message is one line whatever it holds: a newline in
+-- it (a file name's) is escaped.
 local function failure_line(kind, opts, message)
   local who = type(opts) == "table" and (opts.flavor or opts.python) or nil
   return shown(format(FAILURE_START[TRIGGER_COMMANDS[kind]], who and (tostring(who) .. " ") or "")

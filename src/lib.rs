@@ -54,7 +54,7 @@
 #![deny(missing_docs)]
 
 // The modules, in the order rustfmt keeps them. Their layers, lowest first,
-// are README's "Source layout" table and tests/layers.rs's LAYERS, which
+// are docs/source-layout.md's table and tests/layers.rs's LAYERS, which
 // checks that the two agree and that no module uses one above its own.
 pub mod bytecode;
 pub mod cancel;

@@ -1,20 +1,20 @@
 //! The one definition of the options (src/settings/defs.rs) and of the report
 //! (its struct) against every copy a reader or another front sees:
-//! lua/pycache.lua's option table, README's option table and Lua option
-//! list, and README's JSON and Lua field lists and the JSON schema in the
-//! report module's doc. A drift fails here; `PYCACHE_BLESS=1 cargo test
-//! --test definitions` rewrites the generated blocks. lua/pycache.lua is
-//! read as Lua tokens, so that a field access (`opts.flavor`,
-//! `opts["flavor"]`, a key in a table constructor) counts, a comment does
-//! not; README's field lists are read as lists of fields, each name where
-//! a field is named, nested ones under theirs.
+//! lua/pycache.lua's option table, the options of pycache(8) and
+//! pycache.lua(3), the JSON fields and error kinds of pycache(8), the Lua
+//! report's fields in pycache.lua(3) and the JSON schema in the report
+//! module's doc. A drift fails here; `PYCACHE_BLESS=1 cargo test --test
+//! definitions` rewrites the generated blocks. lua/pycache.lua is read as
+//! Lua tokens, so that a field access (`opts.flavor`, `opts["flavor"]`, a
+//! key in a table constructor) counts, a comment does not; the manual
+//! pages are read as mdoc lists (`.It Fl`, `.It Cm`), each name where a
+//! field is named, nested ones under theirs.
 
 use std::path::{Path, PathBuf};
 
 mod common;
 
 use common::{Tree, debian_python};
-use pycache::front::docs;
 use pycache::front::failure_line;
 use pycache::settings::defs::OPTIONS;
 
@@ -346,21 +346,132 @@ local c = { f = { flavor = 1 } }
     );
 }
 
-#[test]
-fn readme_lists_every_option_as_defined() {
-    let readme = read("README.md");
-    for row in docs::readme_rows() {
-        assert!(
-            readme.lines().any(|l| l == row),
-            "README.md's option table lacks, or words otherwise:\n{row}"
-        );
+/// The items of the `.Bl` list that starts after the first line of `text`
+/// holding `after`: each `.It` line at its top level with the lines up to
+/// the next such item (nested lists included).
+fn mdoc_items(text: &str, after: &str) -> Vec<(String, String)> {
+    let start = text
+        .find(after)
+        .unwrap_or_else(|| panic!("no {after:?} in the page"));
+    let mut lines = text[start..].lines().skip_while(|l| !l.starts_with(".Bl "));
+    lines.next().expect("a .Bl list");
+    let (mut items, mut depth) = (Vec::<(String, String)>::new(), 0);
+    for line in lines {
+        if line.starts_with(".Bl ") {
+            depth += 1;
+        } else if line == ".El" {
+            if depth == 0 {
+                return items;
+            }
+            depth -= 1;
+        }
+        match (depth, line.strip_prefix(".It ")) {
+            (0, Some(head)) => items.push((head.to_string(), String::new())),
+            _ => {
+                let (_, body) = items.last_mut().expect("text before the first .It");
+                body.push_str(line);
+                body.push('\n');
+            }
+        }
     }
-    generated_block(
-        "README.md",
-        "<!-- options:lua begin",
-        "<!-- options:lua end",
-        &docs::readme_lua_list(),
-    );
+    panic!("the list after {after:?} has no .El")
+}
+
+/// The pieces of a default a page must show as written: what README's
+/// table had in backticks (`/usr/local`, `$PYCACHE_CONF` as `PYCACHE_CONF`),
+/// or a number.
+fn literal_defaults(default: &str) -> Vec<String> {
+    if default.bytes().all(|b| b.is_ascii_digit()) {
+        return vec![default.to_string()];
+    }
+    default
+        .split('`')
+        .skip(1)
+        .step_by(2)
+        .map(|piece| piece.trim_start_matches('$').to_string())
+        .collect()
+}
+
+/// pycache(8)'s list of options has one item per option of the engine
+/// that has a flag, naming its short flag (when it has one) and its long
+/// one, with `Ar` exactly when it takes a value, and showing its default
+/// as written; no item names a flag the program does not have.
+#[test]
+fn manual_lists_every_option_as_defined() {
+    let page = read("man/pycache.8");
+    let items = mdoc_items(&page, "\nThe options are:\n");
+    let mut flags = std::collections::BTreeSet::new();
+    for cmd in [
+        &[][..],
+        &["check"],
+        &["update"],
+        &["clean"],
+        &["explain"],
+        &["config"],
+    ] {
+        let help = std::process::Command::new(env!("CARGO_BIN_EXE_pycache"))
+            .args(cmd)
+            .arg("--help")
+            .output()
+            .unwrap();
+        let help = String::from_utf8_lossy(&help.stdout).into_owned();
+        for word in help.split(|c: char| c.is_whitespace() || c == ',' || c == '[') {
+            if let Some(flag) = word.strip_prefix("--") {
+                flags.insert(
+                    flag.trim_end_matches(|c: char| !c.is_ascii_alphanumeric())
+                        .to_string(),
+                );
+            }
+        }
+    }
+    let long = |head: &str| -> Vec<String> {
+        head.split(' ')
+            .filter_map(|w| w.strip_prefix('-'))
+            .filter(|w| !w.is_empty())
+            .map(String::from)
+            .collect()
+    };
+    for (head, _) in &items {
+        for flag in long(head).iter().filter(|f| f.len() > 1) {
+            assert!(
+                flags.contains(flag),
+                "man/pycache.8: `.It {head}`: pycache has no --{flag}"
+            );
+        }
+    }
+    for def in OPTIONS.iter().filter(|d| !d.flag.is_empty()) {
+        let Some((head, body)) = items
+            .iter()
+            .find(|(head, _)| long(head).contains(&def.flag.to_string()))
+        else {
+            panic!("man/pycache.8's options lack an item for --{}", def.flag)
+        };
+        if let Some(short) = def.short {
+            assert!(
+                head.starts_with(&format!("Fl {short} ")),
+                "man/pycache.8: --{} is also -{short}: `.It {head}`",
+                def.flag
+            );
+        }
+        assert_eq!(
+            head.contains("Ar "),
+            !def.value_name.is_empty(),
+            "man/pycache.8: `.It {head}`: `Ar` only for an option that takes a value (--{} {})",
+            def.flag,
+            if def.value_name.is_empty() {
+                "takes none"
+            } else {
+                "takes one"
+            }
+        );
+        for piece in literal_defaults(def.default.unwrap_or("")) {
+            assert!(
+                body.contains(&piece),
+                "man/pycache.8: --{}'s item does not show its default {piece:?}:\n{body}",
+                def.flag
+            );
+        }
+    }
     let help = std::process::Command::new(env!("CARGO_BIN_EXE_pycache"))
         .arg("--help")
         .output()
@@ -368,6 +479,44 @@ fn readme_lists_every_option_as_defined() {
     let help = String::from_utf8_lossy(&help.stdout);
     for def in OPTIONS.iter().filter(|d| !d.flag.is_empty()) {
         assert!(help.contains(&format!("--{}", def.flag)), "{help}");
+    }
+}
+
+/// pycache.lua(3)'s list of options has one item per key of the engine's
+/// options and of pycache.lua's own (`program`, `backend`, `arg`), and no
+/// other; a boolean option says so, and so does one that takes an array.
+#[test]
+fn lua_page_lists_every_option_as_defined() {
+    let page = read("man/pycache.lua.3");
+    let items = mdoc_items(&page, "\n.Sh OPTIONS\n");
+    let keys: Vec<&str> = items
+        .iter()
+        .map(|(head, _)| {
+            head.strip_prefix("Cm ")
+                .unwrap_or_else(|| panic!("man/pycache.lua.3: `.It {head}` is no key"))
+        })
+        .collect();
+    let mut want: Vec<&str> = OPTIONS.iter().map(|d| d.key).collect();
+    want.extend(["program", "backend", "arg"]);
+    let mut sorted = keys.clone();
+    sorted.sort();
+    want.sort();
+    assert_eq!(
+        sorted, want,
+        "man/pycache.lua.3's OPTIONS against the engine's keys"
+    );
+    for def in OPTIONS {
+        let (_, body) = &items[keys.iter().position(|k| *k == def.key).unwrap()];
+        let lua = def.kind.lua_type();
+        for word in ["boolean", "array"] {
+            if lua.contains(word) {
+                assert!(
+                    body.contains(word),
+                    "man/pycache.lua.3: {} is a {lua}, its item does not say {word}:\n{body}",
+                    def.key
+                );
+            }
+        }
     }
 }
 
@@ -423,75 +572,71 @@ fn report_fields() -> (Vec<String>, Vec<String>) {
     (shallow, deep)
 }
 
-/// The fields README's JSON section lists in its `Fields:` paragraph: each
-/// name in backticks, nested in `{...}` (an object, or `[{...}]` the
-/// objects of a list) under the name before it, as `outer.inner`. What is
-/// in parentheses is a remark, not a field.
-fn readme_json_fields(readme: &str) -> Vec<String> {
-    let start = readme
-        .find("\nFields: ")
-        .expect("README's JSON report section has no `Fields:` paragraph");
-    let text = &readme[start + "\nFields: ".len()..];
-    let text = &text[..text.find("\n\n").unwrap()];
-    let text = &text[..text.find("A fatal error prints").unwrap_or(text.len())];
-    let (mut fields, mut outer, mut last) = (Vec::new(), Vec::<String>::new(), None);
-    let mut remark = 0;
-    let mut chars = text.chars();
-    while let Some(c) = chars.next() {
-        match c {
-            '(' => remark += 1,
-            ')' => remark -= 1,
-            _ if remark > 0 => {}
-            '`' => {
-                let name: String = chars.by_ref().take_while(|&c| c != '`').collect();
-                assert!(
-                    !name.is_empty() && name.bytes().all(|b| b.is_ascii_lowercase() || b == b'_'),
-                    "README's Fields: paragraph: `{name}` is no field name"
-                );
-                let mut path = outer.clone();
-                path.push(name.clone());
-                fields.push(path.join("."));
-                last = Some(name);
-            }
-            '{' => outer.push(
-                last.clone()
-                    .expect("README's Fields: paragraph: { after no field"),
-            ),
-            '}' => {
-                outer
-                    .pop()
-                    .expect("README's Fields: paragraph: } without {");
-            }
-            _ => {}
+/// The fields pycache(8) lists under `.Ss Fields`: each `.It Cm NAME`, the
+/// items of a list nested in an item (an object's fields, or those of the
+/// objects of a list) under that item's name, as `outer.inner`.
+fn manual_json_fields(page: &str) -> Vec<String> {
+    let start = page
+        .find("\n.Ss Fields\n")
+        .expect("man/pycache.8's JSON OUTPUT has no `.Ss Fields`");
+    let text = &page[start + "\n.Ss Fields\n".len()..];
+    let end = text.find("\n.S").unwrap_or(text.len());
+    let (mut fields, mut path, mut depth) = (Vec::new(), Vec::<String>::new(), 0usize);
+    for line in text[..end].lines() {
+        if line.starts_with(".Bl ") {
+            depth += 1;
+        } else if line == ".El" {
+            depth -= 1;
+        } else if let Some(name) = line.strip_prefix(".It Cm ") {
+            assert!(
+                !name.is_empty() && name.bytes().all(|b| b.is_ascii_lowercase() || b == b'_'),
+                "man/pycache.8's Fields: `.It Cm {name}` is no field name"
+            );
+            path.truncate(depth - 1);
+            path.push(name.to_string());
+            fields.push(path.join("."));
         }
     }
-    assert!(
-        outer.is_empty() && remark == 0,
-        "README's Fields: paragraph: unclosed brackets"
-    );
+    assert_eq!(depth, 0, "man/pycache.8's Fields: unclosed lists");
     fields
 }
 
-/// The fields README's Lua report paragraph lists: `name` or
-/// `name{inner,inner}` in backticks, between its first `(` and `)`.
-fn readme_lua_fields(readme: &str) -> Vec<String> {
-    let start = readme
+/// The fields pycache.lua(3) says the Lua report has: the literal block
+/// after "The report table has the fields", `name` or `name{inner,inner}`
+/// separated by white space.
+fn lua_page_fields(page: &str) -> Vec<String> {
+    let start = page
         .find("The report table has the fields")
-        .expect("README has no Lua report paragraph");
-    let text = &readme[start..];
-    let text = &text[text.find("(`").unwrap() + 1..];
-    let text = &text[..text.find("`)").unwrap() + 1];
+        .expect("man/pycache.lua.3 has no Lua report paragraph");
+    let text = &page[start..];
+    let text = &text[text.find("\n.Bd -literal").unwrap() + 1..];
+    let text = &text[text.find('\n').unwrap() + 1..text.find("\n.Ed").unwrap()];
+    let (mut items, mut item, mut depth) = (Vec::new(), String::new(), 0);
+    for c in text.chars() {
+        match c {
+            '{' => depth += 1,
+            '}' => depth -= 1,
+            _ => {}
+        }
+        if c.is_whitespace() {
+            if depth == 0 && !item.is_empty() {
+                items.push(std::mem::take(&mut item));
+            }
+        } else {
+            item.push(c);
+        }
+    }
+    items.extend((!item.is_empty()).then_some(item));
     let mut fields = Vec::new();
-    let mut rest = text;
-    while let Some(open) = rest.find('`') {
-        let close = open + 1 + rest[open + 1..].find('`').unwrap();
-        let item = &rest[open + 1..close];
-        rest = &rest[close + 1..];
+    for item in items {
         let (name, inner) = match item.split_once('{') {
-            Some((name, inner)) => (name, inner.strip_suffix('}').expect("{ without }")),
-            None => (item, ""),
+            Some((name, inner)) => (
+                name.to_string(),
+                inner.strip_suffix('}').expect("{ without }"),
+            ),
+            None => (item.clone(), ""),
         };
-        fields.push(name.to_string());
+        fields.push(name.clone());
         for field in inner.split(',').filter(|f| !f.is_empty()) {
             fields.push(format!("{name}.{field}"));
         }
@@ -582,13 +727,14 @@ fn schema_fields(block: &[&str]) -> Vec<String> {
 }
 
 #[test]
-fn readme_and_module_docs_name_every_report_field() {
-    let readme = read("README.md");
+fn manuals_and_module_docs_name_every_report_field() {
+    let page = read("man/pycache.8");
+    let lua_page = read("man/pycache.lua.3");
     let (fields, deep) = report_fields();
     assert!(fields.len() > 20, "{fields:?}");
-    // README's JSON paragraph lists every field, those of the objects in
-    // a list too, once each, and nothing else.
-    let listed = readme_json_fields(&readme);
+    // pycache(8)'s Fields list every field, those of the objects in a
+    // list too, once each, and nothing else.
+    let listed = manual_json_fields(&page);
     let missing: Vec<_> = deep.iter().filter(|f| !listed.contains(f)).collect();
     let unknown: Vec<_> = listed.iter().filter(|f| !deep.contains(f)).collect();
     let mut once = listed.clone();
@@ -596,17 +742,17 @@ fn readme_and_module_docs_name_every_report_field() {
     once.dedup();
     assert!(
         missing.is_empty() && unknown.is_empty() && once.len() == listed.len(),
-        "README's JSON Fields: paragraph drifted from the report: it lacks {missing:?}, \
+        "man/pycache.8's JSON Fields drifted from the report: it lacks {missing:?}, \
          names {unknown:?} that no report has; it lists: {listed:?}"
     );
-    // README's Lua paragraph lists every field and those of `python`, and
-    // no field that is none.
-    let lua = readme_lua_fields(&readme);
+    // pycache.lua(3)'s report paragraph lists every field and those of
+    // `python`, and no field that is none.
+    let lua = lua_page_fields(&lua_page);
     let missing: Vec<_> = fields.iter().filter(|f| !lua.contains(f)).collect();
     let unknown: Vec<_> = lua.iter().filter(|f| !deep.contains(f)).collect();
     assert!(
         missing.is_empty() && unknown.is_empty(),
-        "README's Lua report paragraph drifted from the report: it lacks {missing:?}, \
+        "man/pycache.lua.3's report fields drifted from the report: it lacks {missing:?}, \
          names {unknown:?} that no report has; it lists: {lua:?}"
     );
     // The schema block names each field of a real report, and nothing else.
@@ -628,17 +774,15 @@ fn readme_and_module_docs_name_every_report_field() {
     );
 }
 
-/// README's table of error kinds has one row per kind the engine has, in
-/// its order ([`pycache::ErrorKind::ALL`]).
+/// pycache(8)'s list of error kinds has one item per kind the engine has,
+/// in its order ([`pycache::ErrorKind::ALL`]).
 #[test]
-fn readme_lists_every_error_kind() {
-    let readme = read("README.md");
-    let table = &readme[readme.find("#### Error kinds").unwrap()..];
-    let table = &table[..table.find("\n#").unwrap()];
-    let rows: Vec<&str> = table
-        .lines()
-        .filter_map(|l| l.strip_prefix("| `"))
-        .map(|l| l.split('`').next().unwrap())
+fn manual_lists_every_error_kind() {
+    let page = read("man/pycache.8");
+    let items = mdoc_items(&page, "\n.Ss Error kinds\n");
+    let rows: Vec<&str> = items
+        .iter()
+        .map(|(head, _)| head.strip_prefix("Cm ").unwrap_or(head))
         .collect();
     let kinds: Vec<&str> = pycache::ErrorKind::ALL.iter().map(|k| k.name()).collect();
     assert_eq!(rows, kinds);

@@ -434,7 +434,7 @@ fn flags_two_is_a_timestamp_pyc() {
 }
 
 /// Defect 13: a site-packages pycache cannot read is the environment's
-/// problem: exit 3, as README says.
+/// problem: exit 3, as pycache(8) says (EXIT STATUS).
 #[test]
 fn unreadable_site_packages_exits_3() {
     let tree = Tree::new(&debian_python());

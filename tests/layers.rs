@@ -1,4 +1,4 @@
-//! The layers of `src/` (README, "Source layout"): every path from one
+//! The layers of `src/` (docs/source-layout.md): every path from one
 //! module of the library to another (`crate::`, `super::`, `self::`,
 //! `$crate::`, in a `use` of any shape, grouped `use crate::{a::b, c::{d,
 //! e}}` included, or written inline in code) points to its own layer or one
@@ -18,8 +18,8 @@ use std::fs;
 use std::path::Path;
 
 /// The layers, lowest first: a top-level file or folder of `src/`. This is
-/// the one statement of their order: README's "Source layout" table must
-/// list them in it (`readme_states_the_layer_order`), and `src/lib.rs`
+/// the one statement of their order: the table of docs/source-layout.md
+/// must list them in it (`layout_doc_states_the_layer_order`), and `src/lib.rs`
 /// declares the same modules (in rustfmt's order).
 const LAYERS: &[&str] = &[
     "testing", "cancel", "text", "exit", "fs", "bytecode", "settings", "error", "python", "run",
@@ -426,10 +426,9 @@ impl Library {
 
 fn layer(module: &str) -> usize {
     let top = module.split('/').next().unwrap();
-    LAYERS
-        .iter()
-        .position(|l| *l == top)
-        .unwrap_or_else(|| panic!("src/{module}: in no layer; add it to LAYERS and README"))
+    LAYERS.iter().position(|l| *l == top).unwrap_or_else(|| {
+        panic!("src/{module}: in no layer; add it to LAYERS and docs/source-layout.md")
+    })
 }
 
 /// Each use of `graph` that points to a layer above the user's.
@@ -583,15 +582,25 @@ fn the_programs_use_only_the_public_api() {
     assert!(found.is_empty(), "{}", found.join("\n"));
 }
 
-/// The top-level modules of README's "Source layout" table, in the order
+/// The table of docs/source-layout.md, the one map of `src/`.
+fn layout_table() -> String {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/source-layout.md");
+    let text = fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let start = text
+        .find("\n| layer |")
+        .expect("docs/source-layout.md has no `| layer |` table");
+    let table = &text[start + 1..];
+    let end = table.find("\n\n").unwrap_or(table.len());
+    table[..end].to_string()
+}
+
+/// The top-level modules of docs/source-layout.md's table, in the order
 /// of its rows, are [`LAYERS`]; and they are the modules `src/lib.rs`
 /// declares.
 #[test]
-fn readme_states_the_layer_order() {
+fn layout_doc_states_the_layer_order() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let readme = fs::read_to_string(root.join("README.md")).unwrap();
-    let layout = &readme[readme.find("## Source layout").unwrap()..];
-    let layout = &layout[..layout.find("\n## ").unwrap()];
+    let layout = layout_table();
     let mut order: Vec<&str> = Vec::new();
     for row in layout.lines().filter(|l| l.starts_with("| ")) {
         for (at, _) in row.match_indices("`src/") {
@@ -608,7 +617,7 @@ fn readme_states_the_layer_order() {
     }
     assert_eq!(
         order, LAYERS,
-        "README's Source layout lists the layers in another order than tests/layers.rs's LAYERS"
+        "docs/source-layout.md lists the layers in another order than tests/layers.rs's LAYERS"
     );
     let lib = fs::read_to_string(root.join("src/lib.rs")).unwrap();
     let toks = tokens(&lib);
@@ -626,11 +635,8 @@ fn readme_states_the_layer_order() {
 }
 
 #[test]
-fn readme_maps_every_module() {
-    let readme =
-        fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
-    let layout = &readme[readme.find("## Source layout").unwrap()..];
-    let layout = &layout[..layout.find("\n## ").unwrap()];
+fn layout_doc_maps_every_module() {
+    let layout = layout_table();
     // A folder's mod.rs only lists its files; every other module has a line.
     let missing: Vec<String> = (Library::read().graph().into_keys())
         .filter(|m| m.contains('/') || m == "testing" || m == "cancel" || m == "error")
@@ -638,7 +644,7 @@ fn readme_maps_every_module() {
         .collect();
     assert!(
         missing.is_empty(),
-        "README's Source layout has no line for: {missing:?}"
+        "docs/source-layout.md's table has no line for: {missing:?}"
     );
 }
 

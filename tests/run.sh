@@ -129,8 +129,8 @@ step "cargo fmt --check (tests/lua-loader)" cargo fmt --check --manifest-path te
 step "cargo clippy (tests/lua-loader)" cargo clippy --manifest-path tests/lua-loader/Cargo.toml \
     --all-targets --locked --target-dir "${CARGO_TARGET_DIR:-target}/tmp/lua-loader" -- -D warnings
 # Type-checks for FreeBSD, links with zig against FreeBSD 14.0's symbol
-# lists and checks the artifacts; nothing is run there (see README,
-# Portability).
+# lists and checks the artifacts; nothing is run there (see
+# docs/portability.md).
 counted "FreeBSD build check (x86_64, aarch64)" script:freebsd bash tests/freebsd/run.sh
 # --no-fail-fast: every test binary runs and is counted, not only those
 # before the first failure.

@@ -177,7 +177,7 @@ pub fn command() -> clap::Command {
 }
 
 /// `pycache request`: one request written as JSON, the engine's options in
-/// it (README, "One request as JSON"). A command of its own, parsed before
+/// it (docs/how-it-decides.md, "One request as JSON"). A command of its own, parsed before
 /// the others are built: it takes none of their flags, and what a trigger
 /// runs most parses least.
 pub fn request_command() -> clap::Command {
@@ -243,9 +243,9 @@ fn output_args() -> [Arg; 4] {
     ]
 }
 
-/// An option's help as a terminal shows it: capitalized, without README's
-/// Markdown (backticks; a link to a README section points at pycache(8),
-/// which the port installs, where README is not).
+/// An option's help as a terminal shows it: capitalized, without the
+/// definitions' Markdown (backticks; a link `[label](#anchor)` to a section
+/// is shown as `label in pycache(8)`, the page the port installs).
 fn capitalized(text: &str) -> String {
     let mut text = text.replace('`', "");
     while let Some(open) = text.find("](#") {

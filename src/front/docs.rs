@@ -1,7 +1,7 @@
 //! Text for readers, written from the engine's definitions so that it
-//! cannot drift: README's option tables and `pycache.core.options`
-//! (tests/definitions.rs keeps README's copies equal to what these
-//! functions write).
+//! cannot drift: `pycache.core.options`. (The options' reference is
+//! pycache(8) and pycache.lua(3), checked against the same definitions by
+//! tests/definitions.rs.)
 
 use crate::settings::defs::OPTIONS;
 
@@ -31,46 +31,4 @@ pub fn lua_table() -> String {
     }
     out.push('}');
     out
-}
-
-/// README's rows for the program's option table, one per option with a flag.
-pub fn readme_rows() -> Vec<String> {
-    OPTIONS
-        .iter()
-        .filter(|d| !d.flag.is_empty())
-        .map(|d| {
-            let short = d.short.map(|c| format!("-{c}, ")).unwrap_or_default();
-            let value = if d.value_name.is_empty() {
-                String::new()
-            } else {
-                format!(" {}", d.value_name)
-            };
-            format!(
-                "| `{short}--{}{value}` | {} | {} |",
-                d.flag,
-                d.help,
-                d.default.unwrap_or("—")
-            )
-        })
-        .collect()
-}
-
-/// README's list of the options both Lua modules take (between its
-/// `options:lua` markers): each key and what its value must be.
-pub fn readme_lua_list() -> String {
-    OPTIONS
-        .iter()
-        .map(|d| {
-            let default = (d.default)
-                .map(|default| format!("; default {default}"))
-                .unwrap_or_default();
-            format!(
-                "- `{}` ({}): {}: {}{default}\n",
-                d.key,
-                d.kind.lua_type(),
-                d.help,
-                d.expected
-            )
-        })
-        .collect()
 }

@@ -1,5 +1,5 @@
-//! What a pkg trigger prints when it could not do its job (README,
-//! "Messages"): one line on stderr, `pycache: FLAVOR bytecode not updated:
+//! What a pkg trigger prints when it could not do its job
+//! (docs/triggers-and-ports.md, "Messages"): one line on stderr, `pycache: FLAVOR bytecode not updated:
 //! WHAT; WHAT TO DO` (`not cleaned` from a cleanup block), whatever kept it
 //! from being done: the engine's error, or `lua/pycache.lua` failing to run
 //! the program, or the trigger script failing to load `lua/pycache.lua`.

@@ -31,7 +31,7 @@
 //! pruned_bytes   int                     bytes the pruning freed
 //! failures       [{path, reason}]        per-file problems
 //! error          string|null             what kept the run from finishing
-//! error_kind     string                  only with an error: its kind (README, "Error kinds")
+//! error_kind     string                  only with an error: its kind (pycache(8), "Error kinds")
 //! warnings       [string]
 //! notes          [string]                what verbose output adds
 //! interpreters_started  int             every interpreter the run started: compile

@@ -6,9 +6,10 @@
 //! read it to the code that uses it. Every front reads through [`Def::set`]
 //! (the program's flags, `pycache.core`'s Lua values, the JSON request
 //! `lua/pycache.lua` sends, the configuration file), so the same bad value
-//! reads the same from every front. README's tables, `--help`, the manual
-//! pages and `pycache.core.options` are derived from or checked against
-//! this table (tests/definitions.rs, tests/manpages.rs).
+//! reads the same from every front. `--help`, the manual pages (the
+//! options of pycache(8) and pycache.lua(3)) and `pycache.core.options` are
+//! derived from or checked against this table (tests/definitions.rs,
+//! tests/manpages.rs).
 
 use std::os::unix::ffi::OsStringExt;
 use std::path::PathBuf;
@@ -52,7 +53,7 @@ pub enum Kind {
 }
 
 impl Kind {
-    /// The Lua type(s) a value of this kind has, as README and
+    /// The Lua type(s) a value of this kind has, as pycache.lua(3) and
     /// `pycache.core.options` name them.
     pub fn lua_type(self) -> &'static str {
         match self {
@@ -155,7 +156,7 @@ fn seconds(time: Duration) -> Ucl {
     }
 }
 
-/// Every option of a run, in the order help, README and `pycache config`
+/// Every option of a run, in the order help and `pycache config`
 /// list them (and in which they are checked, so that the first problem
 /// reported is the same whatever the order a front gave them in): what
 /// selects the tree, what is kept, how it is compiled, what is looked at,
@@ -189,7 +190,7 @@ pub const OPTIONS: &[Def] = &[
         kind: Kind::Path,
         expected: "a path",
         default: Some("`/usr/local`"),
-        help: "where a flavor is installed",
+        help: "where a flavor is installed (with --flavor or --all; refused without them)",
         applies: Applies::Always,
         set: |def, o, v| {
             o.selection.prefix = Some(check::path(def, v)?);
@@ -278,7 +279,7 @@ pub const OPTIONS: &[Def] = &[
         expected: "true or false",
         default: Some("off: nothing valid is ever removed"),
         help: "also remove this interpreter's bytecode of levels not kept (its tag only; \
-               see [Pruning levels](#pruning-levels))",
+               see pycache(8), --prune-levels)",
         applies: Applies::Always,
         set: |def, o, v| {
             o.prune_levels = Some(check::switch(def, v)?);
