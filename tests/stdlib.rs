@@ -241,14 +241,17 @@ if os.path.exists(out):
 fn a_standard_library_shipped_as_sources_gets_what_cpython_would_compile() {
     for python in pythons() {
         let shipped = ship(&python);
-        let out = Command::new(env!("CARGO_BIN_EXE_pycache"))
-            .args(["update", "--stdlib", "--no-config", "--json-summary"])
-            .args(["--flavor", &python.flavor()])
-            .arg("--prefix")
-            .arg(&shipped.prefix)
-            .output()
-            .unwrap();
-        let report = common::Run::of(out).expect(0).json();
+        let update = || {
+            let out = Command::new(env!("CARGO_BIN_EXE_pycache"))
+                .args(["update", "--stdlib", "--no-config", "--json-summary"])
+                .args(["--flavor", &python.flavor()])
+                .arg("--prefix")
+                .arg(&shipped.prefix)
+                .output()
+                .unwrap();
+            common::Run::of(out).expect(0).json()
+        };
+        let report = update();
         assert_eq!(report["failures"], serde_json::json!([]), "{python:?}");
         assert_eq!(
             report["python"]["stdlib"],
@@ -284,14 +287,7 @@ fn a_standard_library_shipped_as_sources_gets_what_cpython_would_compile() {
             skipped.len()
         );
         // Nothing left to do, nothing started.
-        let again = Command::new(env!("CARGO_BIN_EXE_pycache"))
-            .args(["update", "--stdlib", "--no-config", "--json-summary"])
-            .args(["--flavor", &python.flavor()])
-            .arg("--prefix")
-            .arg(&shipped.prefix)
-            .output()
-            .unwrap();
-        let again = common::Run::of(again).expect(0).json();
+        let again = update();
         assert_eq!(again["interpreters_started"], 0, "{python:?}: {again}");
     }
 }
