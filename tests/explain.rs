@@ -289,6 +289,9 @@ fn whose_each_file_is() {
     let cache = tree.site.join("__pycache__");
     let leftover = cache.join("m.cpython-311.pyc.4242.7");
     fs::copy(tree.cache("m.py", 0), &leftover).unwrap();
+    // pkg's saved copy of a cache file it replaced with a package's own.
+    let pkgsave = cache.join("m.cpython-311.opt-1.pyc.pkgsave");
+    fs::copy(tree.cache("m.py", 0), &pkgsave).unwrap();
     source(&tree, "link.py", "L = 1\n");
     symlink("/etc/passwd", tree.cache("link.py", 0)).unwrap();
     mkfifo(&cache.join("fifo.cpython-311.pyc"));
@@ -301,6 +304,7 @@ fn whose_each_file_is() {
         tree.site.join("m.pyc"),
         tree.cache("gone.py", 0),
         leftover.clone(),
+        pkgsave.clone(),
         tree.cache("link.py", 0),
         cache.join("fifo.cpython-311.pyc"),
     ];
@@ -340,6 +344,11 @@ fn whose_each_file_is() {
              \x20 pycache update and pycache clean remove it"
         ),
         format!(
+            "{site}/__pycache__/m.cpython-311.opt-1.pyc.pkgsave: orphan: a copy pkg saved of a cache file before it installed a package's own (removed whatever its source)\n\
+             \x20 saved by pkg from m.cpython-311.opt-1.pyc: bytecode of {site}/m.py, level 1, tag cpython-311: this interpreter's (Python 3.11)\n\
+             \x20 pycache update and pycache clean remove it"
+        ),
+        format!(
             "{site}/__pycache__/link.cpython-311.pyc: missing: a symlink is there, not a regular file\n\
              \x20 bytecode of {site}/link.py, level 0, tag cpython-311: this interpreter's (Python 3.11)\n\
              \x20 pycache update fails on this source while a symlink has the name of level 0, as it writes over nothing but regular files: remove it"
@@ -371,7 +380,7 @@ fn whose_each_file_is() {
         ])
     );
     // Nothing was changed, and the FIFO is still one.
-    assert!(leftover.exists() && tree.cache("gone.py", 0).exists());
+    assert!(leftover.exists() && pkgsave.exists() && tree.cache("gone.py", 0).exists());
     assert!(
         fs::symlink_metadata(tree.cache("link.py", 0))
             .unwrap()

@@ -205,8 +205,13 @@ pub fn is_leftover(name: &OsStr, tag: &str) -> bool {
 /// not. No importer reads the copy and no package owns it, so it is litter
 /// of this interpreter whatever its source, as [`is_leftover`]'s files are.
 pub fn is_pkgsave(name: &OsStr, tag: &str) -> bool {
-    (name.as_bytes().strip_suffix(b".pkgsave"))
-        .is_some_and(|cache| cache_stem(OsStr::from_bytes(cache), tag).is_some())
+    pkgsave_of(name, tag).is_some()
+}
+
+/// The cache file name `name` is pkg's saved copy of ([`is_pkgsave`]).
+pub fn pkgsave_of<'a>(name: &'a OsStr, tag: &str) -> Option<&'a OsStr> {
+    let cache = OsStr::from_bytes(name.as_bytes().strip_suffix(b".pkgsave")?);
+    cache_stem(cache, tag).map(|_| cache)
 }
 
 /// What the source looks like to importlib: `path_stats` of the file.
@@ -640,6 +645,10 @@ mod tests {
         assert!(!yes("m.cpython-311.pyc"), "the cache file itself");
         assert!(!yes("m.py.pkgsave"), "a source's copy is no bytecode");
         assert!(!yes("m.cpython-311.pyc.pkgsave.1"));
+        assert_eq!(
+            pkgsave_of(OsStr::new("m.cpython-311.opt-1.pyc.pkgsave"), "cpython-311"),
+            Some(OsStr::new("m.cpython-311.opt-1.pyc"))
+        );
     }
 
     #[test]

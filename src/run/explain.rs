@@ -1263,20 +1263,17 @@ impl Explainer<'_, '_, '_> {
         if file_type == FileType::Absent {
             return None;
         }
-        let pkgsave = pyc::is_pkgsave(name, ctx.tag);
-        if pkgsave || pyc::is_leftover(name, ctx.tag) {
+        let pkgsave = pyc::pkgsave_of(name, ctx.tag);
+        if pkgsave.is_some() || pyc::is_leftover(name, ctx.tag) {
             let what = match pkgsave {
-                true => "a copy pkg saved of a cache file before it installed a package's own",
-                false => "a temporary file an interrupted write left",
+                Some(_) => "a copy pkg saved of a cache file before it installed a package's own",
+                None => "a temporary file an interrupted write left",
             };
             explained.kind = Kind::Leftover;
             explained.tag = Some(ctx.tag.to_string());
             explained.owner = Some(Owner::This);
             explained.version = Some(ctx.version.clone());
-            let cache = match pkgsave {
-                true => OsStr::from_bytes(&name.as_bytes()[..name.len() - ".pkgsave".len()]),
-                false => name,
-            };
+            let cache = pkgsave.unwrap_or(name);
             if let Some((stem, _, _)) = other_tag(cache) {
                 explained.source = Some(join_name(dir, &source_name(&stem)));
                 explained.level = other_level(&written(cache));
@@ -1621,12 +1618,14 @@ impl Explanation {
                     None => "  bytecode".to_string(),
                 };
                 if file.kind == Kind::Leftover {
-                    let name = written(file.path.file_name().unwrap_or_default());
-                    line = format!(
-                        "  left by an interrupted write of {}:{}",
-                        Path::new(&name).display(),
-                        &line[1..]
-                    );
+                    let file_name = file.path.file_name().unwrap_or_default();
+                    let tag = file.tag.as_deref().unwrap_or_default();
+                    let how = match pyc::pkgsave_of(file_name, tag) {
+                        Some(_) => "saved by pkg from",
+                        None => "left by an interrupted write of",
+                    };
+                    let name = written(file_name);
+                    line = format!("  {how} {}:{}", Path::new(&name).display(), &line[1..]);
                 }
                 if let Some(level) = file.level {
                     line.push_str(&format!(", level {level}"));
